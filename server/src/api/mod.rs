@@ -1,0 +1,173 @@
+//! The HTTP edge: routes, extractors and middleware. Handlers are thin:
+//! parse, call a service, map the result.
+
+pub mod auth;
+pub mod channels;
+pub mod dms;
+pub mod extract;
+pub mod health;
+pub mod messages;
+pub mod openapi;
+pub mod users;
+pub mod workspaces;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids are snowflakes: unique across nodes and sortable by time.
+#[derive(Clone)]
+struct SnowflakeRequestId(std::sync::Arc<crate::snowflake::Snowflake>);
+
+impl MakeRequestId for SnowflakeRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        self.0.next().to_string().parse().ok().map(RequestId::new)
+    }
+}
+
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/users/me", get(users::me))
+        .route("/users/me/mentions", get(users::mentions))
+        .route(
+            "/users/me/preferences",
+            get(users::preferences).put(users::update_preferences),
+        )
+        .route(
+            "/users/me/preferences/channels/{id}",
+            put(users::update_channel_preference),
+        )
+        .route("/users/{id}", get(users::get).put(users::update))
+        .route("/users/{id}/status", put(users::update_status))
+        .route(
+            "/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
+        .route(
+            "/workspaces/{id}",
+            get(workspaces::get).put(workspaces::update),
+        )
+        .route("/workspaces/{id}/members", get(workspaces::members))
+        .route(
+            "/workspaces/{id}/members/{user_id}",
+            put(workspaces::set_role).delete(workspaces::remove_member),
+        )
+        .route(
+            "/workspaces/{id}/invites",
+            get(workspaces::list_invites).post(workspaces::create_invite),
+        )
+        .route(
+            "/workspaces/{id}/invites/{invite_id}",
+            delete(workspaces::revoke_invite),
+        )
+        .route("/invites/{code}", get(workspaces::preview_invite))
+        .route("/invites/{code}/accept", post(workspaces::accept_invite))
+        .route(
+            "/workspaces/{id}/channels",
+            get(channels::list).post(channels::create),
+        )
+        .route(
+            "/channels/{id}",
+            get(channels::get)
+                .put(channels::update)
+                .delete(channels::archive),
+        )
+        .route(
+            "/channels/{id}/members",
+            get(channels::members).post(channels::add_members),
+        )
+        .route(
+            "/channels/{id}/members/{user_id}",
+            delete(channels::remove_member),
+        )
+        .route("/channels/{id}/leave", post(channels::leave))
+        .route("/channels/{id}/read", post(channels::mark_read))
+        .route(
+            "/channels/{id}/messages",
+            get(messages::list).post(messages::send),
+        )
+        .route("/channels/{id}/pins", get(messages::pins))
+        .route(
+            "/messages/{id}",
+            put(messages::edit).delete(messages::delete),
+        )
+        .route("/messages/{id}/reactions", post(messages::add_reaction))
+        .route(
+            "/messages/{id}/reactions/{emoji}",
+            delete(messages::remove_reaction),
+        )
+        .route(
+            "/messages/{id}/pin",
+            post(messages::pin).delete(messages::unpin),
+        )
+        .route(
+            "/messages/{id}/thread",
+            get(messages::thread).post(messages::reply),
+        )
+        .route("/dm", get(dms::list).post(dms::open))
+        .route("/dm/{id}/messages", get(dms::messages).post(dms::send))
+        .route("/openapi.json", get(openapi::serve))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let ids = SnowflakeRequestId(state.ids.clone());
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let request_id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id,
+                user_id = tracing::field::Empty,
+            )
+        })
+        .on_response(
+            |res: &axum::response::Response, latency: Duration, _span: &tracing::Span| {
+                tracing::debug!(
+                    status = res.status().as_u16(),
+                    latency_ms = latency.as_millis() as u64,
+                    "response"
+                );
+            },
+        );
+    Router::new()
+        .nest("/api/v1", api_routes())
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(health::not_found)
+        .method_not_allowed_fallback(health::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+        .with_state(state)
+}

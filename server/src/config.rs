@@ -1,0 +1,229 @@
+//! One typed configuration, read from the environment once at start-up.
+//!
+//! Every variable is optional: unset means the embedded default (SQLite under
+//! `./data`, in-process everything), so `parley-server` runs with no external
+//! service. The seed's `.env` names (`PORT`, `DB_HOST`, `JWT_SECRET`, …) are
+//! accepted as aliases; a `PARLEY_*` name wins when both are set.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    pub db_max_connections: u32,
+    /// `None`: a random secret is generated once and kept in `data_dir`.
+    pub jwt_secret: Option<String>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub log_format: LogFormat,
+    pub node_id: u16,
+    /// Largest accepted JSON body.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+fn bad(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name,
+        problem: problem.into(),
+    }
+}
+
+/// Percent-encodes a URL userinfo part (user or password).
+fn encode_userinfo(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads configuration through `get` (the environment in production, a
+    /// map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let first = |names: &[&str]| names.iter().find_map(|n| get(n));
+
+        let host: IpAddr = match get("PARLEY_HOST") {
+            Some(h) => h
+                .parse()
+                .map_err(|_| bad("PARLEY_HOST", "expected an IP address"))?,
+            None => IpAddr::from([127, 0, 0, 1]),
+        };
+        let port: u16 = match first(&["PARLEY_PORT", "PORT"]) {
+            Some(p) => p
+                .parse()
+                .map_err(|_| bad("PARLEY_PORT", "expected a port number"))?,
+            None => 8080,
+        };
+        let data_dir = PathBuf::from(get("PARLEY_DATA_DIR").unwrap_or_else(|| "./data".into()));
+
+        let database_url = match get("PARLEY_DATABASE_URL") {
+            Some(url) => url,
+            None => match get("DB_HOST") {
+                Some(host) => {
+                    let port = get("DB_PORT").unwrap_or_else(|| "5432".into());
+                    let user = get("DB_USER").unwrap_or_else(|| "postgres".into());
+                    let name = get("DB_NAME").unwrap_or_else(|| "parley".into());
+                    let auth = match get("DB_PASSWORD") {
+                        Some(pw) => format!("{}:{}", encode_userinfo(&user), encode_userinfo(&pw)),
+                        None => encode_userinfo(&user),
+                    };
+                    format!("postgres://{auth}@{host}:{port}/{name}")
+                }
+                None => format!("sqlite://{}/parley.db", data_dir.display()),
+            },
+        };
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "PARLEY_DATABASE_URL",
+                "expected a sqlite:// or postgres:// URL",
+            ));
+        }
+
+        let duration = |names: &[&str], name: &'static str, default: Duration| match first(names) {
+            Some(v) => humantime::parse_duration(&v)
+                .map_err(|e| bad(name, format!("expected a duration like 15m or 7d: {e}"))),
+            None => Ok(default),
+        };
+        let access_ttl = duration(
+            &["PARLEY_JWT_ACCESS_TTL", "JWT_ACCESS_TTL"],
+            "PARLEY_JWT_ACCESS_TTL",
+            Duration::from_secs(15 * 60),
+        )?;
+        let refresh_ttl = duration(
+            &["PARLEY_JWT_REFRESH_TTL", "JWT_REFRESH_TTL"],
+            "PARLEY_JWT_REFRESH_TTL",
+            Duration::from_secs(7 * 24 * 3600),
+        )?;
+
+        let jwt_secret = first(&["PARLEY_JWT_SECRET", "JWT_SECRET"]);
+        if let Some(s) = &jwt_secret {
+            if s.len() < 32 {
+                return Err(bad(
+                    "PARLEY_JWT_SECRET",
+                    "must be at least 32 bytes (generate one with `openssl rand -hex 32`)",
+                ));
+            }
+        }
+
+        let log_format = match get("PARLEY_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(bad("PARLEY_LOG_FORMAT", "expected pretty or json")),
+        };
+        let node_id: u16 = match get("PARLEY_NODE_ID") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n < 1024)
+                .ok_or_else(|| bad("PARLEY_NODE_ID", "expected 0 to 1023"))?,
+            None => 0,
+        };
+        let db_max_connections: u32 =
+            match get("PARLEY_DB_MAX_CONNECTIONS") {
+                Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    bad("PARLEY_DB_MAX_CONNECTIONS", "expected a positive number")
+                })?,
+                None => 10,
+            };
+
+        Ok(Config {
+            bind: SocketAddr::new(host, port),
+            data_dir,
+            database_url,
+            db_max_connections,
+            jwt_secret,
+            access_ttl,
+            refresh_ttl,
+            log_format,
+            node_id,
+            max_body_bytes: 64 * 1024,
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./data/parley.db");
+        assert_eq!(c.access_ttl, Duration::from_secs(900));
+        assert_eq!(c.refresh_ttl, Duration::from_secs(7 * 86400));
+        assert!(c.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn seed_env_names_are_aliases() {
+        let c = from(&[
+            ("PORT", "9000"),
+            ("DB_HOST", "db"),
+            ("DB_USER", "chatapp"),
+            ("DB_PASSWORD", "p@ss word"),
+            ("DB_NAME", "chatapp_db"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("JWT_ACCESS_TTL", "5m"),
+        ])
+        .unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(
+            c.database_url,
+            "postgres://chatapp:p%40ss%20word@db:5432/chatapp_db"
+        );
+        assert_eq!(c.access_ttl, Duration::from_secs(300));
+        assert!(c.is_postgres());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = from(&[("PARLEY_JWT_ACCESS_TTL", "soon")]).unwrap_err();
+        assert_eq!(e.name, "PARLEY_JWT_ACCESS_TTL");
+        assert!(from(&[("JWT_SECRET", "short")]).is_err());
+        assert!(from(&[("PARLEY_DATABASE_URL", "mysql://x")]).is_err());
+        assert!(from(&[("PARLEY_NODE_ID", "5000")]).is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! The Parley server as a library: `build(config)` binds and wires everything,
+//! so `main` and the black-box tests start exactly the same app.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod service;
+pub mod snowflake;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use config::Config;
+use state::AppState;
+use tokio::net::TcpListener;
+
+/// A bound, ready-to-serve server.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl App {
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound listener always has an address; fall back to unspecified
+        // rather than panic if the OS says otherwise.
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state.clone();
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        state.store.close().await;
+        tracing::info!("parley stopped");
+        Ok(())
+    }
+}
+
+/// Opens the store (running migrations), binds the listener, builds the router.
+pub async fn build(config: Config) -> anyhow::Result<App> {
+    let config = Arc::new(config);
+    let store = store::Store::connect(&config).await?;
+    let state = AppState::new(config.clone(), store)?;
+    let listener = TcpListener::bind(config.bind).await?;
+    let router = api::router(state.clone());
+    Ok(App {
+        listener,
+        router,
+        state,
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received, draining connections");
+}

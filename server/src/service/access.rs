@@ -1,0 +1,124 @@
+//! Who may see and do what. Every service goes through these checks, so the
+//! rules live in one place:
+//!
+//! - A workspace exists for its members only (others get 404).
+//! - A public channel is visible to its workspace's members; a private
+//!   channel or DM only to its own members. Everyone else gets 404, exactly
+//!   as for a channel that does not exist — existence is never leaked.
+//! - Archived channels are gone for everybody.
+//! - Writing needs channel membership; moderating needs channel admin or
+//!   workspace owner/admin.
+
+use parley_shared::api::{ChannelKind, WorkspaceRole};
+
+use super::convert::{kind_from, workspace_role_from};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{ChannelMemberRow, ChannelRow};
+
+pub struct ChannelAccess {
+    pub row: ChannelRow,
+    pub kind: ChannelKind,
+    pub member: Option<ChannelMemberRow>,
+    /// The user's role in the channel's workspace (`None` for DMs).
+    pub workspace_role: Option<WorkspaceRole>,
+}
+
+impl ChannelAccess {
+    pub fn is_member(&self) -> bool {
+        self.member.is_some()
+    }
+
+    pub fn is_dm(&self) -> bool {
+        matches!(self.kind, ChannelKind::Dm | ChannelKind::GroupDm)
+    }
+
+    pub fn require_member(&self) -> ApiResult<()> {
+        if self.is_member() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("join the channel first"))
+        }
+    }
+
+    /// Channel admins, and the workspace's owner and admins.
+    pub fn is_admin(&self) -> bool {
+        self.member.as_ref().is_some_and(|m| m.role == "admin")
+            || matches!(
+                self.workspace_role,
+                Some(WorkspaceRole::Owner | WorkspaceRole::Admin)
+            )
+    }
+
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only channel admins and workspace admins may do this",
+            ))
+        }
+    }
+}
+
+/// The user's role in the workspace; 404 when they are not a member.
+pub async fn workspace_role(
+    state: &AppState,
+    workspace_id: i64,
+    user_id: i64,
+) -> ApiResult<WorkspaceRole> {
+    state
+        .store
+        .fetch_workspace_role(workspace_id, user_id)
+        .await?
+        .map(|r| workspace_role_from(&r))
+        .ok_or(ApiError::NotFound("workspace"))
+}
+
+pub fn require_workspace_admin(role: WorkspaceRole) -> ApiResult<()> {
+    match role {
+        WorkspaceRole::Owner | WorkspaceRole::Admin => Ok(()),
+        WorkspaceRole::Member => Err(ApiError::Forbidden(
+            "only workspace owners and admins may do this",
+        )),
+    }
+}
+
+/// Loads a channel the user may see, or 404.
+pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<ChannelAccess> {
+    let not_found = ApiError::NotFound("channel");
+    let row = state
+        .store
+        .fetch_channel(channel_id)
+        .await?
+        .ok_or(ApiError::NotFound("channel"))?;
+    if row.archived_at.is_some() {
+        return Err(not_found);
+    }
+    let kind = kind_from(&row.kind);
+    let member = state
+        .store
+        .fetch_channel_member(channel_id, user_id)
+        .await?;
+    let workspace_role = match row.workspace_id {
+        Some(ws) => state
+            .store
+            .fetch_workspace_role(ws, user_id)
+            .await?
+            .map(|r| workspace_role_from(&r)),
+        None => None,
+    };
+    let visible = match kind {
+        ChannelKind::Public => workspace_role.is_some(),
+        ChannelKind::Private | ChannelKind::Dm | ChannelKind::GroupDm => member.is_some(),
+    };
+    if !visible {
+        return Err(not_found);
+    }
+    Ok(ChannelAccess {
+        row,
+        kind,
+        member,
+        workspace_role,
+    })
+}

@@ -1,0 +1,377 @@
+//! Messages: history, sending (idempotent by nonce), edits, tombstone
+//! deletes, reactions, pins, threads and mentions.
+
+use std::collections::HashMap;
+
+use parley_shared::api::{
+    EditMessageRequest, Message, MessageList, MessagePage, SendMessageRequest, Thread,
+};
+use parley_shared::mention::{self, Mention};
+use parley_shared::validate::{self, ValidationError};
+
+use super::access::{self, ChannelAccess};
+use super::convert::{message, reaction_groups};
+use super::{now_ms, users};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{Cursor, MessageRow, NewMessage, StoreError};
+
+/// Turns rows into API messages with authors and reactions (two queries,
+/// whatever the page size).
+pub async fn hydrate(state: &AppState, rows: &[MessageRow]) -> ApiResult<Vec<Message>> {
+    let authors = users::profiles(state, rows.iter().map(|r| r.author_id)).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let reactions = state.store.fetch_reactions(&ids).await?;
+    let mut by_message: HashMap<i64, Vec<_>> = HashMap::new();
+    for r in &reactions {
+        by_message.entry(r.message_id).or_default().push(r);
+    }
+    rows.iter()
+        .map(|row| {
+            let author = authors.get(&row.author_id).cloned().ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("author {} missing", row.author_id))
+            })?;
+            let groups = by_message
+                .get(&row.id)
+                .map(|v| reaction_groups(v))
+                .unwrap_or_default();
+            Ok(message(row, author, groups))
+        })
+        .collect()
+}
+
+async fn hydrate_one(state: &AppState, row: &MessageRow) -> ApiResult<Message> {
+    hydrate(state, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("message"))
+}
+
+/// The message and the caller's access to its channel; 404 when either is
+/// invisible to them.
+async fn load(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+) -> ApiResult<(MessageRow, ChannelAccess)> {
+    let row = state
+        .store
+        .fetch_message(message_id)
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    let a = access::channel(state, viewer, row.channel_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("message"),
+            other => other,
+        })?;
+    Ok((row, a))
+}
+
+async fn load_live(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+) -> ApiResult<(MessageRow, ChannelAccess)> {
+    let (row, a) = load(state, viewer, message_id).await?;
+    if row.deleted_at.is_some() {
+        return Err(ApiError::NotFound("message"));
+    }
+    Ok((row, a))
+}
+
+/// Channel members mentioned by `content` (never the author).
+async fn mentioned(
+    state: &AppState,
+    channel_id: i64,
+    author: i64,
+    content: &str,
+) -> ApiResult<Vec<i64>> {
+    let parsed = mention::parse(content);
+    let mut ids = if parsed
+        .iter()
+        .any(|m| matches!(m, Mention::Channel | Mention::Here))
+    {
+        // @here means "online members"; until presence is tracked every
+        // member counts as online.
+        state
+            .store
+            .fetch_channel_members(channel_id)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect()
+    } else {
+        let names: Vec<String> = parsed
+            .into_iter()
+            .filter_map(|m| match m {
+                Mention::User(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        state
+            .store
+            .fetch_member_ids_by_username(channel_id, &names)
+            .await?
+    };
+    ids.retain(|&id| id != author);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Query parameters of a history request, already parsed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryQuery {
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub around: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+fn cursor(q: HistoryQuery) -> ApiResult<Cursor> {
+    match (q.before, q.after, q.around) {
+        (None, None, None) => Ok(Cursor::Latest),
+        (Some(s), None, None) => Ok(Cursor::Before(s)),
+        (None, Some(s), None) => Ok(Cursor::After(s)),
+        (None, None, Some(s)) => Ok(Cursor::Around(s)),
+        _ => Err(ValidationError::new("cursor", "use only one of before, after and around").into()),
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    viewer: i64,
+    channel_id: i64,
+    q: HistoryQuery,
+) -> ApiResult<MessagePage> {
+    let cursor = cursor(q)?;
+    let limit = validate::page_limit(q.limit)?;
+    access::channel(state, viewer, channel_id).await?;
+    let page = state.store.fetch_page(channel_id, cursor, limit).await?;
+    Ok(MessagePage {
+        messages: hydrate(state, &page.rows).await?,
+        has_more_before: page.has_more_before,
+        has_more_after: page.has_more_after,
+    })
+}
+
+/// Like [`list`], for a channel that must be a DM.
+pub async fn list_dm(
+    state: &AppState,
+    viewer: i64,
+    channel_id: i64,
+    q: HistoryQuery,
+) -> ApiResult<MessagePage> {
+    if !access::channel(state, viewer, channel_id).await?.is_dm() {
+        return Err(ApiError::NotFound("dm"));
+    }
+    list(state, viewer, channel_id, q).await
+}
+
+/// Posts to a channel (or to a thread when `thread_root` is given). Returns
+/// the message and whether it was created now (false: an earlier send with
+/// the same nonce already created it).
+pub async fn send(
+    state: &AppState,
+    viewer: i64,
+    channel_id: i64,
+    req: SendMessageRequest,
+    thread_root: Option<i64>,
+) -> ApiResult<(Message, bool)> {
+    let content = validate::message_content(&req.content)?;
+    let nonce = req.nonce.as_deref().map(validate::nonce).transpose()?;
+    let a = access::channel(state, viewer, channel_id).await?;
+    a.require_member()?;
+    if let Some(n) = &nonce {
+        if let Some(existing) = state
+            .store
+            .fetch_message_by_nonce(channel_id, viewer, n)
+            .await?
+        {
+            return Ok((hydrate_one(state, &existing).await?, false));
+        }
+    }
+    let mentions = mentioned(state, channel_id, viewer, &content).await?;
+    let new = NewMessage {
+        id: state.next_id(),
+        channel_id,
+        author_id: viewer,
+        content,
+        nonce: nonce.clone(),
+        thread_root_id: thread_root,
+        mentions,
+        now: now_ms(),
+    };
+    match state.store.insert_message(&new).await {
+        Ok(row) => Ok((hydrate_one(state, &row).await?, true)),
+        // The same nonce raced in from a concurrent retry: the first one won.
+        Err(StoreError::Conflict { .. }) if nonce.is_some() => {
+            let existing = state
+                .store
+                .fetch_message_by_nonce(channel_id, viewer, nonce.as_deref().unwrap_or_default())
+                .await?
+                .ok_or(ApiError::Conflict("message nonce conflict"))?;
+            Ok((hydrate_one(state, &existing).await?, false))
+        }
+        Err(StoreError::NotFound) => Err(ApiError::NotFound("channel")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replies in the thread of `message_id` (a reply to a reply joins the
+/// root's thread).
+pub async fn reply(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    req: SendMessageRequest,
+) -> ApiResult<(Message, bool)> {
+    let (row, _) = load_live(state, viewer, message_id).await?;
+    let root = row.thread_root_id.unwrap_or(row.id);
+    send(state, viewer, row.channel_id, req, Some(root)).await
+}
+
+pub async fn thread(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> ApiResult<Thread> {
+    let limit = validate::page_limit(limit)?;
+    let (row, _) = load(state, viewer, message_id).await?;
+    let root = match row.thread_root_id {
+        Some(r) => state
+            .store
+            .fetch_message(r)
+            .await?
+            .ok_or(ApiError::NotFound("message"))?,
+        None => row,
+    };
+    let (replies, has_more) = state
+        .store
+        .fetch_replies(root.id, after.unwrap_or(0), limit)
+        .await?;
+    let mut all = vec![root];
+    all.extend(replies);
+    let mut msgs = hydrate(state, &all).await?.into_iter();
+    let root = msgs.next().ok_or(ApiError::NotFound("message"))?;
+    Ok(Thread {
+        root,
+        replies: msgs.collect(),
+        has_more,
+    })
+}
+
+pub async fn edit(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    req: EditMessageRequest,
+) -> ApiResult<Message> {
+    let content = validate::message_content(&req.content)?;
+    let (row, a) = load_live(state, viewer, message_id).await?;
+    if row.author_id != viewer {
+        return Err(ApiError::Forbidden("only the author may edit a message"));
+    }
+    a.require_member()?;
+    let mentions = mentioned(state, row.channel_id, viewer, &content).await?;
+    state
+        .store
+        .update_message_content(&row, &content, &mentions, now_ms())
+        .await?;
+    reload(state, message_id).await
+}
+
+async fn reload(state: &AppState, message_id: i64) -> ApiResult<Message> {
+    let row = state
+        .store
+        .fetch_message(message_id)
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    hydrate_one(state, &row).await
+}
+
+/// The author, or a channel/workspace admin, may delete. What remains is a
+/// tombstone that keeps the seq and any thread.
+pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult<()> {
+    let (row, a) = load_live(state, viewer, message_id).await?;
+    if row.author_id != viewer && !a.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only the author or a channel admin may delete a message",
+        ));
+    }
+    state.store.tombstone_message(message_id, now_ms()).await?;
+    Ok(())
+}
+
+pub async fn add_reaction(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    emoji: &str,
+) -> ApiResult<Message> {
+    let emoji = validate::emoji("emoji", emoji)?;
+    let (_, a) = load_live(state, viewer, message_id).await?;
+    a.require_member()?;
+    state
+        .store
+        .insert_reaction(message_id, viewer, &emoji, now_ms())
+        .await?;
+    reload(state, message_id).await
+}
+
+pub async fn remove_reaction(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    emoji: &str,
+) -> ApiResult<Message> {
+    let emoji = validate::emoji("emoji", emoji)?;
+    let (_, a) = load_live(state, viewer, message_id).await?;
+    a.require_member()?;
+    if !state
+        .store
+        .delete_reaction(message_id, viewer, &emoji)
+        .await?
+    {
+        return Err(ApiError::NotFound("reaction"));
+    }
+    reload(state, message_id).await
+}
+
+pub async fn set_pin(
+    state: &AppState,
+    viewer: i64,
+    message_id: i64,
+    pinned: bool,
+) -> ApiResult<Message> {
+    let (_, a) = load_live(state, viewer, message_id).await?;
+    a.require_member()?;
+    state
+        .store
+        .set_pin(message_id, pinned.then_some(viewer), now_ms())
+        .await?;
+    reload(state, message_id).await
+}
+
+pub async fn pins(state: &AppState, viewer: i64, channel_id: i64) -> ApiResult<Vec<Message>> {
+    access::channel(state, viewer, channel_id).await?;
+    let rows = state.store.fetch_pins(channel_id).await?;
+    hydrate(state, &rows).await
+}
+
+pub async fn mentions(
+    state: &AppState,
+    viewer: i64,
+    before: Option<i64>,
+    limit: Option<u32>,
+) -> ApiResult<MessageList> {
+    let limit = validate::page_limit(limit)?;
+    let (rows, has_more) = state.store.fetch_mentions(viewer, before, limit).await?;
+    Ok(MessageList {
+        messages: hydrate(state, &rows).await?,
+        has_more,
+    })
+}

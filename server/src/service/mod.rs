@@ -1,0 +1,13 @@
+//! Use-cases. Handlers parse and call these; every authorization decision
+//! is made here, in one place per resource (see [`access`]).
+
+pub mod access;
+pub mod auth;
+pub mod channels;
+pub mod convert;
+pub mod messages;
+pub mod secrets;
+pub mod users;
+pub mod workspaces;
+
+pub use crate::snowflake::now_ms;

@@ -1,0 +1,156 @@
+//! Profiles, status and preferences. Anyone signed in may read a public
+//! profile; only the owner may change it.
+
+use parley_shared::api::{
+    CurrentUser, Preferences, UpdateChannelPreferenceRequest, UpdatePreferencesRequest,
+    UpdateStatusRequest, UpdateUserRequest, User,
+};
+use parley_shared::validate::{self, ValidationError};
+
+use super::convert::{current_user, notify_str, theme_str, user};
+use super::{access, now_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::UserRow;
+
+async fn load(state: &AppState, id: i64) -> ApiResult<UserRow> {
+    state
+        .store
+        .fetch_user(id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))
+}
+
+fn require_self(viewer: i64, id: i64) -> ApiResult<()> {
+    if viewer == id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("you can only change your own profile"))
+    }
+}
+
+pub async fn me(state: &AppState, viewer: i64) -> ApiResult<CurrentUser> {
+    let row = load(state, viewer).await?;
+    let overrides = state.store.fetch_channel_overrides(viewer).await?;
+    Ok(current_user(&row, &overrides, now_ms()))
+}
+
+pub async fn get(state: &AppState, id: i64) -> ApiResult<User> {
+    Ok(user(&load(state, id).await?, now_ms()))
+}
+
+pub async fn update(
+    state: &AppState,
+    viewer: i64,
+    id: i64,
+    req: UpdateUserRequest,
+) -> ApiResult<User> {
+    let row = load(state, id).await?;
+    require_self(viewer, id)?;
+    let display_name = match req.display_name {
+        Some(d) => validate::display_name(&d)?,
+        None => row.display_name,
+    };
+    let bio = match req.bio {
+        Some(b) => validate::bio(&b)?,
+        None => row.bio,
+    };
+    let timezone = match req.timezone {
+        Some(t) => validate::timezone(&t)?,
+        None => row.timezone,
+    };
+    state
+        .store
+        .update_profile(id, &display_name, &bio, &timezone, now_ms())
+        .await?;
+    get(state, id).await
+}
+
+pub async fn update_status(
+    state: &AppState,
+    viewer: i64,
+    id: i64,
+    req: UpdateStatusRequest,
+) -> ApiResult<User> {
+    load(state, id).await?;
+    require_self(viewer, id)?;
+    let text = validate::optional_text("text", &req.text, validate::STATUS_TEXT_MAX)?;
+    let emoji = match req.emoji.as_deref() {
+        Some(e) if !e.trim().is_empty() => Some(validate::emoji("emoji", e)?),
+        _ => None,
+    };
+    let now = now_ms();
+    if let Some(t) = req.expires_at {
+        if t.millis() <= now {
+            return Err(ValidationError::new("expires_at", "must be in the future").into());
+        }
+    }
+    let cleared = text.is_empty() && emoji.is_none();
+    let expires = if cleared {
+        None
+    } else {
+        req.expires_at.map(|t| t.millis())
+    };
+    state
+        .store
+        .update_status(id, &text, emoji.as_deref(), expires, now)
+        .await?;
+    get(state, id).await
+}
+
+pub async fn update_preferences(
+    state: &AppState,
+    viewer: i64,
+    req: UpdatePreferencesRequest,
+) -> ApiResult<Preferences> {
+    state
+        .store
+        .update_preferences(
+            viewer,
+            theme_str(req.theme),
+            notify_str(req.notify_level),
+            req.mute_until.map(|t| t.millis()),
+            now_ms(),
+        )
+        .await?;
+    Ok(me(state, viewer).await?.preferences)
+}
+
+pub async fn update_channel_preference(
+    state: &AppState,
+    viewer: i64,
+    channel_id: i64,
+    req: UpdateChannelPreferenceRequest,
+) -> ApiResult<Preferences> {
+    let access = access::channel(state, viewer, channel_id).await?;
+    access.require_member()?;
+    state
+        .store
+        .update_channel_override(
+            channel_id,
+            viewer,
+            req.notify_level.map(notify_str),
+            req.muted_until.map(|t| t.millis()),
+        )
+        .await?;
+    Ok(me(state, viewer).await?.preferences)
+}
+
+/// Public profiles for these ids, keyed by id (unknown ids are left out).
+pub async fn profiles(
+    state: &AppState,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<std::collections::HashMap<i64, User>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let now = now_ms();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    // Bounded IN lists keep every query well under both engines' parameter limits.
+    for chunk in ids.chunks(500) {
+        for row in state.store.fetch_users(chunk).await? {
+            out.insert(row.id, user(&row, now));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,32 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::service::auth::TokenKeys;
+use crate::snowflake::Snowflake;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub ids: Arc<Snowflake>,
+    pub tokens: Arc<TokenKeys>,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<AppState> {
+        let tokens = TokenKeys::from_config(&config)?;
+        Ok(AppState {
+            ids: Arc::new(Snowflake::new(config.node_id)),
+            tokens: Arc::new(tokens),
+            config,
+            store,
+        })
+    }
+
+    pub fn next_id(&self) -> i64 {
+        self.ids.next()
+    }
+}

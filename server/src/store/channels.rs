@@ -1,0 +1,296 @@
+//! Channels (workspace channels and DMs), their members and read positions.
+
+use sqlx::any::Any;
+use sqlx::{Row, Transaction};
+
+use super::{
+    placeholders, ChannelMemberRow, ChannelRow, ChannelView, NewChannel, Store, StoreResult,
+    CHANNEL_COLS,
+};
+
+/// A channel with the viewing user's membership and unread counts; `$1` is
+/// the viewer. Unread counts only the main timeline, not others' deletions
+/// or the viewer's own messages.
+fn channel_view_sql(filter: &str, order: &str) -> String {
+    format!(
+        "SELECT {CHANNEL_COLS}, \
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM channel_members x WHERE x.channel_id = c.id) AS member_count, \
+           cm.role AS my_role, cm.last_read_seq AS last_read_seq, \
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM messages m \
+              WHERE m.channel_id = c.id AND m.seq > cm.last_read_seq AND m.thread_root_id IS NULL \
+                AND m.deleted_at IS NULL AND m.author_id <> $1) AS unread_count, \
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM mentions mn \
+              WHERE mn.channel_id = c.id AND mn.user_id = $1 AND mn.seq > cm.last_read_seq) AS mention_count \
+         FROM channels c LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = $1 \
+         WHERE {filter} ORDER BY {order}"
+    )
+}
+
+const MEMBER_COLS: &str =
+    "channel_id, user_id, role, joined_at, last_read_seq, notify_level, muted_until";
+
+impl Store {
+    pub(crate) async fn insert_channel_tx(
+        tx: &mut Transaction<'_, Any>,
+        c: &NewChannel,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO channels (id, workspace_id, kind, name, topic, purpose, is_default, dm_key, \
+                                   created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(c.id)
+        .bind(c.workspace_id)
+        .bind(c.kind)
+        .bind(&c.name)
+        .bind(&c.topic)
+        .bind(&c.purpose)
+        .bind(i64::from(c.is_default))
+        .bind(c.dm_key.as_deref())
+        .bind(c.created_by)
+        .bind(c.now)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO channel_members (channel_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', $3)",
+        )
+        .bind(c.id)
+        .bind(c.created_by)
+        .bind(c.now)
+        .execute(&mut **tx)
+        .await?;
+        for &user in c.members.iter().filter(|&&u| u != c.created_by) {
+            sqlx::query(
+                "INSERT INTO channel_members (channel_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(c.id)
+            .bind(user)
+            .bind(c.now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_channel(&self, c: &NewChannel) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        Self::insert_channel_tx(&mut tx, c).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn fetch_channel(&self, id: i64) -> StoreResult<Option<ChannelRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CHANNEL_COLS} FROM channels c WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn fetch_channel_view(
+        &self,
+        channel_id: i64,
+        viewer: i64,
+    ) -> StoreResult<Option<ChannelView>> {
+        Ok(sqlx::query_as(&channel_view_sql("c.id = $2", "c.id"))
+            .bind(viewer)
+            .bind(channel_id)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    /// Live channels of a workspace the viewer may see: every public one and
+    /// the private ones they belong to.
+    pub async fn fetch_workspace_channel_views(
+        &self,
+        workspace_id: i64,
+        viewer: i64,
+    ) -> StoreResult<Vec<ChannelView>> {
+        Ok(sqlx::query_as(&channel_view_sql(
+            "c.workspace_id = $2 AND c.archived_at IS NULL \
+             AND (c.kind = 'public' OR cm.user_id IS NOT NULL)",
+            "c.name, c.id",
+        ))
+        .bind(viewer)
+        .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The viewer's DMs, most recently active first.
+    pub async fn fetch_dm_views(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
+        Ok(sqlx::query_as(&channel_view_sql(
+            "c.workspace_id IS NULL AND cm.user_id IS NOT NULL AND c.archived_at IS NULL",
+            "COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC",
+        ))
+        .bind(viewer)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn fetch_channel_by_dm_key(&self, dm_key: &str) -> StoreResult<Option<ChannelRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CHANNEL_COLS} FROM channels c WHERE c.dm_key = $1"
+        ))
+        .bind(dm_key)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn fetch_channel_member(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Option<ChannelMemberRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 AND user_id = $2"
+        ))
+        .bind(channel_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn fetch_channel_members(
+        &self,
+        channel_id: i64,
+    ) -> StoreResult<Vec<ChannelMemberRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 ORDER BY joined_at, user_id"
+        ))
+        .bind(channel_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// (channel id, user id) pairs for the members of several channels.
+    pub async fn fetch_members_of(&self, channel_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        if channel_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT channel_id, user_id FROM channel_members WHERE channel_id IN ({}) \
+             ORDER BY channel_id, joined_at, user_id",
+            placeholders(1, channel_ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in channel_ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Ids among `names` (lowercase usernames) who are members of the channel.
+    pub async fn fetch_member_ids_by_username(
+        &self,
+        channel_id: i64,
+        names: &[String],
+    ) -> StoreResult<Vec<i64>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT u.id FROM users u JOIN channel_members cm ON cm.user_id = u.id AND cm.channel_id = $1 \
+             WHERE u.username IN ({})",
+            placeholders(2, names.len())
+        );
+        let mut q = sqlx::query(&sql).bind(channel_id);
+        for n in names {
+            q = q.bind(n.as_str());
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>(0).map_err(Into::into))
+            .collect()
+    }
+
+    pub async fn update_channel(
+        &self,
+        id: i64,
+        name: &str,
+        topic: &str,
+        purpose: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE channels SET name = $2, topic = $3, purpose = $4, updated_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(topic)
+        .bind(purpose)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn archive_channel(&self, id: i64, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE channels SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds members (existing ones are left as they are). New members start
+    /// with everything already posted marked read. Returns the ids added.
+    pub async fn insert_channel_members(
+        &self,
+        channel_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.write.begin().await?;
+        let mut added = Vec::new();
+        for &user in user_ids {
+            let done = sqlx::query(
+                "INSERT INTO channel_members (channel_id, user_id, role, joined_at, last_read_seq) \
+                 SELECT id, $2, 'member', $3, last_seq FROM channels WHERE id = $1 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(channel_id)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                added.push(user);
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub async fn delete_channel_member(&self, channel_id: i64, user_id: i64) -> StoreResult<bool> {
+        let done =
+            sqlx::query("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2")
+                .bind(channel_id)
+                .bind(user_id)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Moves the read position forward to `seq` (never backwards).
+    pub async fn mark_read(&self, channel_id: i64, user_id: i64, seq: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE channel_members SET last_read_seq = CASE WHEN last_read_seq < $3 THEN $3 ELSE last_read_seq END \
+             WHERE channel_id = $1 AND user_id = $2",
+        )
+        .bind(channel_id)
+        .bind(user_id)
+        .bind(seq)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! The Store port: all durable state, behind one type with two dialects.
+//!
+//! One runtime-SQL implementation serves SQLite (embedded default) and
+//! PostgreSQL through sqlx's `Any` driver. The SQL is portable by rule: ids
+//! and times are BIGINT, booleans are 0/1, placeholders are `$n` (both
+//! engines accept them), computed integers are CAST to BIGINT. What truly
+//! differs lives in [`Dialect`] and the two migration folders.
+//!
+//! SQLite allows one writer at a time, so writes go through a dedicated
+//! single-connection pool (`write`) and never hit SQLITE_BUSY; reads use a
+//! wider pool. On PostgreSQL both handles are the same pool.
+//!
+//! Invariant: a channel's `last_seq` is bumped and the message inserted in
+//! one transaction, so seqs have no gaps and no duplicates.
+
+mod channels;
+mod messages;
+mod rows;
+mod tokens;
+mod users;
+mod workspaces;
+
+pub use messages::Page;
+pub use rows::*;
+pub use tokens::Rotation;
+pub use workspaces::InviteAcceptance;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or foreign-key rule was broken; `constraint` names it as
+    /// far as the engine tells (PostgreSQL: the constraint, SQLite: the columns).
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db)
+                if matches!(
+                    db.kind(),
+                    sqlx::error::ErrorKind::UniqueViolation
+                        | sqlx::error::ErrorKind::ForeignKeyViolation
+                ) =>
+            {
+                StoreError::Conflict {
+                    constraint: db
+                        .constraint()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| db.message().to_owned()),
+                }
+            }
+            other => StoreError::Other(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    dialect: Dialect,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Store {
+    /// Connects, applies pending migrations, and returns a ready store.
+    pub async fn connect(config: &Config) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let store = if config.is_postgres() {
+            let opts = AnyConnectOptions::from_str(&config.database_url)?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(config.db_max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Store {
+                read: pool.clone(),
+                write: pool,
+                dialect: Dialect::Postgres,
+            }
+        } else {
+            let url = sqlite_url(&config.database_url)?;
+            let opts = AnyConnectOptions::from_str(&url)?;
+            let pragmas = sqlite_pragmas;
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(pragmas)
+                .connect_with(opts.clone())
+                .await?;
+            let read = AnyPoolOptions::new()
+                .max_connections(config.db_max_connections.max(2))
+                .after_connect(pragmas)
+                .connect_with(opts)
+                .await?;
+            Store {
+                read,
+                write,
+                dialect: Dialect::Sqlite,
+            }
+        };
+        let migrator = match store.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&store.write).await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Readiness: can we run a query right now?
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+type ConnectFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// WAL lets readers run beside the one writer. FULL sync: an acknowledged
+/// message survives power loss too, not only a process crash.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> ConnectFuture<'_> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Makes sure the SQLite file's folder exists and the file is created on
+/// first start (`mode=rwc`).
+fn sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if path != ":memory:" {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+    }
+    Ok(if url.contains('?') {
+        url.to_owned()
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// `$start, $start+1, …` — `n` numbered placeholders for an `IN (…)` list.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(1, 0), "");
+    }
+
+    #[test]
+    fn sqlite_urls_create_files() {
+        let dir = std::env::temp_dir().join(format!("parley-url-{}", std::process::id()));
+        let url = format!("sqlite://{}/x/p.db", dir.display());
+        assert!(sqlite_url(&url).unwrap().ends_with("?mode=rwc"));
+        assert!(dir.join("x").is_dir());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,187 @@
+//! Rows as the store returns them: plain integers and strings, exactly the
+//! columns of the schema. Turning them into API types is the services' job.
+
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub timezone: String,
+    pub status_text: String,
+    pub status_emoji: Option<String>,
+    pub status_expires_at: Option<i64>,
+    pub theme: String,
+    pub notify_level: String,
+    pub mute_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.display_name, u.bio, u.timezone, \
+    u.status_text, u.status_emoji, u.status_expires_at, u.theme, u.notify_level, u.mute_until, \
+    u.created_at, u.updated_at";
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RefreshTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub family_id: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct WorkspaceRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub owner_id: i64,
+    pub created_at: i64,
+    /// The asking user's role.
+    pub role: String,
+    pub member_count: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct WorkspaceMemberRow {
+    pub user_id: i64,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub created_by: i64,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ChannelRow {
+    pub id: i64,
+    pub workspace_id: Option<i64>,
+    pub kind: String,
+    pub name: String,
+    pub topic: String,
+    pub purpose: String,
+    pub created_by: i64,
+    pub last_seq: i64,
+    pub last_message_at: Option<i64>,
+    pub archived_at: Option<i64>,
+    pub created_at: i64,
+}
+
+pub(crate) const CHANNEL_COLS: &str = "c.id, c.workspace_id, c.kind, c.name, c.topic, c.purpose, \
+    c.created_by, c.last_seq, c.last_message_at, c.archived_at, c.created_at";
+
+/// A channel as one user sees it: with their membership and unread counts.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChannelView {
+    #[sqlx(flatten)]
+    pub channel: ChannelRow,
+    pub member_count: i64,
+    /// `None` when the user is not a member.
+    pub my_role: Option<String>,
+    pub last_read_seq: Option<i64>,
+    pub unread_count: i64,
+    pub mention_count: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ChannelMemberRow {
+    pub channel_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub joined_at: i64,
+    pub last_read_seq: i64,
+    pub notify_level: Option<String>,
+    pub muted_until: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewChannel {
+    pub id: i64,
+    pub workspace_id: Option<i64>,
+    pub kind: &'static str,
+    pub name: String,
+    pub topic: String,
+    pub purpose: String,
+    pub is_default: bool,
+    pub dm_key: Option<String>,
+    pub created_by: i64,
+    /// Added with role `member` (the creator is added as `admin`).
+    pub members: Vec<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub channel_id: i64,
+    pub seq: i64,
+    pub author_id: i64,
+    pub content: String,
+    pub nonce: Option<String>,
+    pub thread_root_id: Option<i64>,
+    pub reply_count: i64,
+    pub last_reply_at: Option<i64>,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub pinned_at: Option<i64>,
+    pub pinned_by: Option<i64>,
+    pub created_at: i64,
+}
+
+pub(crate) const MESSAGE_COLS: &str =
+    "m.id, m.channel_id, m.seq, m.author_id, m.content, m.nonce, \
+    m.thread_root_id, m.reply_count, m.last_reply_at, m.edited_at, m.deleted_at, m.pinned_at, \
+    m.pinned_by, m.created_at";
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: i64,
+    pub channel_id: i64,
+    pub author_id: i64,
+    pub content: String,
+    pub nonce: Option<String>,
+    pub thread_root_id: Option<i64>,
+    /// Users to record a mention for (already filtered to channel members).
+    pub mentions: Vec<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReactionRow {
+    pub message_id: i64,
+    pub user_id: i64,
+    pub emoji: String,
+}
+
+/// Where a page of history starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    Latest,
+    Before(i64),
+    After(i64),
+    Around(i64),
+}

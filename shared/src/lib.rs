@@ -1,0 +1,17 @@
+//! Parley's protocol: the types both the server and the clients compile.
+//!
+//! Everything here is pure (no I/O, no async runtime) so it builds for
+//! `wasm32-unknown-unknown` as well as natively. The JSON shape of these types
+//! *is* the public REST contract: rename nothing, only add.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod ids;
+pub mod mention;
+pub mod timestamp;
+pub mod validate;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{ChannelId, InviteId, MessageId, UserId, WorkspaceId};
+pub use timestamp::Timestamp;
