@@ -32,8 +32,8 @@ pub fn parse(text: &str) -> Vec<Mention> {
         }
         let mut in_code = false;
         let mut prev: Option<char> = None;
-        let mut chars = line.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        let chars = line.char_indices();
+        for (i, c) in chars {
             if c == '`' {
                 in_code = !in_code;
             } else if c == '@' && !in_code && !prev.is_some_and(|p| p.is_alphanumeric()) {

@@ -1,1 +1,12 @@
-fn main() {}
+//! Black-box API tests: the real app over HTTP, once per backend (SQLite and
+//! PostgreSQL) through the `both!` macro.
+
+mod helpers;
+
+mod auth;
+mod channels;
+mod dms;
+mod edge;
+mod messages;
+mod users;
+mod workspaces;

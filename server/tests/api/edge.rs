@@ -1,0 +1,106 @@
+use reqwest::Method;
+
+use crate::both;
+
+both!(health_ready_and_request_ids, |app| {
+    let h = app.call(Method::GET, "/healthz", None, None).await;
+    assert!(h.headers.get("x-request-id").is_some_and(|v| !v.is_empty()));
+    assert_eq!(h.expect(200)["status"], "ok");
+    assert_eq!(
+        app.call(Method::GET, "/readyz", None, None)
+            .await
+            .expect(200)["status"],
+        "ready"
+    );
+    let a = app.call(Method::GET, "/healthz", None, None).await.headers["x-request-id"].clone();
+    let b = app.call(Method::GET, "/healthz", None, None).await.headers["x-request-id"].clone();
+    assert_ne!(a, b);
+});
+
+both!(unknown_routes_and_methods_answer_json, |app| {
+    app.call(Method::GET, "/api/v1/nothing-here", None, None)
+        .await
+        .expect_error(404, "not_found");
+    app.call(Method::PATCH, "/api/v1/workspaces", None, None)
+        .await
+        .expect_error(405, "method_not_allowed");
+    app.call(Method::DELETE, "/api/v1/auth/login", None, None)
+        .await
+        .expect_error(405, "method_not_allowed");
+});
+
+both!(openapi_documents_every_route, |app| {
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    // Every route the router serves, with its methods (kept in step with api/mod.rs).
+    let routes: &[(&str, &[&str])] = &[
+        ("/healthz", &["get"]),
+        ("/readyz", &["get"]),
+        ("/api/v1/auth/register", &["post"]),
+        ("/api/v1/auth/login", &["post"]),
+        ("/api/v1/auth/refresh", &["post"]),
+        ("/api/v1/auth/logout", &["post"]),
+        ("/api/v1/users/me", &["get"]),
+        ("/api/v1/users/me/mentions", &["get"]),
+        ("/api/v1/users/me/preferences", &["get", "put"]),
+        ("/api/v1/users/me/preferences/channels/{id}", &["put"]),
+        ("/api/v1/users/{id}", &["get", "put"]),
+        ("/api/v1/users/{id}/status", &["put"]),
+        ("/api/v1/workspaces", &["get", "post"]),
+        ("/api/v1/workspaces/{id}", &["get", "put"]),
+        ("/api/v1/workspaces/{id}/members", &["get"]),
+        (
+            "/api/v1/workspaces/{id}/members/{user_id}",
+            &["put", "delete"],
+        ),
+        ("/api/v1/workspaces/{id}/invites", &["get", "post"]),
+        ("/api/v1/workspaces/{id}/invites/{invite_id}", &["delete"]),
+        ("/api/v1/invites/{code}", &["get"]),
+        ("/api/v1/invites/{code}/accept", &["post"]),
+        (
+            "/api/v1/workspaces/{workspace_id}/channels",
+            &["get", "post"],
+        ),
+        ("/api/v1/channels/{id}", &["get", "put", "delete"]),
+        ("/api/v1/channels/{id}/members", &["get", "post"]),
+        ("/api/v1/channels/{id}/members/{user_id}", &["delete"]),
+        ("/api/v1/channels/{id}/leave", &["post"]),
+        ("/api/v1/channels/{id}/read", &["post"]),
+        ("/api/v1/channels/{channel_id}/messages", &["get", "post"]),
+        ("/api/v1/channels/{id}/pins", &["get"]),
+        ("/api/v1/messages/{id}", &["put", "delete"]),
+        ("/api/v1/messages/{id}/reactions", &["post"]),
+        ("/api/v1/messages/{id}/reactions/{emoji}", &["delete"]),
+        ("/api/v1/messages/{id}/pin", &["post", "delete"]),
+        ("/api/v1/messages/{id}/thread", &["get", "post"]),
+        ("/api/v1/dm", &["get", "post"]),
+        ("/api/v1/dm/{id}/messages", &["get", "post"]),
+    ];
+    for (path, methods) in routes {
+        let item = paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} missing from the OpenAPI document"));
+        for m in *methods {
+            assert!(
+                item.get(*m).is_some(),
+                "{m} {path} missing from the OpenAPI document"
+            );
+        }
+    }
+    assert_eq!(
+        paths.len(),
+        routes.len(),
+        "documented paths: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    assert!(doc["components"]["schemas"]["Message"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    // The document matches what the server does: a route listed there answers.
+    let alice = app.user("doc").await;
+    app.get("/api/v1/workspaces", &alice).await.expect(200);
+});

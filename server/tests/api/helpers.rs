@@ -1,0 +1,409 @@
+//! The test harness: starts the real app on 127.0.0.1:0 against a fresh
+//! database of the chosen backend and talks to it over HTTP.
+//!
+//! SQLite: a new file per test. PostgreSQL: a new database per test on the
+//! server at `PARLEY_TEST_DATABASE_URL`; when that server is unreachable the
+//! test says so loudly and returns — unless `CI=true`, where it fails.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parley_server::config::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static PG_CLEANED: tokio::sync::OnceCell<bool> = tokio::sync::OnceCell::const_new();
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+fn pg_admin_url() -> String {
+    std::env::var("PARLEY_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Replaces the database name (the URL's last path segment).
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// Creates an empty database for one test; `None` when PostgreSQL is down.
+async fn fresh_pg_database() -> Option<String> {
+    let admin = pg_admin_url();
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if in_ci() {
+                panic!("CI=true but PostgreSQL at {admin} is unreachable: {e}");
+            }
+            eprintln!(
+                "\n\x1b[1;33m!!! SKIPPED: PostgreSQL test — cannot connect to {admin}: {e}\n\
+                 !!! Start PostgreSQL or set PARLEY_TEST_DATABASE_URL (scripts/test starts it when run as root).\x1b[0m\n"
+            );
+            return None;
+        }
+    };
+    let pid = std::process::id();
+    // Databases left by earlier runs (crashed or killed) are dropped once per process.
+    PG_CLEANED
+        .get_or_init(|| async {
+            let old: Vec<(String,)> =
+                sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'parley_t_%'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap_or_default();
+            for (name,) in old {
+                if !name.starts_with(&format!("parley_t_{pid}_")) {
+                    let _ = conn
+                        .execute(
+                            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str(),
+                        )
+                        .await;
+                }
+            }
+            true
+        })
+        .await;
+    let name = format!("parley_t_{pid}_{}", COUNTER.fetch_add(1, Ordering::Relaxed));
+    conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        .await
+        .expect("create test database");
+    Some(with_database(&admin, &name))
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    client: reqwest::Client,
+    data_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts the app; `None` only for PostgreSQL outside CI when it is down.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let data_dir = std::env::temp_dir().join(format!("parley-test-{}-{n}", std::process::id()));
+    let database_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}/parley.db", data_dir.display()),
+        Backend::Postgres => fresh_pg_database().await?,
+    };
+    let mut env: HashMap<&str, String> = HashMap::new();
+    env.insert("PARLEY_PORT", "0".into());
+    env.insert("PARLEY_DATA_DIR", data_dir.display().to_string());
+    env.insert("PARLEY_DATABASE_URL", database_url.clone());
+    env.insert("PARLEY_JWT_SECRET", JWT_SECRET.into());
+    env.insert("PARLEY_DB_MAX_CONNECTIONS", "5".into());
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    let app = parley_server::build(config).await.expect("build app");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.serve(std::future::pending()));
+    Some(TestApp {
+        base,
+        database_url,
+        client: reqwest::Client::new(),
+        data_dir,
+    })
+}
+
+/// Makes one test per backend: `both!(name, |app| async { … });`
+#[macro_export]
+macro_rules! both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
+                    .await
+                    .expect("sqlite app");
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) =
+                    $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await
+                else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+/// A response: status and JSON body (`Value::Null` when there is none).
+#[derive(Debug)]
+pub struct Res {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Res {
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts an error response with this status and code.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "error without message: {}",
+            self.body
+        );
+    }
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"))
+        };
+        Res {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Res {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
+        Res {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str, user: &TestUser) -> Res {
+        self.call(Method::GET, path, Some(&user.token), None).await
+    }
+
+    pub async fn post(&self, path: &str, user: &TestUser, body: Value) -> Res {
+        self.call(Method::POST, path, Some(&user.token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, user: &TestUser, body: Value) -> Res {
+        self.call(Method::PUT, path, Some(&user.token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, user: &TestUser) -> Res {
+        self.call(Method::DELETE, path, Some(&user.token), None)
+            .await
+    }
+
+    /// Registers a fresh user (unique name) and returns their session.
+    pub async fn user(&self, name: &str) -> TestUser {
+        let username = unique(name);
+        let body = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": "correct horse battery",
+                    "display_name": name,
+                })),
+            )
+            .await
+            .expect(201);
+        TestUser {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            username: body["user"]["username"]
+                .as_str()
+                .expect("username")
+                .to_owned(),
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    pub async fn workspace(&self, owner: &TestUser) -> String {
+        let ws = self
+            .post(
+                "/api/v1/workspaces",
+                owner,
+                json!({ "name": unique("Team ") }),
+            )
+            .await
+            .expect(201);
+        ws["id"].as_str().expect("ws id").to_owned()
+    }
+
+    /// Adds `user` to the workspace through an invite link.
+    pub async fn join(&self, ws: &str, owner: &TestUser, user: &TestUser) {
+        let invite = self
+            .post(
+                &format!("/api/v1/workspaces/{ws}/invites"),
+                owner,
+                json!({}),
+            )
+            .await
+            .expect(201);
+        let code = invite["code"].as_str().expect("code");
+        self.post(&format!("/api/v1/invites/{code}/accept"), user, json!({}))
+            .await
+            .expect(200);
+    }
+
+    pub async fn channel(
+        &self,
+        ws: &str,
+        owner: &TestUser,
+        kind: &str,
+        members: &[&TestUser],
+    ) -> String {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let c = self
+            .post(
+                &format!("/api/v1/workspaces/{ws}/channels"),
+                owner,
+                json!({ "name": unique("room-"), "kind": kind, "member_ids": ids }),
+            )
+            .await
+            .expect(201);
+        c["id"].as_str().expect("channel id").to_owned()
+    }
+
+    pub async fn send(&self, channel: &str, user: &TestUser, content: &str) -> Value {
+        self.post(
+            &format!("/api/v1/channels/{channel}/messages"),
+            user,
+            json!({ "content": content }),
+        )
+        .await
+        .expect(201)
+    }
+
+    /// A direct connection to the app's database, for checks the API must
+    /// not allow (how secrets are stored, that nothing was written).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.database_url)
+            .await
+            .expect("db")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let pool = self.db().await;
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");
+        pool.close().await;
+        n
+    }
+}
+
+pub fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+pub fn seqs(page: &Value) -> Vec<i64> {
+    page["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["seq"].as_i64().expect("seq"))
+        .collect()
+}
