@@ -11,6 +11,7 @@ pub mod ids;
 pub mod mention;
 pub mod timestamp;
 pub mod validate;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{ChannelId, InviteId, MessageId, UserId, WorkspaceId};

@@ -8,14 +8,77 @@ use parley_shared::api::{
     User,
 };
 use parley_shared::validate::{self, ValidationError};
-use parley_shared::{ChannelId, Timestamp, UserId};
+use parley_shared::ws::{ChannelWithMembers, ServerEvent};
+use parley_shared::{ChannelId, MessageId, Timestamp, UserId, WorkspaceId};
 
 use super::access::{self, workspace_role};
-use super::convert::{channel, channel_role_from, kind_str};
-use super::{now_ms, users};
+use super::convert::{channel, channel_role_from, kind_from, kind_str};
+use super::{events, now_ms, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{ChannelView, NewChannel, StoreError};
+use crate::store::{ChannelView, EventDraft, NewChannel, StoreError};
+
+/// The channel as a broadcast shows it: the fields every member shares
+/// (viewer-specific counts are zero; clients keep their own).
+fn announced(c: &NewChannel, member_count: usize) -> Channel {
+    Channel {
+        id: ChannelId(c.id),
+        workspace_id: c.workspace_id.map(WorkspaceId),
+        kind: kind_from(c.kind),
+        name: c.name.clone(),
+        topic: c.topic.clone(),
+        purpose: c.purpose.clone(),
+        created_by: UserId(c.created_by),
+        created_at: Timestamp::from_millis(c.now),
+        member_count: member_count as u64,
+        last_seq: 0,
+        last_message_at: None,
+        is_member: false,
+        last_read_seq: 0,
+        unread_count: 0,
+        mention_count: 0,
+        members: None,
+    }
+}
+
+/// CHANNEL_CREATED for a new channel: the workspace hears of a public one;
+/// each member hears of a private one or a DM (and gets subscribed).
+pub(crate) fn creation_events(c: &NewChannel) -> ApiResult<Vec<EventDraft>> {
+    let mut members: Vec<i64> = c.members.clone();
+    members.push(c.created_by);
+    members.sort_unstable();
+    members.dedup();
+    let ev = ServerEvent::ChannelCreated(ChannelWithMembers {
+        channel: announced(c, members.len()),
+        member_ids: members.iter().map(|&u| UserId(u)).collect(),
+    });
+    let kind = kind_from(c.kind);
+    let mut out = Vec::new();
+    if let (ChannelKind::Public, Some(ws)) = (kind, c.workspace_id) {
+        out.push(events::to_workspace(ws, &ev)?);
+    }
+    for &u in &members {
+        let mut e = events::to_user(u, &ev)?;
+        e.subject_id = Some(u);
+        if kind == ChannelKind::Public {
+            // The workspace copy already reaches them; this one only
+            // refreshes their subscriptions.
+            e.user_id = None;
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// What `Channel` a change announces: the current one as the actor sees it,
+/// with the viewer-specific fields cleared.
+fn for_broadcast(mut c: Channel) -> Channel {
+    c.is_member = false;
+    c.last_read_seq = 0;
+    c.unread_count = 0;
+    c.mention_count = 0;
+    c
+}
 
 /// Attaches member profiles to DM views (they name the conversation).
 async fn with_dm_members(state: &AppState, views: &[ChannelView]) -> ApiResult<Vec<Channel>> {
@@ -125,21 +188,22 @@ pub async fn create(
     let members = dedup(&req.member_ids);
     require_workspace_members(state, workspace_id, &members, "member_ids").await?;
     let id = state.next_id();
+    let new = NewChannel {
+        id,
+        workspace_id: Some(workspace_id),
+        kind: kind_str(req.kind),
+        name,
+        topic,
+        purpose,
+        is_default: false,
+        dm_key: None,
+        created_by: viewer,
+        members,
+        now: now_ms(),
+    };
     state
         .store
-        .insert_channel(&NewChannel {
-            id,
-            workspace_id: Some(workspace_id),
-            kind: kind_str(req.kind),
-            name,
-            topic,
-            purpose,
-            is_default: false,
-            dm_key: None,
-            created_by: viewer,
-            members,
-            now: now_ms(),
-        })
+        .insert_channel(&new, &creation_events(&new)?)
         .await
         .map_err(name_conflict)?;
     get(state, viewer, id).await
@@ -176,9 +240,19 @@ pub async fn update(
         Some(p) => validate::purpose(&p)?,
         None => a.row.purpose.clone(),
     };
+    let mut announced = for_broadcast(get(state, viewer, id).await?);
+    announced.name = name.clone();
+    announced.topic = topic.clone();
+    announced.purpose = purpose.clone();
+    let ev = events::channel_meta(
+        a.kind,
+        id,
+        a.row.workspace_id,
+        &ServerEvent::ChannelUpdated(announced),
+    )?;
     state
         .store
-        .update_channel(id, &name, &topic, &purpose, now_ms())
+        .update_channel(id, &name, &topic, &purpose, now_ms(), &[ev])
         .await
         .map_err(name_conflict)?;
     get(state, viewer, id).await
@@ -192,7 +266,15 @@ pub async fn archive(state: &AppState, viewer: i64, id: i64) -> ApiResult<()> {
         return Err(ApiError::Forbidden("direct messages cannot be deleted"));
     }
     a.require_admin()?;
-    state.store.archive_channel(id, now_ms()).await?;
+    let ev = events::channel_meta(
+        a.kind,
+        id,
+        a.row.workspace_id,
+        &ServerEvent::ChannelArchived {
+            channel_id: ChannelId(id),
+        },
+    )?;
+    state.store.archive_channel(id, now_ms(), &[ev]).await?;
     tracing::info!(channel_id = id, by = viewer, "channel archived");
     Ok(())
 }
@@ -238,9 +320,20 @@ pub async fn add_members(
     if let Some(ws) = a.row.workspace_id {
         require_workspace_members(state, ws, &ids, "user_ids").await?;
     }
+    let profiles = users::profiles(state, ids.iter().copied()).await?;
+    let mut joined = HashMap::new();
+    for (&user_id, user) in &profiles {
+        let ev = ServerEvent::MemberJoined {
+            channel_id: ChannelId(id),
+            user: user.clone(),
+        };
+        joined.insert(user_id, events::membership(id, user_id, &ev)?);
+    }
     state
         .store
-        .insert_channel_members(id, &ids, now_ms())
+        .insert_channel_members(id, &ids, now_ms(), |u| {
+            joined.get(&u).cloned().into_iter().collect()
+        })
         .await?;
     members(state, viewer, id).await
 }
@@ -261,7 +354,19 @@ pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) 
         a.require_member()?;
         a.require_admin()?;
     }
-    if state.store.delete_channel_member(id, target).await? {
+    let ev = events::membership(
+        id,
+        target,
+        &ServerEvent::MemberLeft {
+            channel_id: ChannelId(id),
+            user_id: UserId(target),
+        },
+    )?;
+    if state
+        .store
+        .delete_channel_member(id, target, now_ms(), &[ev])
+        .await?
+    {
         Ok(())
     } else {
         Err(ApiError::NotFound("member"))
@@ -282,7 +387,19 @@ pub async fn mark_read(
         .await?
         .filter(|m| m.channel_id == id)
         .ok_or(ApiError::NotFound("message"))?;
-    state.store.mark_read(id, viewer, msg.seq).await?;
+    let ev = events::to_channel(
+        id,
+        &ServerEvent::ReadReceipt {
+            channel_id: ChannelId(id),
+            user_id: UserId(viewer),
+            message_id: MessageId(msg.id),
+            last_read_seq: msg.seq,
+        },
+    )?;
+    state
+        .store
+        .mark_read(id, viewer, msg.seq, now_ms(), &[ev])
+        .await?;
     read_state(state, viewer, id).await
 }
 
@@ -344,21 +461,22 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
         return get(state, viewer, existing.id).await;
     }
     let id = state.next_id();
+    let new = NewChannel {
+        id,
+        workspace_id: None,
+        kind,
+        name: String::new(),
+        topic: String::new(),
+        purpose: String::new(),
+        is_default: false,
+        dm_key: Some(key.clone()),
+        created_by: viewer,
+        members: everyone,
+        now: now_ms(),
+    };
     let created = state
         .store
-        .insert_channel(&NewChannel {
-            id,
-            workspace_id: None,
-            kind,
-            name: String::new(),
-            topic: String::new(),
-            purpose: String::new(),
-            is_default: false,
-            dm_key: Some(key.clone()),
-            created_by: viewer,
-            members: everyone,
-            now: now_ms(),
-        })
+        .insert_channel(&new, &creation_events(&new)?)
         .await;
     match created {
         Ok(()) => get(state, viewer, id).await,

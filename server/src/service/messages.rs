@@ -9,12 +9,15 @@ use parley_shared::api::{
 use parley_shared::mention::{self, Mention};
 use parley_shared::validate::{self, ValidationError};
 
+use parley_shared::ws::ServerEvent;
+use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
+
 use super::access::{self, ChannelAccess};
 use super::convert::{message, reaction_groups};
-use super::{now_ms, users};
+use super::{events, notify, now_ms, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{Cursor, MessageRow, NewMessage, StoreError};
+use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
 
 /// Turns rows into API messages with authors and reactions (two queries,
 /// whatever the page size).
@@ -193,6 +196,9 @@ pub async fn send(
         }
     }
     let mentions = mentioned(state, channel_id, viewer, &content).await?;
+    let now = now_ms();
+    let notify = notify::targets(state, &a, viewer, &mentions, now).await?;
+    let author = users::get(state, viewer).await?;
     let new = NewMessage {
         id: state.next_id(),
         channel_id,
@@ -201,9 +207,21 @@ pub async fn send(
         nonce: nonce.clone(),
         thread_root_id: thread_root,
         mentions,
-        now: now_ms(),
+        now,
     };
-    match state.store.insert_message(&new).await {
+    // Built inside the transaction, once the seq is known. Serializing our
+    // own types cannot fail; were it to, the message still stands and
+    // clients catch up through history.
+    let announce = |row: &MessageRow| {
+        let msg = message(row, author.clone(), Vec::new());
+        let mut evs: Vec<EventDraft> =
+            events::to_channel(channel_id, &ServerEvent::Message(msg.clone()))
+                .into_iter()
+                .collect();
+        evs.extend(notify::events(&notify, &msg).unwrap_or_default());
+        evs
+    };
+    match state.store.insert_message(&new, announce).await {
         Ok(row) => Ok((hydrate_one(state, &row).await?, true)),
         // The same nonce raced in from a concurrent retry: the first one won.
         Err(StoreError::Conflict { .. }) if nonce.is_some() => {
@@ -277,9 +295,14 @@ pub async fn edit(
     }
     a.require_member()?;
     let mentions = mentioned(state, row.channel_id, viewer, &content).await?;
+    let now = now_ms();
+    let mut updated = hydrate_one(state, &row).await?;
+    updated.content = content.clone();
+    updated.edited_at = Some(Timestamp::from_millis(now));
+    let ev = events::to_channel(row.channel_id, &ServerEvent::MessageUpdated(updated))?;
     state
         .store
-        .update_message_content(&row, &content, &mentions, now_ms())
+        .update_message_content(&row, &content, &mentions, now, &[ev])
         .await?;
     reload(state, message_id).await
 }
@@ -302,8 +325,31 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
             "only the author or a channel admin may delete a message",
         ));
     }
-    state.store.tombstone_message(message_id, now_ms()).await?;
+    let ev = events::to_channel(
+        row.channel_id,
+        &ServerEvent::MessageDeleted {
+            channel_id: ChannelId(row.channel_id),
+            message_id: MessageId(row.id),
+        },
+    )?;
+    state
+        .store
+        .tombstone_message(message_id, now_ms(), &[ev])
+        .await?;
     Ok(())
+}
+
+fn reaction_event(row: &MessageRow, user: i64, emoji: &str, added: bool) -> ApiResult<EventDraft> {
+    events::to_channel(
+        row.channel_id,
+        &ServerEvent::Reaction {
+            channel_id: ChannelId(row.channel_id),
+            message_id: MessageId(row.id),
+            user_id: UserId(user),
+            emoji: emoji.to_owned(),
+            added,
+        },
+    )
 }
 
 pub async fn add_reaction(
@@ -313,11 +359,12 @@ pub async fn add_reaction(
     emoji: &str,
 ) -> ApiResult<Message> {
     let emoji = validate::emoji("emoji", emoji)?;
-    let (_, a) = load_live(state, viewer, message_id).await?;
+    let (row, a) = load_live(state, viewer, message_id).await?;
     a.require_member()?;
+    let ev = reaction_event(&row, viewer, &emoji, true)?;
     state
         .store
-        .insert_reaction(message_id, viewer, &emoji, now_ms())
+        .insert_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
         .await?;
     reload(state, message_id).await
 }
@@ -329,11 +376,12 @@ pub async fn remove_reaction(
     emoji: &str,
 ) -> ApiResult<Message> {
     let emoji = validate::emoji("emoji", emoji)?;
-    let (_, a) = load_live(state, viewer, message_id).await?;
+    let (row, a) = load_live(state, viewer, message_id).await?;
     a.require_member()?;
+    let ev = reaction_event(&row, viewer, &emoji, false)?;
     if !state
         .store
-        .delete_reaction(message_id, viewer, &emoji)
+        .delete_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
         .await?
     {
         return Err(ApiError::NotFound("reaction"));
@@ -347,11 +395,21 @@ pub async fn set_pin(
     message_id: i64,
     pinned: bool,
 ) -> ApiResult<Message> {
-    let (_, a) = load_live(state, viewer, message_id).await?;
+    let (row, a) = load_live(state, viewer, message_id).await?;
     a.require_member()?;
+    let now = now_ms();
+    let ev = events::to_channel(
+        row.channel_id,
+        &ServerEvent::MessagePinned {
+            channel_id: ChannelId(row.channel_id),
+            message_id: MessageId(row.id),
+            pinned_by: pinned.then_some(UserId(viewer)),
+            pinned_at: pinned.then_some(Timestamp::from_millis(now)),
+        },
+    )?;
     state
         .store
-        .set_pin(message_id, pinned.then_some(viewer), now_ms())
+        .set_pin(message_id, pinned.then_some(viewer), now, &[ev])
         .await?;
     reload(state, message_id).await
 }

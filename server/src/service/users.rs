@@ -8,10 +8,12 @@ use parley_shared::api::{
 use parley_shared::validate::{self, ValidationError};
 
 use super::convert::{current_user, notify_str, theme_str, user};
-use super::{access, now_ms};
+use parley_shared::ws::ServerEvent;
+
+use super::{access, events, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::UserRow;
+use crate::store::{EventDraft, UserRow};
 
 async fn load(state: &AppState, id: i64) -> ApiResult<UserRow> {
     state
@@ -27,6 +29,18 @@ fn require_self(viewer: i64, id: i64) -> ApiResult<()> {
     } else {
         Err(ApiError::Forbidden("you can only change your own profile"))
     }
+}
+
+/// USER_UPDATED for everyone who shares a workspace with the user, and for
+/// the user's other devices.
+async fn profile_events(state: &AppState, row: &UserRow, now: i64) -> ApiResult<Vec<EventDraft>> {
+    let ev = ServerEvent::UserUpdated(user(row, now));
+    let (_, workspaces) = state.store.fetch_subscriptions(row.id).await?;
+    let mut out = vec![events::to_user(row.id, &ev)?];
+    for ws in workspaces {
+        out.push(events::to_workspace(ws, &ev)?);
+    }
+    Ok(out)
 }
 
 pub async fn me(state: &AppState, viewer: i64) -> ApiResult<CurrentUser> {
@@ -49,19 +63,27 @@ pub async fn update(
     require_self(viewer, id)?;
     let display_name = match req.display_name {
         Some(d) => validate::display_name(&d)?,
-        None => row.display_name,
+        None => row.display_name.clone(),
     };
     let bio = match req.bio {
         Some(b) => validate::bio(&b)?,
-        None => row.bio,
+        None => row.bio.clone(),
     };
     let timezone = match req.timezone {
         Some(t) => validate::timezone(&t)?,
-        None => row.timezone,
+        None => row.timezone.clone(),
     };
+    let now = now_ms();
+    let changed = UserRow {
+        display_name: display_name.clone(),
+        bio: bio.clone(),
+        timezone: timezone.clone(),
+        ..row
+    };
+    let evs = profile_events(state, &changed, now).await?;
     state
         .store
-        .update_profile(id, &display_name, &bio, &timezone, now_ms())
+        .update_profile(id, &display_name, &bio, &timezone, now, &evs)
         .await?;
     get(state, id).await
 }
@@ -72,7 +94,7 @@ pub async fn update_status(
     id: i64,
     req: UpdateStatusRequest,
 ) -> ApiResult<User> {
-    load(state, id).await?;
+    let row = load(state, id).await?;
     require_self(viewer, id)?;
     let text = validate::optional_text("text", &req.text, validate::STATUS_TEXT_MAX)?;
     let emoji = match req.emoji.as_deref() {
@@ -91,9 +113,16 @@ pub async fn update_status(
     } else {
         req.expires_at.map(|t| t.millis())
     };
+    let changed = UserRow {
+        status_text: text.clone(),
+        status_emoji: emoji.clone(),
+        status_expires_at: expires,
+        ..row
+    };
+    let evs = profile_events(state, &changed, now).await?;
     state
         .store
-        .update_status(id, &text, emoji.as_deref(), expires, now)
+        .update_status(id, &text, emoji.as_deref(), expires, now, &evs)
         .await?;
     get(state, id).await
 }

@@ -5,15 +5,16 @@ use parley_shared::api::{
     Workspace, WorkspaceMember, WorkspaceRole,
 };
 use parley_shared::validate::{self, ValidationError};
-use parley_shared::{Timestamp, UserId, WorkspaceId};
+use parley_shared::ws::ServerEvent;
+use parley_shared::{ChannelId, Timestamp, UserId, WorkspaceId};
 
 use super::access::{require_workspace_admin, workspace_role};
 use super::convert::{invite, workspace_role_from, workspace_role_str};
 use super::secrets::{hash_secret, random_token};
-use super::{now_ms, users};
+use super::{events, now_ms, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{InviteAcceptance, NewChannel, WorkspaceRow};
+use crate::store::{EventDraft, InviteAcceptance, NewChannel, NewWorkspace, WorkspaceRow};
 
 fn workspace(row: &WorkspaceRow) -> Workspace {
     Workspace {
@@ -65,9 +66,31 @@ pub async fn create(
         members: Vec::new(),
         now,
     };
+    // The creator's other sessions learn of it (and subscribe).
+    let announced = Workspace {
+        id: WorkspaceId(id),
+        name: name.clone(),
+        description: description.clone(),
+        owner_id: UserId(viewer),
+        role: WorkspaceRole::Owner,
+        member_count: 1,
+        created_at: Timestamp::from_millis(now),
+    };
+    let mut ev = events::to_user(viewer, &ServerEvent::WorkspaceUpdated(announced))?;
+    ev.subject_id = Some(viewer);
     state
         .store
-        .insert_workspace(id, &name, &description, viewer, &general, now)
+        .insert_workspace(
+            &NewWorkspace {
+                id,
+                name,
+                description,
+                owner_id: viewer,
+                now,
+            },
+            &general,
+            &[ev],
+        )
         .await?;
     get(state, viewer, id).await
 }
@@ -82,15 +105,23 @@ pub async fn update(
     require_workspace_admin(current.role)?;
     let name = match req.name {
         Some(n) => validate::workspace_name(&n)?,
-        None => current.name,
+        None => current.name.clone(),
     };
     let description = match req.description {
         Some(d) => validate::description(&d)?,
-        None => current.description,
+        None => current.description.clone(),
     };
+    let announced = Workspace {
+        name: name.clone(),
+        description: description.clone(),
+        // The role is each reader's own; a broadcast cannot know it.
+        role: WorkspaceRole::Member,
+        ..current
+    };
+    let ev = events::to_workspace(id, &ServerEvent::WorkspaceUpdated(announced))?;
     state
         .store
-        .update_workspace(id, &name, &description, now_ms())
+        .update_workspace(id, &name, &description, now_ms(), &[ev])
         .await?;
     get(state, viewer, id).await
 }
@@ -172,7 +203,18 @@ pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) 
             return Err(ApiError::Forbidden("only the owner may remove admins"));
         }
     }
-    state.store.delete_workspace_member(id, target).await?;
+    let ev = events::workspace_membership(
+        id,
+        target,
+        &ServerEvent::WorkspaceMemberLeft {
+            workspace_id: WorkspaceId(id),
+            user_id: UserId(target),
+        },
+    )?;
+    state
+        .store
+        .delete_workspace_member(id, target, now_ms(), &[ev])
+        .await?;
     Ok(())
 }
 
@@ -268,9 +310,33 @@ pub async fn preview_invite(state: &AppState, code: &str) -> ApiResult<InvitePre
 }
 
 pub async fn accept_invite(state: &AppState, viewer: i64, code: &str) -> ApiResult<Workspace> {
+    let me = users::get(state, viewer).await?;
+    let announce = |workspace_id: i64, channels: &[i64]| {
+        let mut evs: Vec<EventDraft> = events::workspace_membership(
+            workspace_id,
+            viewer,
+            &ServerEvent::WorkspaceMemberJoined {
+                workspace_id: WorkspaceId(workspace_id),
+                user: me.clone(),
+            },
+        )
+        .into_iter()
+        .collect();
+        for &c in channels {
+            evs.extend(events::membership(
+                c,
+                viewer,
+                &ServerEvent::MemberJoined {
+                    channel_id: ChannelId(c),
+                    user: me.clone(),
+                },
+            ));
+        }
+        evs
+    };
     match state
         .store
-        .accept_invite(&hash_secret(code), viewer, now_ms())
+        .accept_invite(&hash_secret(code), viewer, now_ms(), announce)
         .await?
     {
         InviteAcceptance::Joined { workspace_id }

@@ -4,8 +4,8 @@ use sqlx::any::Any;
 use sqlx::{Row, Transaction};
 
 use super::{
-    placeholders, ChannelMemberRow, ChannelRow, ChannelView, NewChannel, Store, StoreResult,
-    CHANNEL_COLS,
+    placeholders, ChannelMemberRow, ChannelRow, ChannelView, EventDraft, NewChannel, Store,
+    StoreResult, CHANNEL_COLS,
 };
 
 /// A channel with the viewing user's membership and unread counts; `$1` is
@@ -73,9 +73,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_channel(&self, c: &NewChannel) -> StoreResult<()> {
+    pub async fn insert_channel(&self, c: &NewChannel, events: &[EventDraft]) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         Self::insert_channel_tx(&mut tx, c).await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, c.now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -185,6 +186,17 @@ impl Store {
             .collect()
     }
 
+    /// Members who asked to hear of every message in this channel.
+    pub async fn fetch_members_notified_of_all(&self, channel_id: i64) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT user_id FROM channel_members WHERE channel_id = $1 AND notify_level = 'all'",
+        )
+        .bind(channel_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Ids among `names` (lowercase usernames) who are members of the channel.
     pub async fn fetch_member_ids_by_username(
         &self,
@@ -216,7 +228,9 @@ impl Store {
         topic: &str,
         purpose: &str,
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE channels SET name = $2, topic = $3, purpose = $4, updated_at = $5 WHERE id = $1",
         )
@@ -225,19 +239,31 @@ impl Store {
         .bind(topic)
         .bind(purpose)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn archive_channel(&self, id: i64, now: i64) -> StoreResult<()> {
-        sqlx::query(
+    pub async fn archive_channel(
+        &self,
+        id: i64,
+        now: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
             "UPDATE channels SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 1 {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -248,6 +274,7 @@ impl Store {
         channel_id: i64,
         user_ids: &[i64],
         now: i64,
+        events_for: impl Fn(i64) -> Vec<EventDraft>,
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.write.begin().await?;
         let mut added = Vec::new();
@@ -264,33 +291,60 @@ impl Store {
             .await?;
             if done.rows_affected() == 1 {
                 added.push(user);
+                Self::insert_events_tx(self.dialect, &mut tx, &events_for(user), now).await?;
             }
         }
         tx.commit().await?;
         Ok(added)
     }
 
-    pub async fn delete_channel_member(&self, channel_id: i64, user_id: i64) -> StoreResult<bool> {
+    pub async fn delete_channel_member(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+        now: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let done =
             sqlx::query("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2")
                 .bind(channel_id)
                 .bind(user_id)
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() == 1)
+        let removed = done.rows_affected() == 1;
+        if removed {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
-    /// Moves the read position forward to `seq` (never backwards).
-    pub async fn mark_read(&self, channel_id: i64, user_id: i64, seq: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE channel_members SET last_read_seq = CASE WHEN last_read_seq < $3 THEN $3 ELSE last_read_seq END \
-             WHERE channel_id = $1 AND user_id = $2",
+    /// Moves the read position forward to `seq` (never backwards); the
+    /// events (the read receipt) are written only when it moved.
+    pub async fn mark_read(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+        seq: i64,
+        now: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE channel_members SET last_read_seq = $3 \
+             WHERE channel_id = $1 AND user_id = $2 AND last_read_seq < $3",
         )
         .bind(channel_id)
         .bind(user_id)
         .bind(seq)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let moved = done.rows_affected() == 1;
+        if moved {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 }

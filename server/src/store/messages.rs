@@ -4,8 +4,8 @@ use sqlx::any::Any;
 use sqlx::Transaction;
 
 use super::{
-    placeholders, Cursor, MessageRow, NewMessage, ReactionRow, Store, StoreError, StoreResult,
-    MESSAGE_COLS,
+    placeholders, Cursor, EventDraft, MessageRow, NewMessage, ReactionRow, Store, StoreError,
+    StoreResult, MESSAGE_COLS,
 };
 
 /// A page of history plus whether more exists on either side.
@@ -20,7 +20,13 @@ impl Store {
     /// Posts a message: bumps the channel's seq, inserts the row, updates the
     /// thread root, records mentions and moves the author's read position —
     /// all in one transaction. `NotFound` if the channel is archived.
-    pub async fn insert_message(&self, m: &NewMessage) -> StoreResult<MessageRow> {
+    /// `events` builds the events to append from the stored row (its seq is
+    /// only known inside the transaction).
+    pub async fn insert_message(
+        &self,
+        m: &NewMessage,
+        events: impl FnOnce(&MessageRow) -> Vec<EventDraft>,
+    ) -> StoreResult<MessageRow> {
         let mut tx = self.write.begin().await?;
         let seq: Option<(i64,)> = sqlx::query_as(
             "UPDATE channels SET last_seq = last_seq + 1, last_message_at = $2, updated_at = $2 \
@@ -65,8 +71,7 @@ impl Store {
         .bind(seq)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(MessageRow {
+        let row = MessageRow {
             id: m.id,
             channel_id: m.channel_id,
             seq,
@@ -81,7 +86,10 @@ impl Store {
             pinned_at: None,
             pinned_by: None,
             created_at: m.now,
-        })
+        };
+        Self::insert_events_tx(self.dialect, &mut tx, &events(&row), m.now).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     async fn insert_mentions_tx(
@@ -264,6 +272,7 @@ impl Store {
         content: &str,
         mentions: &[i64],
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
@@ -279,13 +288,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Self::insert_mentions_tx(&mut tx, row.id, row.channel_id, row.seq, mentions, now).await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Turns the message into a tombstone: text, reactions, pin and mentions
     /// go; its seq and its thread stay.
-    pub async fn tombstone_message(&self, id: i64, now: i64) -> StoreResult<()> {
+    pub async fn tombstone_message(
+        &self,
+        id: i64,
+        now: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE messages SET content = '', deleted_at = $2, pinned_at = NULL, pinned_by = NULL \
@@ -303,18 +318,22 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// False when this user already reacted with this emoji.
+    /// False when this user already reacted with this emoji (then no event
+    /// is written).
     pub async fn insert_reaction(
         &self,
         message_id: i64,
         user_id: i64,
         emoji: &str,
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
@@ -323,26 +342,40 @@ impl Store {
         .bind(user_id)
         .bind(emoji)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let added = done.rows_affected() == 1;
+        if added {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
+    /// False when there was no such reaction (then no event is written).
     pub async fn delete_reaction(
         &self,
         message_id: i64,
         user_id: i64,
         emoji: &str,
+        now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
         )
         .bind(message_id)
         .bind(user_id)
         .bind(emoji)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let removed = done.rows_affected() == 1;
+        if removed {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     /// Reactions on these messages, in the order they were added.
@@ -363,15 +396,24 @@ impl Store {
     }
 
     /// Pins (`Some(user)`) or unpins (`None`) a live message.
-    pub async fn set_pin(&self, message_id: i64, by: Option<i64>, now: i64) -> StoreResult<()> {
+    pub async fn set_pin(
+        &self,
+        message_id: i64,
+        by: Option<i64>,
+        now: i64,
+        events: &[EventDraft],
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE messages SET pinned_at = $2, pinned_by = $3 WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(message_id)
         .bind(by.map(|_| now))
         .bind(by)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -14,12 +14,14 @@
 //! one transaction, so seqs have no gaps and no duplicates.
 
 mod channels;
+mod events;
 mod messages;
 mod rows;
 mod tokens;
 mod users;
 mod workspaces;
 
+pub use events::{EventDraft, EventRow};
 pub use messages::Page;
 pub use rows::*;
 pub use tokens::Rotation;

@@ -57,6 +57,15 @@ pub struct WorkspaceRow {
     pub member_count: i64,
 }
 
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub owner_id: i64,
+    pub now: i64,
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct WorkspaceMemberRow {
     pub user_id: i64,

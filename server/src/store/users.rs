@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{placeholders, NewUser, Store, StoreResult, UserRow, USER_COLS};
+use super::{placeholders, EventDraft, NewUser, Store, StoreResult, UserRow, USER_COLS};
 use crate::store::ChannelMemberRow;
 
 impl Store {
@@ -85,7 +85,9 @@ impl Store {
         bio: &str,
         timezone: &str,
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE users SET display_name = $2, bio = $3, timezone = $4, updated_at = $5 WHERE id = $1",
         )
@@ -94,11 +96,14 @@ impl Store {
         .bind(bio)
         .bind(timezone)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn update_status(
         &self,
         id: i64,
@@ -106,7 +111,9 @@ impl Store {
         emoji: Option<&str>,
         expires_at: Option<i64>,
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE users SET status_text = $2, status_emoji = $3, status_expires_at = $4, updated_at = $5 \
              WHERE id = $1",
@@ -116,8 +123,10 @@ impl Store {
         .bind(emoji)
         .bind(expires_at)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

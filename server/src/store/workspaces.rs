@@ -3,7 +3,8 @@
 use sqlx::Row;
 
 use super::{
-    InviteRow, NewChannel, Store, StoreError, StoreResult, WorkspaceMemberRow, WorkspaceRow,
+    EventDraft, InviteRow, NewChannel, NewWorkspace, Store, StoreError, StoreResult,
+    WorkspaceMemberRow, WorkspaceRow,
 };
 
 const WORKSPACE_VIEW: &str = "SELECT w.id, w.name, w.description, w.owner_id, w.created_at, \
@@ -31,13 +32,17 @@ impl Store {
     /// Creates the workspace with its owner and its default `#general` channel.
     pub async fn insert_workspace(
         &self,
-        id: i64,
-        name: &str,
-        description: &str,
-        owner_id: i64,
+        w: &NewWorkspace,
         general: &NewChannel,
-        now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
+        let (id, name, description, owner_id, now) = (
+            w.id,
+            w.name.as_str(),
+            w.description.as_str(),
+            w.owner_id,
+            w.now,
+        );
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO workspaces (id, name, description, owner_id, created_at, updated_at) \
@@ -59,6 +64,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         Self::insert_channel_tx(&mut tx, general).await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -102,7 +108,9 @@ impl Store {
         name: &str,
         description: &str,
         now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE workspaces SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
         )
@@ -110,8 +118,10 @@ impl Store {
         .bind(name)
         .bind(description)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -192,6 +202,8 @@ impl Store {
         &self,
         workspace_id: i64,
         user_id: i64,
+        now: i64,
+        events: &[EventDraft],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
@@ -211,6 +223,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -296,6 +309,7 @@ impl Store {
         code_hash: &str,
         user_id: i64,
         now: i64,
+        events_for: impl FnOnce(i64, &[i64]) -> Vec<EventDraft>,
     ) -> StoreResult<InviteAcceptance> {
         let mut tx = self.write.begin().await?;
         let invite: Option<InviteRow> = sqlx::query_as(&format!(
@@ -349,6 +363,15 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        let joined: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM channels WHERE workspace_id = $1 AND is_default = 1 AND archived_at IS NULL",
+        )
+        .bind(invite.workspace_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let joined: Vec<i64> = joined.into_iter().map(|r| r.0).collect();
+        let events = events_for(invite.workspace_id, &joined);
+        Self::insert_events_tx(self.dialect, &mut tx, &events, now).await?;
         tx.commit().await?;
         Ok(InviteAcceptance::Joined {
             workspace_id: invite.workspace_id,

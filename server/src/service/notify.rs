@@ -1,0 +1,100 @@
+//! Who gets a NOTIFICATION for a new message, honoring each person's
+//! settings: DMs and mentions notify unless the level is `none`; other
+//! channel messages notify only those who set the channel to `all`. Global
+//! do-not-disturb (`mute_until`) and per-channel mutes silence everything.
+
+use std::collections::HashMap;
+
+use parley_shared::api::{Message, NotifyLevel};
+use parley_shared::ws::{NotificationReason, ServerEvent};
+
+use super::access::ChannelAccess;
+use super::convert::notify_from;
+use super::events;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::store::EventDraft;
+
+/// The people to notify of a message by `author`, and why.
+pub async fn targets(
+    state: &AppState,
+    access: &ChannelAccess,
+    author: i64,
+    mentioned: &[i64],
+    now: i64,
+) -> ApiResult<Vec<(i64, NotificationReason)>> {
+    let channel_id = access.row.id;
+    let mut reasons: HashMap<i64, NotificationReason> = HashMap::new();
+    if access.is_dm() {
+        for m in state.store.fetch_channel_members(channel_id).await? {
+            reasons.insert(m.user_id, NotificationReason::DirectMessage);
+        }
+    } else {
+        for u in state
+            .store
+            .fetch_members_notified_of_all(channel_id)
+            .await?
+        {
+            reasons.insert(u, NotificationReason::ChannelMessage);
+        }
+    }
+    for &u in mentioned {
+        reasons.insert(u, NotificationReason::Mention);
+    }
+    reasons.remove(&author);
+    if reasons.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = reasons.keys().copied().collect();
+    let users = state.store.fetch_users(&ids).await?;
+    let mut out = Vec::new();
+    for u in users {
+        let Some(&reason) = reasons.get(&u.id) else {
+            continue;
+        };
+        if u.mute_until.is_some_and(|t| t > now) {
+            continue;
+        }
+        let member = state.store.fetch_channel_member(channel_id, u.id).await?;
+        let (level, muted) = match &member {
+            Some(m) => (
+                m.notify_level
+                    .as_deref()
+                    .map(notify_from)
+                    .unwrap_or_else(|| notify_from(&u.notify_level)),
+                m.muted_until.is_some_and(|t| t > now),
+            ),
+            None => continue,
+        };
+        let wanted = match reason {
+            NotificationReason::ChannelMessage => level == NotifyLevel::All,
+            NotificationReason::Mention | NotificationReason::DirectMessage => {
+                level != NotifyLevel::None
+            }
+        };
+        if wanted && !muted {
+            out.push((u.id, reason));
+        }
+    }
+    Ok(out)
+}
+
+/// NOTIFICATION events for `targets` about `message`.
+pub fn events(
+    targets: &[(i64, NotificationReason)],
+    message: &Message,
+) -> ApiResult<Vec<EventDraft>> {
+    targets
+        .iter()
+        .map(|&(user, reason)| {
+            events::to_user(
+                user,
+                &ServerEvent::Notification {
+                    channel_id: message.channel_id,
+                    message: message.clone(),
+                    reason,
+                },
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,176 @@
+//! The durable event log (see migrations/*/0002_events.sql).
+//!
+//! Every write that clients must hear about inserts its events in the same
+//! transaction, as its last statement. On PostgreSQL a transaction-scoped
+//! advisory lock is taken first so ids become visible in commit order; on
+//! SQLite the single writer gives that for free. Hence a reader that has
+//! seen id N will never later find a new event below N — the property the
+//! tailer and RESUME rely on.
+
+use sqlx::any::Any;
+use sqlx::{Row, Transaction};
+
+use super::{placeholders, Dialect, Store, StoreResult};
+
+/// Arbitrary constant naming Parley's event-log lock.
+const EVENT_LOG_LOCK: i64 = 0x5041_524c_4559;
+
+/// An event to append; `payload` is the serialized `ServerEvent`.
+#[derive(Debug, Clone, Default)]
+pub struct EventDraft {
+    pub channel_id: Option<i64>,
+    pub workspace_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub channel_id: Option<i64>,
+    pub workspace_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub payload: String,
+}
+
+const EVENT_COLS: &str = "id, channel_id, workspace_id, user_id, subject_id, payload";
+
+impl Store {
+    pub(crate) async fn insert_events_tx(
+        dialect: Dialect,
+        tx: &mut Transaction<'_, Any>,
+        events: &[EventDraft],
+        now: i64,
+    ) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        if dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(EVENT_LOG_LOCK)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for e in events {
+            sqlx::query(
+                "INSERT INTO events (channel_id, workspace_id, user_id, subject_id, payload, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(e.channel_id)
+            .bind(e.workspace_id)
+            .bind(e.user_id)
+            .bind(e.subject_id)
+            .bind(&e.payload)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends events in a transaction of their own (ephemeral-looking writes
+    /// that still need durability, e.g. nothing else changed).
+    pub async fn insert_events(&self, events: &[EventDraft], now: i64) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every event after `after`, oldest first (the tailer's read).
+    pub async fn fetch_events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVENT_COLS} FROM events WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Events after `after` addressed to this audience, oldest first (RESUME).
+    pub async fn fetch_events_for(
+        &self,
+        after: i64,
+        user_id: i64,
+        channels: &[i64],
+        workspaces: &[i64],
+        limit: i64,
+    ) -> StoreResult<Vec<EventRow>> {
+        let mut cond = vec!["user_id = $3".to_owned()];
+        let mut next = 4;
+        if !channels.is_empty() {
+            cond.push(format!(
+                "channel_id IN ({})",
+                placeholders(next, channels.len())
+            ));
+            next += channels.len();
+        }
+        if !workspaces.is_empty() {
+            cond.push(format!(
+                "workspace_id IN ({})",
+                placeholders(next, workspaces.len())
+            ));
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE id > $1 AND ({}) ORDER BY id LIMIT $2",
+            cond.join(" OR ")
+        );
+        let mut q = sqlx::query_as(&sql).bind(after).bind(limit).bind(user_id);
+        for c in channels {
+            q = q.bind(*c);
+        }
+        for w in workspaces {
+            q = q.bind(*w);
+        }
+        Ok(q.fetch_all(&self.read).await?)
+    }
+
+    /// The newest event id (0 when the log is empty).
+    pub async fn last_event_id(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM events")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// The oldest id still kept (None when empty): RESUME before it is
+    /// outside the replay window.
+    pub async fn first_event_id(&self) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT CAST(MIN(id) AS BIGINT) FROM events")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Drops events older than `before_ms` (the replay window's far edge).
+    pub async fn prune_events(&self, before_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM events WHERE created_at < $1")
+            .bind(before_ms)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The channels and workspaces whose events reach `user_id`.
+    pub async fn fetch_subscriptions(&self, user_id: i64) -> StoreResult<(Vec<i64>, Vec<i64>)> {
+        let channels: Vec<(i64,)> = sqlx::query_as(
+            "SELECT cm.channel_id FROM channel_members cm JOIN channels c ON c.id = cm.channel_id \
+             WHERE cm.user_id = $1 AND c.archived_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        let workspaces: Vec<(i64,)> =
+            sqlx::query_as("SELECT workspace_id FROM workspace_members WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(&self.read)
+                .await?;
+        Ok((
+            channels.into_iter().map(|r| r.0).collect(),
+            workspaces.into_iter().map(|r| r.0).collect(),
+        ))
+    }
+}

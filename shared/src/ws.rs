@@ -1,0 +1,296 @@
+//! The real-time protocol at `WS /api/v1/ws`: JSON text frames
+//! `{"type": "...", "payload": {...}}`, one tagged enum per direction.
+//!
+//! Flow: the client's first frame is `AUTH {token}` (new session) or
+//! `RESUME {token, session, last_seq}`; the server answers `HELLO`. Durable
+//! events carry a top-level `"seq"`: a number that only grows within a
+//! session (it is the server's global event-log position, so it also works
+//! on another node). Reconnecting with `RESUME {session, last_seq}` replays
+//! exactly the durable events after `last_seq`; outside the replay window
+//! the server answers `RESYNC` and the client refetches over REST.
+//! Ephemeral events (TYPING, PRESENCE) have no seq and are never replayed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Channel, Message, User, Workspace};
+use crate::error::ErrorCode;
+use crate::ids::{ChannelId, MessageId, UserId, WorkspaceId};
+use crate::timestamp::Timestamp;
+
+/// WebSocket close codes the server uses (4000–4999 are application codes).
+pub mod close {
+    /// Two heartbeat intervals passed without a frame from the client.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4000;
+    /// The first frame was not a valid AUTH/RESUME, or the token is bad.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The client did not keep up; reconnect and RESUME to catch up.
+    pub const SLOW_CONSUMER_RESUME: u16 = 4004;
+    /// Too many frames too fast.
+    pub const RATE_LIMITED: u16 = 4008;
+    /// The server is shutting down; reconnect (to any node) and RESUME.
+    pub const GOING_AWAY_RESUME: u16 = 1001;
+}
+
+/// Largest text frame a client may send.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+    Offline,
+}
+
+// ------------------------------------------------------------ client → server
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClientFrame {
+    /// First frame of a new session.
+    Auth {
+        token: String,
+    },
+    /// First frame of a reconnect: continue `session` after `last_seq`.
+    Resume {
+        token: String,
+        session: String,
+        last_seq: i64,
+    },
+    /// Sends a message; answered with ACK (or ERROR) carrying the nonce.
+    Message {
+        channel_id: ChannelId,
+        content: String,
+        #[serde(default)]
+        nonce: Option<String>,
+        #[serde(default)]
+        thread_root_id: Option<MessageId>,
+    },
+    Typing {
+        channel_id: ChannelId,
+        typing: bool,
+    },
+    ReadReceipt {
+        channel_id: ChannelId,
+        message_id: MessageId,
+    },
+    Reaction {
+        message_id: MessageId,
+        emoji: String,
+        /// true removes the reaction.
+        #[serde(default)]
+        remove: bool,
+    },
+    /// Joins a public channel (same rules as REST).
+    JoinChannel {
+        channel_id: ChannelId,
+    },
+    LeaveChannel {
+        channel_id: ChannelId,
+    },
+    /// Heartbeat; answered with PONG.
+    Ping,
+    /// Reports idleness: `away` after 5 idle minutes, `online` when back.
+    Presence {
+        status: PresenceStatus,
+    },
+}
+
+// ------------------------------------------------------------ server → client
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelState {
+    pub channel_id: ChannelId,
+    pub last_seq: i64,
+    pub last_read_seq: i64,
+    pub unread_count: u64,
+    pub mention_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    pub session: String,
+    pub user_id: UserId,
+    pub heartbeat_interval_ms: u64,
+    /// The event-log position this session starts from (RESUME from here).
+    pub seq: i64,
+    pub channels: Vec<ChannelState>,
+    /// True when this HELLO continues a session (missed events follow).
+    pub resumed: bool,
+    /// Who of the people you share a workspace with is online now.
+    pub presence: Vec<PresenceUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresenceUpdate {
+    pub user_id: UserId,
+    pub status: PresenceStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelWithMembers {
+    pub channel: Channel,
+    pub member_ids: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServerEvent {
+    Hello(Hello),
+    /// The session cannot be resumed: refetch state over REST, then AUTH anew.
+    Resync {
+        reason: String,
+    },
+    /// A MESSAGE frame was stored.
+    Ack {
+        nonce: Option<String>,
+        id: MessageId,
+        channel_id: ChannelId,
+        seq: i64,
+    },
+    /// A frame was refused; nothing changed. `nonce` echoes a MESSAGE's nonce.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default)]
+        nonce: Option<String>,
+    },
+    Pong,
+    /// A new message or thread reply.
+    Message(Message),
+    /// Edited (or otherwise changed) message.
+    MessageUpdated(Message),
+    MessageDeleted {
+        channel_id: ChannelId,
+        message_id: MessageId,
+    },
+    Reaction {
+        channel_id: ChannelId,
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+        added: bool,
+    },
+    MessagePinned {
+        channel_id: ChannelId,
+        message_id: MessageId,
+        pinned_by: Option<UserId>,
+        pinned_at: Option<Timestamp>,
+    },
+    ReadReceipt {
+        channel_id: ChannelId,
+        user_id: UserId,
+        message_id: MessageId,
+        last_read_seq: i64,
+    },
+    ChannelCreated(ChannelWithMembers),
+    ChannelUpdated(Channel),
+    ChannelArchived {
+        channel_id: ChannelId,
+    },
+    MemberJoined {
+        channel_id: ChannelId,
+        user: User,
+    },
+    MemberLeft {
+        channel_id: ChannelId,
+        user_id: UserId,
+    },
+    WorkspaceUpdated(Workspace),
+    WorkspaceMemberJoined {
+        workspace_id: WorkspaceId,
+        user: User,
+    },
+    WorkspaceMemberLeft {
+        workspace_id: WorkspaceId,
+        user_id: UserId,
+    },
+    UserUpdated(User),
+    Typing {
+        channel_id: ChannelId,
+        user_id: UserId,
+        typing: bool,
+    },
+    Presence(PresenceUpdate),
+    /// Something that deserves the user's attention (a mention, a DM).
+    Notification {
+        channel_id: ChannelId,
+        message: Message,
+        reason: NotificationReason,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationReason {
+    Mention,
+    DirectMessage,
+    ChannelMessage,
+}
+
+/// What the client receives: an event plus, for durable events, its seq.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerFrame {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    #[serde(flatten)]
+    pub event: ServerEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_use_the_seed_names() {
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"TYPING","payload":{"channel_id":"5","typing":true}}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Typing {
+                channel_id: ChannelId(5),
+                typing: true
+            }
+        );
+        let ping: ClientFrame = serde_json::from_str(r#"{"type":"PING"}"#).unwrap();
+        assert_eq!(ping, ClientFrame::Ping);
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"SHOUT","payload":{}}"#).is_err());
+        let r = serde_json::to_string(&ClientFrame::ReadReceipt {
+            channel_id: ChannelId(1),
+            message_id: MessageId(2),
+        })
+        .unwrap();
+        assert_eq!(
+            r,
+            r#"{"type":"READ_RECEIPT","payload":{"channel_id":"1","message_id":"2"}}"#
+        );
+    }
+
+    #[test]
+    fn server_frames_carry_seq_beside_type_and_payload() {
+        let frame = ServerFrame {
+            seq: Some(42),
+            event: ServerEvent::MessageDeleted {
+                channel_id: ChannelId(1),
+                message_id: MessageId(2),
+            },
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(
+            json,
+            r#"{"seq":42,"type":"MESSAGE_DELETED","payload":{"channel_id":"1","message_id":"2"}}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame);
+        let pong = serde_json::to_string(&ServerFrame {
+            seq: None,
+            event: ServerEvent::Pong,
+        })
+        .unwrap();
+        assert_eq!(pong, r#"{"type":"PONG"}"#);
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(&pong).unwrap().event,
+            ServerEvent::Pong
+        );
+    }
+}
