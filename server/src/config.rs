@@ -30,6 +30,18 @@ pub struct Config {
     pub node_id: u16,
     /// Largest accepted JSON body.
     pub max_body_bytes: usize,
+    /// `redis://…`: the Bus runs on Redis pub/sub (many nodes); unset = in-process.
+    pub redis_url: Option<String>,
+    /// Clients send a frame at least this often; twice this silent = dead.
+    pub ws_heartbeat: Duration,
+    /// Frames queued per connection before a slow client is cut off.
+    pub ws_queue: usize,
+    /// A socket write taking longer than this ends the connection.
+    pub ws_write_timeout: Duration,
+    /// How long after the last connection closes a user turns offline.
+    pub presence_grace: Duration,
+    /// How long durable events are kept for RESUME (the replay window).
+    pub event_retention: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +136,44 @@ impl Config {
             Duration::from_secs(7 * 24 * 3600),
         )?;
 
+        let ws_heartbeat = duration(
+            &["PARLEY_WS_HEARTBEAT"],
+            "PARLEY_WS_HEARTBEAT",
+            Duration::from_secs(30),
+        )?;
+        let ws_write_timeout = duration(
+            &["PARLEY_WS_WRITE_TIMEOUT"],
+            "PARLEY_WS_WRITE_TIMEOUT",
+            Duration::from_secs(10),
+        )?;
+        let presence_grace = duration(
+            &["PARLEY_PRESENCE_GRACE"],
+            "PARLEY_PRESENCE_GRACE",
+            Duration::from_secs(30),
+        )?;
+        let event_retention = duration(
+            &["PARLEY_EVENT_RETENTION"],
+            "PARLEY_EVENT_RETENTION",
+            Duration::from_secs(24 * 3600),
+        )?;
+        let ws_queue: usize = match get("PARLEY_WS_QUEUE") {
+            Some(v) => v.parse().ok().filter(|n| *n >= 4).ok_or_else(|| {
+                bad(
+                    "PARLEY_WS_QUEUE",
+                    "expected a number of frames (at least 4)",
+                )
+            })?,
+            None => 1024,
+        };
+        let redis_url = match get("PARLEY_REDIS_URL") {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
+            Some(_) => return Err(bad("PARLEY_REDIS_URL", "expected a redis:// URL")),
+            None => get("REDIS_HOST").map(|host| {
+                let port = get("REDIS_PORT").unwrap_or_else(|| "6379".into());
+                format!("redis://{host}:{port}")
+            }),
+        };
+
         let jwt_secret = first(&["PARLEY_JWT_SECRET", "JWT_SECRET"]);
         if let Some(s) = &jwt_secret {
             if s.len() < 32 {
@@ -166,6 +216,12 @@ impl Config {
             log_format,
             node_id,
             max_body_bytes: 64 * 1024,
+            redis_url,
+            ws_heartbeat,
+            ws_queue,
+            ws_write_timeout,
+            presence_grace,
+            event_retention,
         })
     }
 
@@ -195,6 +251,9 @@ mod tests {
         assert_eq!(c.access_ttl, Duration::from_secs(900));
         assert_eq!(c.refresh_ttl, Duration::from_secs(7 * 86400));
         assert!(c.jwt_secret.is_none());
+        assert!(c.redis_url.is_none());
+        assert_eq!(c.ws_heartbeat, Duration::from_secs(30));
+        assert_eq!(c.presence_grace, Duration::from_secs(30));
     }
 
     #[test]
@@ -207,6 +266,7 @@ mod tests {
             ("DB_NAME", "chatapp_db"),
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("JWT_ACCESS_TTL", "5m"),
+            ("REDIS_HOST", "cache"),
         ])
         .unwrap();
         assert_eq!(c.bind.port(), 9000);
@@ -215,6 +275,7 @@ mod tests {
             "postgres://chatapp:p%40ss%20word@db:5432/chatapp_db"
         );
         assert_eq!(c.access_ttl, Duration::from_secs(300));
+        assert_eq!(c.redis_url.as_deref(), Some("redis://cache:6379"));
         assert!(c.is_postgres());
     }
 

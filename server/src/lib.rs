@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod realtime;
 pub mod service;
 pub mod snowflake;
 pub mod state;
@@ -44,6 +45,13 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state.clone();
+        let realtime = state.realtime.clone();
+        // Long-lived WebSockets would hold graceful shutdown open forever:
+        // tell them to close (clients RESUME elsewhere) as soon as it starts.
+        let shutdown = async move {
+            shutdown.await;
+            realtime.begin_shutdown();
+        };
         axum::serve(
             self.listener,
             self.router
@@ -61,7 +69,8 @@ impl App {
 pub async fn build(config: Config) -> anyhow::Result<App> {
     let config = Arc::new(config);
     let store = store::Store::connect(&config).await?;
-    let state = AppState::new(config.clone(), store)?;
+    let realtime = realtime::Realtime::start(config.clone(), store.clone()).await?;
+    let state = AppState::new(config.clone(), store, realtime)?;
     let listener = TcpListener::bind(config.bind).await?;
     let router = api::router(state.clone());
     Ok(App {

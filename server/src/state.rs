@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::realtime::Realtime;
 use crate::service::auth::TokenKeys;
 use crate::snowflake::Snowflake;
 use crate::store::Store;
@@ -13,12 +14,18 @@ pub struct AppState {
     pub store: Store,
     pub ids: Arc<Snowflake>,
     pub tokens: Arc<TokenKeys>,
+    pub realtime: Arc<Realtime>,
 }
 
 impl AppState {
-    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<AppState> {
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        realtime: Arc<Realtime>,
+    ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
         Ok(AppState {
+            realtime,
             ids: Arc::new(Snowflake::new(config.node_id)),
             tokens: Arc::new(tokens),
             config,

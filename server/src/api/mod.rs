@@ -124,6 +124,8 @@ fn api_routes() -> Router<AppState> {
         )
         .route("/dm", get(dms::list).post(dms::open))
         .route("/dm/{id}/messages", get(dms::messages).post(dms::send))
+        .route("/users/{id}/presence", get(users::presence))
+        .route("/ws", get(crate::realtime::session::upgrade))
         .route("/openapi.json", get(openapi::serve))
 }
 

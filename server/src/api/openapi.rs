@@ -27,6 +27,7 @@ impl Modify for BearerAuth {
         auth::register, auth::login, auth::refresh, auth::logout,
         users::me, users::get, users::update, users::update_status, users::preferences,
         users::update_preferences, users::update_channel_preference, users::mentions,
+        users::presence,
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
         workspaces::members, workspaces::set_role, workspaces::remove_member,
         workspaces::create_invite, workspaces::list_invites, workspaces::revoke_invite,
@@ -38,6 +39,7 @@ impl Modify for BearerAuth {
         messages::remove_reaction, messages::pin, messages::unpin, messages::pins,
         messages::reply, messages::thread,
         dms::list, dms::open, dms::messages, dms::send,
+        crate::realtime::session::upgrade,
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ use parley_shared::api::{
     CurrentUser, MessageList, Preferences, UpdateChannelPreferenceRequest,
     UpdatePreferencesRequest, UpdateStatusRequest, UpdateUserRequest, User,
 };
+use parley_shared::ws::PresenceUpdate;
 use parley_shared::{ChannelId, ErrorBody, MessageId, UserId};
 use serde::Deserialize;
 
@@ -94,6 +95,22 @@ pub async fn update_channel_preference(
     Ok(axum::Json(
         users::update_channel_preference(&state, me, id.get(), req).await?,
     ))
+}
+
+/// Online, away or offline — across every server node.
+#[utoipa::path(get, path = "/api/v1/users/{id}/presence", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = PresenceUpdate), (status = "4XX", body = ErrorBody)))]
+pub async fn presence(
+    State(state): State<AppState>,
+    AuthUser(_): AuthUser,
+    Path(id): Path<UserId>,
+) -> ApiResult<axum::Json<PresenceUpdate>> {
+    users::get(&state, id.get()).await?;
+    Ok(axum::Json(PresenceUpdate {
+        user_id: id,
+        status: state.realtime.presence.status(id.get()),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -250,6 +250,22 @@ pub async fn reply(
     send(state, viewer, row.channel_id, req, Some(root)).await
 }
 
+/// A thread reply sent over WebSocket, where the client names the channel
+/// too: the root must be in that channel.
+pub async fn reply_in(
+    state: &AppState,
+    viewer: i64,
+    channel_id: i64,
+    root_id: i64,
+    req: SendMessageRequest,
+) -> ApiResult<(Message, bool)> {
+    let (row, _) = load_live(state, viewer, root_id).await?;
+    if row.channel_id != channel_id {
+        return Err(ApiError::NotFound("message"));
+    }
+    reply(state, viewer, root_id, req).await
+}
+
 pub async fn thread(
     state: &AppState,
     viewer: i64,

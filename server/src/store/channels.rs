@@ -78,6 +78,7 @@ impl Store {
         Self::insert_channel_tx(&mut tx, c).await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, c.now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -116,6 +117,17 @@ impl Store {
         ))
         .bind(viewer)
         .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Every live channel and DM the viewer belongs to.
+    pub async fn fetch_member_channel_views(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
+        Ok(sqlx::query_as(&channel_view_sql(
+            "cm.user_id IS NOT NULL AND c.archived_at IS NULL",
+            "c.id",
+        ))
+        .bind(viewer)
         .fetch_all(&self.read)
         .await?)
     }
@@ -243,6 +255,7 @@ impl Store {
         .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -264,6 +277,7 @@ impl Store {
             Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -295,6 +309,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(added)
     }
 
@@ -317,6 +332,7 @@ impl Store {
             Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(removed)
     }
 
@@ -345,6 +361,7 @@ impl Store {
             Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(moved)
     }
 }

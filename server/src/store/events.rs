@@ -76,6 +76,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 

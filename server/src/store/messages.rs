@@ -89,6 +89,7 @@ impl Store {
         };
         Self::insert_events_tx(self.dialect, &mut tx, &events(&row), m.now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(row)
     }
 
@@ -290,6 +291,7 @@ impl Store {
         Self::insert_mentions_tx(&mut tx, row.id, row.channel_id, row.seq, mentions, now).await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -320,6 +322,7 @@ impl Store {
             .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -349,6 +352,7 @@ impl Store {
             Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(added)
     }
 
@@ -375,6 +379,7 @@ impl Store {
             Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(removed)
     }
 
@@ -414,6 +419,7 @@ impl Store {
         .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 

@@ -28,6 +28,7 @@ pub use tokens::Rotation;
 pub use workspaces::InviteAcceptance;
 
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -78,11 +79,24 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Debug, Clone)]
+/// Called after every commit that may have appended events (the real-time
+/// layer rings its tailers with it).
+pub type CommitHook = Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Clone)]
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
     dialect: Dialect,
+    on_commit: Arc<OnceLock<CommitHook>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish()
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -103,6 +117,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 dialect: Dialect::Postgres,
+                on_commit: Arc::default(),
             }
         } else {
             let url = sqlite_url(&config.database_url)?;
@@ -122,6 +137,7 @@ impl Store {
                 read,
                 write,
                 dialect: Dialect::Sqlite,
+                on_commit: Arc::default(),
             }
         };
         let migrator = match store.dialect {
@@ -130,6 +146,17 @@ impl Store {
         };
         migrator.run(&store.write).await?;
         Ok(store)
+    }
+
+    /// Installs the hook run after commits (once; later calls are ignored).
+    pub fn set_commit_hook(&self, hook: CommitHook) {
+        let _ = self.on_commit.set(hook);
+    }
+
+    fn events_committed(&self) {
+        if let Some(hook) = self.on_commit.get() {
+            hook();
+        }
     }
 
     pub fn dialect(&self) -> Dialect {

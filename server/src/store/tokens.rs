@@ -85,10 +85,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            self.events_committed();
             return Ok(Rotation::Reused);
         }
         if row.expires_at <= now {
             tx.commit().await?;
+            self.events_committed();
             return Ok(Rotation::Invalid);
         }
         sqlx::query(
@@ -104,6 +106,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(Rotation::Rotated {
             user_id: row.user_id,
         })

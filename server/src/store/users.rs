@@ -100,6 +100,7 @@ impl Store {
         .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -127,6 +128,7 @@ impl Store {
         .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 

@@ -66,6 +66,7 @@ impl Store {
         Self::insert_channel_tx(&mut tx, general).await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -122,6 +123,7 @@ impl Store {
         .await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -225,6 +227,7 @@ impl Store {
         }
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(())
     }
 
@@ -373,6 +376,7 @@ impl Store {
         let events = events_for(invite.workspace_id, &joined);
         Self::insert_events_tx(self.dialect, &mut tx, &events, now).await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(InviteAcceptance::Joined {
             workspace_id: invite.workspace_id,
         })

@@ -50,6 +50,8 @@ both!(openapi_documents_every_route, |app| {
         ("/api/v1/users/me/preferences/channels/{id}", &["put"]),
         ("/api/v1/users/{id}", &["get", "put"]),
         ("/api/v1/users/{id}/status", &["put"]),
+        ("/api/v1/users/{id}/presence", &["get"]),
+        ("/api/v1/ws", &["get"]),
         ("/api/v1/workspaces", &["get", "post"]),
         ("/api/v1/workspaces/{id}", &["get", "put"]),
         ("/api/v1/workspaces/{id}/members", &["get"]),

@@ -1,0 +1,300 @@
+//! Real-time delivery over WebSockets.
+//!
+//! The database's event log is the source of truth (see `store::events`).
+//! Each node runs one *tailer* that reads the log in id order and hands each
+//! event, serialized once, to the hub, which fans it out to this node's
+//! subscribed connections. A commit rings the tailer at once (and, through
+//! the bus, every other node's); a slow fallback poll covers a lost
+//! doorbell. Because log ids are commit-ordered, a connection that has seen
+//! id N has seen everything before N it may see, so RESUME is one query.
+
+pub mod bus;
+pub mod hub;
+pub mod presence;
+pub mod redis_bus;
+pub mod session;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::Utf8Bytes;
+use parley_shared::ws::{PresenceUpdate, ServerEvent};
+use parley_shared::UserId;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::store::{EventRow, Store};
+use bus::{Bus, BusMessage, MemoryBus};
+use hub::{Audience, Hub, Outgoing};
+use presence::Presence;
+
+/// Events read per tailer query.
+const TAIL_BATCH: i64 = 500;
+/// Poll the log this often even without a doorbell.
+const FALLBACK_POLL: Duration = Duration::from_millis(1000);
+/// A typing indicator is re-broadcast at most this often per user and channel.
+const TYPING_THROTTLE: Duration = Duration::from_secs(2);
+
+pub struct Realtime {
+    pub hub: Hub,
+    pub bus: Arc<dyn Bus>,
+    pub presence: Arc<Presence>,
+    pub config: Arc<Config>,
+    store: Store,
+    /// Wakes this node's tailer.
+    wake: Notify,
+    /// Rings the other nodes (coalesced by the doorbell task).
+    ring_remote: Notify,
+    /// Id of the last event the tailer delivered.
+    cursor: AtomicI64,
+    typing: Mutex<HashMap<(i64, i64), Instant>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+/// `{"seq":N,` + the rest of the stored `{"type":…,"payload":…}` object.
+fn frame_text(row: &EventRow) -> Utf8Bytes {
+    let body = row.payload.strip_prefix('{').unwrap_or(&row.payload);
+    Utf8Bytes::from(format!("{{\"seq\":{},{body}", row.id))
+}
+
+pub(crate) fn event_frame(row: &EventRow) -> Outgoing {
+    Outgoing {
+        seq: row.id,
+        text: frame_text(row),
+    }
+}
+
+pub(crate) fn ephemeral_frame(ev: &ServerEvent) -> Option<Utf8Bytes> {
+    serde_json::to_string(ev).ok().map(Utf8Bytes::from)
+}
+
+fn audience(row: &EventRow) -> Audience {
+    Audience {
+        channel_id: row.channel_id,
+        workspace_ids: row.workspace_id.into_iter().collect(),
+        user_id: row.user_id,
+        exclude_user: None,
+    }
+}
+
+impl Realtime {
+    /// Creates the real-time layer and starts its background tasks.
+    pub async fn start(config: Arc<Config>, store: Store) -> anyhow::Result<Arc<Realtime>> {
+        let node = format!("node-{}-{}", config.node_id, std::process::id());
+        let bus: Arc<dyn Bus> = match &config.redis_url {
+            Some(url) => Arc::new(redis_bus::RedisBus::connect(url).await?),
+            None => Arc::new(MemoryBus::new()),
+        };
+        let cursor = store.last_event_id().await?;
+        let rt = Arc::new(Realtime {
+            hub: Hub::default(),
+            presence: Arc::new(Presence::new(node, config.presence_grace, bus.clone())),
+            bus,
+            config,
+            store: store.clone(),
+            wake: Notify::new(),
+            ring_remote: Notify::new(),
+            cursor: AtomicI64::new(cursor),
+            typing: Mutex::default(),
+            shutdown: tokio::sync::watch::channel(false).0,
+        });
+        let weak = Arc::downgrade(&rt);
+        store.set_commit_hook(Arc::new(move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.wake.notify_one();
+                rt.ring_remote.notify_one();
+            }
+        }));
+        tokio::spawn(tail(rt.clone()));
+        tokio::spawn(listen(rt.clone()));
+        tokio::spawn(doorbell(rt.clone()));
+        tokio::spawn(prune(rt.clone()));
+        Ok(rt)
+    }
+
+    /// The id of the last event delivered on this node.
+    pub fn cursor(&self) -> i64 {
+        self.cursor.load(Ordering::Acquire)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Closes every connection (with "going away, resume") and stops the tasks.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        self.hub.kick_all();
+    }
+
+    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// True when a typing-started broadcast for this user and channel is due.
+    pub fn typing_due(&self, user_id: i64, channel_id: i64) -> bool {
+        let now = Instant::now();
+        let mut map = self.typing.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, t| now.duration_since(*t) < TYPING_THROTTLE);
+        }
+        match map.get(&(user_id, channel_id)) {
+            Some(t) if now.duration_since(*t) < TYPING_THROTTLE => false,
+            _ => {
+                map.insert((user_id, channel_id), now);
+                true
+            }
+        }
+    }
+
+    pub fn typing_stopped(&self, user_id: i64, channel_id: i64) {
+        self.typing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(user_id, channel_id));
+    }
+
+    /// Refreshes what `user_id`'s connections here are subscribed to.
+    async fn reload(&self, user_id: i64) {
+        if !self.hub.has_user(user_id) {
+            return;
+        }
+        match self.store.fetch_subscriptions(user_id).await {
+            Ok((channels, workspaces)) => {
+                self.hub
+                    .set_user_subscriptions(user_id, &channels, &workspaces)
+            }
+            Err(e) => tracing::error!(error = %e, user_id, "cannot reload subscriptions"),
+        }
+    }
+}
+
+/// The tailer: reads the event log in order and delivers each event once.
+async fn tail(rt: Arc<Realtime>) {
+    let mut stop = rt.shutdown_signal();
+    loop {
+        tokio::select! {
+            _ = rt.wake.notified() => {}
+            _ = tokio::time::sleep(FALLBACK_POLL) => {}
+            _ = stop.changed() => return,
+        }
+        loop {
+            let after = rt.cursor();
+            let batch = match rt.store.fetch_events_after(after, TAIL_BATCH).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "event log read failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+            };
+            let full = batch.len() as i64 == TAIL_BATCH;
+            for row in &batch {
+                rt.hub.deliver(&audience(row), &event_frame(row));
+                if let Some(subject) = row.subject_id {
+                    rt.reload(subject).await;
+                }
+                rt.cursor.store(row.id, Ordering::Release);
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+}
+
+/// Applies what other nodes (and this one) publish on the bus.
+async fn listen(rt: Arc<Realtime>) {
+    let mut rx = rt.bus.subscribe();
+    let mut stop = rt.shutdown_signal();
+    loop {
+        let msg = tokio::select! {
+            m = rx.recv() => m,
+            _ = stop.changed() => return,
+        };
+        match msg {
+            Ok(BusMessage::Doorbell) => rt.wake.notify_one(),
+            Ok(BusMessage::Ephemeral {
+                channel_id,
+                workspace_ids,
+                exclude_user,
+                frame,
+            }) => {
+                let audience = Audience {
+                    channel_id,
+                    workspace_ids,
+                    user_id: None,
+                    exclude_user,
+                };
+                rt.hub.deliver(
+                    &audience,
+                    &Outgoing {
+                        seq: 0,
+                        text: Utf8Bytes::from(frame),
+                    },
+                );
+            }
+            Ok(BusMessage::Presence {
+                node,
+                user_id,
+                status,
+                workspace_ids,
+            }) => {
+                if let Some(merged) = rt.presence.apply(&node, user_id, status) {
+                    let ev = ServerEvent::Presence(PresenceUpdate {
+                        user_id: UserId(user_id),
+                        status: merged,
+                    });
+                    if let Some(text) = ephemeral_frame(&ev) {
+                        let audience = Audience {
+                            workspace_ids,
+                            user_id: Some(user_id),
+                            ..Audience::default()
+                        };
+                        rt.hub.deliver(&audience, &Outgoing { seq: 0, text });
+                    }
+                }
+            }
+            // Missed bus messages: durable events are safe in the log; poll it.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "bus receiver lagged");
+                rt.wake.notify_one();
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Tells other nodes about new events, one doorbell per burst of commits.
+async fn doorbell(rt: Arc<Realtime>) {
+    let mut stop = rt.shutdown_signal();
+    loop {
+        tokio::select! {
+            _ = rt.ring_remote.notified() => rt.bus.publish(BusMessage::Doorbell),
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Drops events that fell out of the replay window.
+async fn prune(rt: Arc<Realtime>) {
+    let mut stop = rt.shutdown_signal();
+    loop {
+        let keep = rt.config.event_retention;
+        match rt
+            .store
+            .prune_events(crate::snowflake::now_ms() - keep.as_millis() as i64)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old events pruned"),
+            Err(e) => tracing::warn!(error = %e, "event pruning failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! One WebSocket connection: authenticate, say HELLO, replay what a resuming
+//! client missed, then pump frames both ways until either side stops.
+//!
+//! The task owns its socket. Outgoing frames arrive through the bounded
+//! queue the hub fills; frames already sent (by seq) are skipped, which
+//! makes the replay-then-live handover exact. Client frames go through the
+//! same services as REST, so the rules are the same.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use parley_shared::api::SendMessageRequest;
+use parley_shared::ws::{
+    close, ChannelState, ClientFrame, Hello, PresenceStatus, PresenceUpdate, ServerEvent,
+    MAX_CLIENT_FRAME_BYTES,
+};
+use parley_shared::{ChannelId, ErrorCode, UserId};
+use tokio::time::{timeout, Instant};
+
+use super::hub::{ConnId, KickReason};
+use super::{ephemeral_frame, event_frame, Realtime};
+use crate::error::ApiError;
+use crate::service::{channels, messages, secrets};
+use crate::state::AppState;
+use crate::store::EventRow;
+
+/// How long a new connection may take to send AUTH/RESUME.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// RESUME replays at most this many events; more means RESYNC.
+const REPLAY_MAX: i64 = 5_000;
+/// Sustained client frames per second, and the burst allowed above it.
+const FRAMES_PER_SEC: u32 = 20;
+const FRAME_BURST: u32 = 60;
+/// Refused frames (over the rate) tolerated before the connection is closed.
+const RATE_STRIKES: u32 = 100;
+
+/// The real-time connection. Send `AUTH {token}` (or `RESUME {token,
+/// session, last_seq}`) as the first frame; the protocol is `parley_shared::ws`.
+#[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
+    responses((status = 101, description = "Switching to the WebSocket protocol")))]
+pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| run(state, socket))
+}
+
+fn text(ev: &ServerEvent) -> Utf8Bytes {
+    ephemeral_frame(ev).unwrap_or_else(|| Utf8Bytes::from_static("{}"))
+}
+
+fn error_event(e: &ApiError, nonce: Option<String>) -> ServerEvent {
+    if let ApiError::Internal(inner) = e {
+        tracing::error!(error = ?inner, "ws request failed");
+    }
+    ServerEvent::Error {
+        code: e.code(),
+        message: e.to_string(),
+        nonce,
+    }
+}
+
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = timeout(
+        Duration::from_secs(2),
+        socket.send(WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }))),
+    )
+    .await;
+}
+
+/// Unregisters the connection however the task ends.
+struct Registration {
+    rt: Arc<Realtime>,
+    conn: ConnId,
+    user_id: i64,
+    workspaces: Vec<i64>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.rt.hub.unregister(self.conn);
+        self.rt
+            .presence
+            .disconnected(self.user_id, std::mem::take(&mut self.workspaces));
+    }
+}
+
+struct Start {
+    user_id: i64,
+    resume: Option<(String, i64)>,
+}
+
+/// Reads and checks the first frame: AUTH or RESUME with a valid token.
+async fn authenticate(state: &AppState, socket: &mut WebSocket) -> Option<Start> {
+    let first = match timeout(AUTH_TIMEOUT, socket.recv()).await {
+        Ok(Some(Ok(WsMessage::Text(t)))) => t,
+        _ => return None,
+    };
+    let (token, resume) = match serde_json::from_str::<ClientFrame>(first.as_str()) {
+        Ok(ClientFrame::Auth { token }) => (token, None),
+        Ok(ClientFrame::Resume {
+            token,
+            session,
+            last_seq,
+        }) => (token, Some((session, last_seq))),
+        _ => return None,
+    };
+    let user = state.tokens.verify(&token)?;
+    Some(Start {
+        user_id: user.get(),
+        resume,
+    })
+}
+
+async fn channel_states(state: &AppState, user_id: i64) -> Vec<ChannelState> {
+    match state.store.fetch_member_channel_views(user_id).await {
+        Ok(views) => views
+            .into_iter()
+            .map(|v| ChannelState {
+                channel_id: ChannelId(v.channel.id),
+                last_seq: v.channel.last_seq,
+                last_read_seq: v.last_read_seq.unwrap_or(0),
+                unread_count: u64::try_from(v.unread_count).unwrap_or(0),
+                mention_count: u64::try_from(v.mention_count).unwrap_or(0),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load channel states");
+            Vec::new()
+        }
+    }
+}
+
+async fn run(state: AppState, mut socket: WebSocket) {
+    let rt = state.realtime.clone();
+    let Some(start) = authenticate(&state, &mut socket).await else {
+        close_with(
+            &mut socket,
+            close::UNAUTHORIZED,
+            "authenticate first: AUTH {token}",
+        )
+        .await;
+        return;
+    };
+    let user_id = start.user_id;
+    let (channels, workspaces) = match state.store.fetch_subscriptions(user_id).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load subscriptions");
+            close_with(&mut socket, 1011, "internal error").await;
+            return;
+        }
+    };
+    // Register before choosing the starting point: anything committed from
+    // here on reaches the queue, anything before it comes from the replay.
+    let (conn, mut queue, kick) = rt.hub.register(
+        user_id,
+        channels.clone(),
+        workspaces.clone(),
+        rt.config.ws_queue,
+    );
+    let _registration = Registration {
+        rt: rt.clone(),
+        conn,
+        user_id,
+        workspaces: workspaces.clone(),
+    };
+    let now_cursor = rt.cursor();
+    let mut resync = None;
+    let (session, from, resumed) = match start.resume {
+        Some((session, last_seq)) => {
+            let oldest = state.store.first_event_id().await.ok().flatten();
+            let window_ok = last_seq >= 0 && oldest.is_none_or(|o| last_seq >= o - 1);
+            if window_ok {
+                (session, last_seq, true)
+            } else {
+                resync = Some("the session is older than the replay window");
+                (secrets::random_token(12), now_cursor, false)
+            }
+        }
+        _ => (secrets::random_token(12), now_cursor, false),
+    };
+    let mut replay: Vec<EventRow> = match state
+        .store
+        .fetch_events_for(from, user_id, &channels, &workspaces, REPLAY_MAX + 1)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the event log");
+            close_with(&mut socket, 1011, "internal error").await;
+            return;
+        }
+    };
+    let mut from = from;
+    if replay.len() as i64 > REPLAY_MAX {
+        resync = Some("too many missed events to replay");
+        replay.clear();
+        from = rt.cursor();
+    }
+    rt.presence.connected(user_id, &workspaces);
+    if let Some(reason) = resync {
+        let ev = ServerEvent::Resync {
+            reason: reason.into(),
+        };
+        if socket.send(WsMessage::Text(text(&ev))).await.is_err() {
+            return;
+        }
+    }
+    let presence = rt
+        .hub
+        .users_in(&workspaces)
+        .into_iter()
+        .map(|u| PresenceUpdate {
+            user_id: UserId(u),
+            status: rt.presence.status(u),
+        })
+        .filter(|p| p.status != PresenceStatus::Offline)
+        .collect();
+    let hello = ServerEvent::Hello(Hello {
+        session: session.clone(),
+        user_id: UserId(user_id),
+        heartbeat_interval_ms: rt.config.ws_heartbeat.as_millis() as u64,
+        seq: from,
+        channels: channel_states(&state, user_id).await,
+        resumed: resumed && resync.is_none(),
+        presence,
+    });
+    if socket.send(WsMessage::Text(text(&hello))).await.is_err() {
+        return;
+    }
+    let mut last_sent = from;
+    for row in &replay {
+        if row.id <= last_sent {
+            continue;
+        }
+        if socket
+            .send(WsMessage::Text(event_frame(row).text))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        last_sent = row.id;
+    }
+    tracing::debug!(user_id, conn, replayed = replay.len(), "session started");
+
+    let mut conn_state = Connection {
+        state: &state,
+        rt: &rt,
+        conn,
+        user_id,
+        limiter: RateLimiter::direct(
+            Quota::per_second(NonZeroU32::new(FRAMES_PER_SEC).unwrap_or(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN)),
+        ),
+        strikes: 0,
+    };
+    let heartbeat = rt.config.ws_heartbeat;
+    let write_timeout = rt.config.ws_write_timeout;
+    let mut deadline = Instant::now() + heartbeat * 2;
+    loop {
+        tokio::select! {
+            biased;
+            reason = kick.wait() => {
+                match reason {
+                    KickReason::SlowConsumer => close_with(&mut socket, close::SLOW_CONSUMER_RESUME, "too slow: reconnect and RESUME").await,
+                    KickReason::Shutdown => close_with(&mut socket, close::GOING_AWAY_RESUME, "server restarting: reconnect and RESUME").await,
+                }
+                return;
+            }
+            out = queue.recv() => {
+                let Some(out) = out else { return };
+                if out.seq != 0 {
+                    if out.seq <= last_sent {
+                        continue;
+                    }
+                    last_sent = out.seq;
+                }
+                match timeout(write_timeout, socket.send(WsMessage::Text(out.text))).await {
+                    Ok(Ok(())) => {}
+                    _ => return,
+                }
+            }
+            msg = socket.recv() => {
+                deadline = Instant::now() + heartbeat * 2;
+                let reply = match msg {
+                    Some(Ok(WsMessage::Text(t))) => conn_state.handle(t.as_str()).await,
+                    Some(Ok(WsMessage::Binary(_))) => Reply::event(ServerEvent::Error {
+                        code: ErrorCode::BadRequest,
+                        message: "frames are JSON text".into(),
+                        nonce: None,
+                    }),
+                    Some(Ok(WsMessage::Close(_))) | None => return,
+                    Some(Ok(_)) => Reply::None, // ping/pong: the heartbeat is reset above
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "ws read failed");
+                        close_with(&mut socket, 1009, "frame too large or malformed").await;
+                        return;
+                    }
+                };
+                match reply {
+                    Reply::None => {}
+                    Reply::Event(ev) => {
+                        let sent = timeout(write_timeout, socket.send(WsMessage::Text(text(&ev)))).await;
+                        if !matches!(sent, Ok(Ok(()))) {
+                            return;
+                        }
+                    }
+                    Reply::Close(code, reason) => {
+                        close_with(&mut socket, code, reason).await;
+                        return;
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                close_with(&mut socket, close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
+                return;
+            }
+        }
+    }
+}
+
+enum Reply {
+    None,
+    Event(Box<ServerEvent>),
+    Close(u16, &'static str),
+}
+
+impl Reply {
+    fn event(ev: ServerEvent) -> Reply {
+        Reply::Event(Box::new(ev))
+    }
+}
+
+struct Connection<'a> {
+    state: &'a AppState,
+    rt: &'a Arc<Realtime>,
+    conn: ConnId,
+    user_id: i64,
+    limiter: DefaultDirectRateLimiter,
+    strikes: u32,
+}
+
+impl Connection<'_> {
+    async fn handle(&mut self, raw: &str) -> Reply {
+        if self.limiter.check().is_err() {
+            self.strikes += 1;
+            if self.strikes > RATE_STRIKES {
+                return Reply::Close(close::RATE_LIMITED, "too many frames");
+            }
+            return Reply::event(ServerEvent::Error {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "at most {FRAMES_PER_SEC} frames per second; this one was dropped"
+                ),
+                nonce: None,
+            });
+        }
+        let frame: ClientFrame = match serde_json::from_str(raw) {
+            Ok(f) => f,
+            Err(e) => {
+                return Reply::event(ServerEvent::Error {
+                    code: ErrorCode::BadRequest,
+                    message: format!("unreadable frame: {e}"),
+                    nonce: None,
+                })
+            }
+        };
+        let (state, me) = (self.state, self.user_id);
+        match frame {
+            ClientFrame::Ping => Reply::event(ServerEvent::Pong),
+            ClientFrame::Auth { .. } | ClientFrame::Resume { .. } => {
+                Reply::event(ServerEvent::Error {
+                    code: ErrorCode::BadRequest,
+                    message: "this connection is already authenticated".into(),
+                    nonce: None,
+                })
+            }
+            ClientFrame::Message {
+                channel_id,
+                content,
+                nonce,
+                thread_root_id,
+            } => {
+                let req = SendMessageRequest {
+                    content,
+                    nonce: nonce.clone(),
+                };
+                let sent = match thread_root_id {
+                    Some(root) => {
+                        messages::reply_in(state, me, channel_id.get(), root.get(), req).await
+                    }
+                    None => messages::send(state, me, channel_id.get(), req, None).await,
+                };
+                match sent {
+                    Ok((msg, _)) => {
+                        self.rt.typing_stopped(me, channel_id.get());
+                        Reply::event(ServerEvent::Ack {
+                            nonce,
+                            id: msg.id,
+                            channel_id: msg.channel_id,
+                            seq: msg.seq,
+                        })
+                    }
+                    Err(e) => Reply::event(error_event(&e, nonce)),
+                }
+            }
+            ClientFrame::Typing { channel_id, typing } => {
+                let c = channel_id.get();
+                if !self.rt.hub.is_subscribed(self.conn, c) {
+                    return Reply::event(error_event(&ApiError::NotFound("channel"), None));
+                }
+                if typing && !self.rt.typing_due(me, c) {
+                    return Reply::None;
+                }
+                if !typing {
+                    self.rt.typing_stopped(me, c);
+                }
+                let ev = ServerEvent::Typing {
+                    channel_id,
+                    user_id: UserId(me),
+                    typing,
+                };
+                if let Ok(frame) = serde_json::to_string(&ev) {
+                    self.rt.bus.publish(super::bus::BusMessage::Ephemeral {
+                        channel_id: Some(c),
+                        workspace_ids: Vec::new(),
+                        exclude_user: Some(me),
+                        frame,
+                    });
+                }
+                Reply::None
+            }
+            ClientFrame::ReadReceipt {
+                channel_id,
+                message_id,
+            } => match channels::mark_read(state, me, channel_id.get(), message_id.get()).await {
+                Ok(_) => Reply::None,
+                Err(e) => Reply::event(error_event(&e, None)),
+            },
+            ClientFrame::Reaction {
+                message_id,
+                emoji,
+                remove,
+            } => {
+                let done = if remove {
+                    messages::remove_reaction(state, me, message_id.get(), &emoji).await
+                } else {
+                    messages::add_reaction(state, me, message_id.get(), &emoji).await
+                };
+                match done {
+                    Ok(_) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::JoinChannel { channel_id } => {
+                match channels::add_members(state, me, channel_id.get(), &[UserId(me)]).await {
+                    Ok(_) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::LeaveChannel { channel_id } => {
+                match channels::remove_member(state, me, channel_id.get(), me).await {
+                    Ok(()) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::Presence { status } => {
+                let (_, workspaces) = self.rt.hub.subscriptions(self.conn);
+                match status {
+                    PresenceStatus::Away => self.rt.presence.set_away(me, true, &workspaces),
+                    PresenceStatus::Online => self.rt.presence.set_away(me, false, &workspaces),
+                    PresenceStatus::Offline => {
+                        return Reply::event(ServerEvent::Error {
+                            code: ErrorCode::ValidationFailed,
+                            message: "status: report online or away; offline follows disconnecting"
+                                .into(),
+                            nonce: None,
+                        })
+                    }
+                }
+                Reply::None
+            }
+        }
+    }
+}
