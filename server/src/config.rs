@@ -42,6 +42,10 @@ pub struct Config {
     pub presence_grace: Duration,
     /// How long durable events are kept for RESUME (the replay window).
     pub event_retention: Duration,
+    /// Caps the kernel send buffer of each connection (bytes); unset = the
+    /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
+    /// lets back-pressure reach the hub sooner.
+    pub socket_send_buffer: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +169,15 @@ impl Config {
             })?,
             None => 1024,
         };
+        let socket_send_buffer = match get("PARLEY_SOCKET_SEND_BUFFER") {
+            Some(v) => Some(v.parse().ok().filter(|n| *n >= 4096).ok_or_else(|| {
+                bad(
+                    "PARLEY_SOCKET_SEND_BUFFER",
+                    "expected bytes (at least 4096)",
+                )
+            })?),
+            None => None,
+        };
         let redis_url = match get("PARLEY_REDIS_URL") {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
             Some(_) => return Err(bad("PARLEY_REDIS_URL", "expected a redis:// URL")),
@@ -222,6 +235,7 @@ impl Config {
             ws_write_timeout,
             presence_grace,
             event_retention,
+            socket_send_buffer,
         })
     }
 

@@ -15,6 +15,7 @@ pub mod telemetry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use config::Config;
 use state::AppState;
 use tokio::net::TcpListener;
@@ -52,8 +53,20 @@ impl App {
             shutdown.await;
             realtime.begin_shutdown();
         };
+        let send_buffer = state.config.socket_send_buffer;
+        let listener = self.listener.tap_io(move |tcp| {
+            // Chat frames are small and latency matters more than packing.
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+            if let Some(bytes) = send_buffer {
+                if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes) {
+                    tracing::debug!(error = %e, "cannot set SO_SNDBUF");
+                }
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

@@ -10,3 +10,4 @@ mod edge;
 mod messages;
 mod users;
 mod workspaces;
+mod ws;

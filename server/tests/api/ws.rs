@@ -1,0 +1,538 @@
+//! The real-time protocol, with real WebSocket clients.
+
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::helpers::*;
+
+/// Alice and Bob in a workspace with a private channel; Carol in the
+/// workspace but not the channel.
+async fn trio(app: &TestApp) -> (TestUser, TestUser, TestUser, String, String) {
+    let alice = app.user("wsa").await;
+    let bob = app.user("wsb").await;
+    let carol = app.user("wsc").await;
+    let ws = app.workspace(&alice).await;
+    app.join(&ws, &alice, &bob).await;
+    app.join(&ws, &alice, &carol).await;
+    let ch = app.channel(&ws, &alice, "private", &[&bob]).await;
+    (alice, bob, carol, ws, ch)
+}
+
+fn msg(channel: &str, content: &str, nonce: &str) -> Value {
+    json!({ "type": "MESSAGE", "payload": { "channel_id": channel, "content": content, "nonce": nonce } })
+}
+
+both!(two_users_chat_live, |app| {
+    let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+    let mut a = app.ws(&alice).await;
+    let mut b = app.ws(&bob).await;
+    let hello = &b.hello["payload"];
+    assert_eq!(hello["user_id"], bob.id.as_str());
+    assert_eq!(hello["heartbeat_interval_ms"], 30000);
+    assert!(hello["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["channel_id"] == ch.as_str()));
+
+    // Sending over WS is acknowledged with id, seq and the nonce.
+    a.send(msg(&ch, "hello over ws", "n-1")).await;
+    let ack = a.next_of("ACK").await;
+    assert_eq!(ack["payload"]["nonce"], "n-1");
+    assert_eq!(ack["payload"]["seq"], 1);
+    let got = b.next_of("MESSAGE").await;
+    assert!(
+        got["seq"].as_i64().unwrap() > 0,
+        "durable events carry a seq: {got}"
+    );
+    assert_eq!(got["payload"]["content"], "hello over ws");
+    assert_eq!(got["payload"]["author"]["id"], alice.id.as_str());
+    let mid = got["payload"]["id"].as_str().unwrap().to_owned();
+    // The sender's own sessions see it too (other devices).
+    assert_eq!(a.next_of("MESSAGE").await["payload"]["id"], mid.as_str());
+    // A retried nonce is acknowledged again without a second message.
+    a.send(msg(&ch, "hello over ws", "n-1")).await;
+    assert_eq!(a.next_of("ACK").await["payload"]["id"], mid.as_str());
+
+    // REST changes are pushed too.
+    app.put(
+        &format!("/api/v1/messages/{mid}"),
+        &alice,
+        json!({ "content": "edited" }),
+    )
+    .await
+    .expect(200);
+    let upd = b.next_of("MESSAGE_UPDATED").await;
+    assert_eq!(upd["payload"]["content"], "edited");
+    assert!(upd["payload"]["edited_at"].is_string());
+
+    b.send(json!({ "type": "REACTION", "payload": { "message_id": mid, "emoji": "👍" } }))
+        .await;
+    let r = a.next_of("REACTION").await;
+    assert_eq!(
+        r["payload"],
+        json!({ "channel_id": ch, "message_id": mid, "user_id": bob.id, "emoji": "👍", "added": true })
+    );
+
+    b.send(json!({ "type": "READ_RECEIPT", "payload": { "channel_id": ch, "message_id": mid } }))
+        .await;
+    let rr = a.next_of("READ_RECEIPT").await;
+    assert_eq!(rr["payload"]["user_id"], bob.id.as_str());
+    assert_eq!(rr["payload"]["last_read_seq"], 1);
+
+    // Typing: shown to others, throttled to one broadcast per 2 s, cleared.
+    a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+        .await;
+    a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+        .await;
+    let t = b.next_of("TYPING").await;
+    assert_eq!(
+        t["payload"],
+        json!({ "channel_id": ch, "user_id": alice.id, "typing": true })
+    );
+    assert!(t.get("seq").is_none(), "typing is ephemeral");
+    a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": false } }))
+        .await;
+    let t = b.next_of("TYPING").await;
+    assert_eq!(
+        t["payload"]["typing"], false,
+        "the throttled repeat must not be delivered: {t}"
+    );
+
+    app.post(&format!("/api/v1/messages/{mid}/pin"), &alice, json!({}))
+        .await
+        .expect(200);
+    let p = b.next_of("MESSAGE_PINNED").await;
+    assert_eq!(p["payload"]["pinned_by"], alice.id.as_str());
+    app.delete(&format!("/api/v1/messages/{mid}"), &alice)
+        .await
+        .expect(204);
+    let d = b.next_of("MESSAGE_DELETED").await;
+    assert_eq!(d["payload"], json!({ "channel_id": ch, "message_id": mid }));
+
+    a.send(json!({ "type": "PING" })).await;
+    assert_eq!(a.next_of("PONG").await, json!({ "type": "PONG" }));
+});
+
+both!(outsiders_hear_nothing_of_private_channels, |app| {
+    let (alice, bob, carol, ws, ch) = trio(&app).await;
+    let general = app
+        .get(&format!("/api/v1/workspaces/{ws}/channels"), &carol)
+        .await
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "general")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut c = app.ws(&carol).await;
+    let mut a = app.ws(&alice).await;
+    let mut b = app.ws(&bob).await;
+
+    a.send(msg(&ch, "secret plan", "s-1")).await;
+    a.next_of("ACK").await;
+    let m = b.next_of("MESSAGE").await;
+    let mid = m["payload"]["id"].as_str().unwrap().to_owned();
+    a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+        .await;
+    b.next_of("TYPING").await;
+    b.send(json!({ "type": "REACTION", "payload": { "message_id": mid, "emoji": "🔥" } }))
+        .await;
+    b.send(json!({ "type": "READ_RECEIPT", "payload": { "channel_id": ch, "message_id": mid } }))
+        .await;
+    app.put(
+        &format!("/api/v1/channels/{ch}"),
+        &alice,
+        json!({ "topic": "classified" }),
+    )
+    .await
+    .expect(200);
+    a.next_of("CHANNEL_UPDATED").await;
+
+    // Carol probing the channel gets what a missing channel gives.
+    c.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+        .await;
+    let err = c.next_of("ERROR").await;
+    assert_eq!(err["payload"]["code"], "not_found");
+    c.send(msg(&ch, "let me in", "c-1")).await;
+    let err = c.next_of("ERROR").await;
+    assert_eq!(err["payload"]["code"], "not_found");
+    assert_eq!(err["payload"]["nonce"], "c-1");
+
+    // A sentinel in a channel Carol is in marks the end of what she could get.
+    app.send(&general, &alice, "sentinel").await;
+    let mut seen = Vec::new();
+    loop {
+        let f = c.next().await;
+        seen.push(f.clone());
+        if f["type"] == "MESSAGE" && f["payload"]["content"] == "sentinel" {
+            break;
+        }
+    }
+    for f in &seen {
+        let text = f.to_string();
+        assert!(!text.contains(&ch), "Carol saw the private channel: {text}");
+        assert!(
+            !text.contains("secret plan"),
+            "Carol saw a private message: {text}"
+        );
+    }
+});
+
+both!(resume_replays_exactly_what_was_missed, |app| {
+    let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+    let mut b = app.ws(&bob).await;
+    app.send(&ch, &alice, "before the drop").await;
+    let first = b.next_of("MESSAGE").await;
+    let last_seq = first["seq"].as_i64().unwrap();
+    let session = b.session();
+    b.close().await;
+
+    for i in 1..=20 {
+        app.send(&ch, &alice, &format!("missed {i}")).await;
+    }
+    let mut b = app.ws_resume(&bob, &session, last_seq).await;
+    assert_eq!(b.hello["payload"]["resumed"], true);
+    assert_eq!(b.hello["payload"]["session"], session.as_str());
+    let mut seqs = Vec::new();
+    for i in 1..=20 {
+        let f = b.next().await;
+        assert_eq!(f["type"], "MESSAGE", "unexpected frame {f}");
+        assert_eq!(f["payload"]["content"], format!("missed {i}"));
+        seqs.push(f["seq"].as_i64().unwrap());
+    }
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "out of order: {seqs:?}"
+    );
+    assert!(seqs[0] > last_seq);
+    // Nothing twice, and live delivery carries on.
+    assert!(b.drain(300).await.iter().all(|f| f["type"] != "MESSAGE"));
+    app.send(&ch, &alice, "live again").await;
+    let live = b.next_of("MESSAGE").await;
+    assert_eq!(live["payload"]["content"], "live again");
+    assert!(live["seq"].as_i64().unwrap() > *seqs.last().unwrap());
+
+    // Resuming from before the log begins cannot be exact: RESYNC.
+    let c = app.ws_resume(&bob, &session, -7).await;
+    assert!(
+        c.hello["resync"]["payload"]["reason"].is_string(),
+        "{}",
+        c.hello
+    );
+});
+
+both!(
+    stalled_reader_is_cut_off_without_delaying_others,
+    [
+        ("PARLEY_WS_QUEUE", "8"),
+        ("PARLEY_WS_WRITE_TIMEOUT", "1s"),
+        ("PARLEY_SOCKET_SEND_BUFFER", "16384")
+    ],
+    |app| {
+        let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+        let mut slow = app.ws_small_buffer(&bob).await; // never reads again
+        let mut fast = app.ws(&alice).await;
+        let big = "x".repeat(3900);
+        let total = 400;
+        let started = std::time::Instant::now();
+        let mut received = 0;
+        for i in 0..total {
+            app.post(
+                &format!("/api/v1/channels/{ch}/messages"),
+                &alice,
+                json!({ "content": format!("{i} {big}") }),
+            )
+            .await
+            .expect(201);
+            // The healthy client keeps up as we go.
+            while received <= i {
+                let f = fast.next().await;
+                if f["type"] == "MESSAGE" {
+                    received += 1;
+                }
+            }
+        }
+        assert_eq!(received, total);
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed < std::time::Duration::from_secs(60),
+            "delivery stalled: {elapsed:?}"
+        );
+        // The stalled one was cut off: it gets what fit in its buffers, then the end.
+        let mut got = 0;
+        let end = loop {
+            match slow.try_next().await {
+                Some(f) if f["type"] == "MESSAGE" => got += 1,
+                Some(_) => {}
+                None => break slow.ended().await,
+            }
+        };
+        assert!(got < total, "the stalled client was never cut off");
+        assert!(
+            matches!(end, Ended::Closed(4004) | Ended::Dropped),
+            "{end:?}"
+        );
+    }
+);
+
+both!(bad_frames_are_refused_and_change_nothing, |app| {
+    let (alice, _bob, _carol, _ws, ch) = trio(&app).await;
+    let count = || app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM messages");
+    let before = count().await;
+
+    // Unauthenticated first frames, bad tokens.
+    for first in [
+        json!({ "type": "PING" }),
+        json!({ "type": "AUTH", "payload": { "token": "forged" } }),
+        json!({ "type": "MESSAGE", "payload": { "channel_id": ch, "content": "sneaky" } }),
+    ] {
+        let mut raw = app.ws_raw().await;
+        use futures_util::SinkExt;
+        raw.send(tokio_tungstenite::tungstenite::Message::text(
+            first.to_string(),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(ended(&mut raw).await, Ended::Closed(4001));
+    }
+
+    let mut a = app.ws(&alice).await;
+    a.send_text("{not json".into()).await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
+    a.send(json!({ "type": "SHOUT", "payload": {} })).await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
+    a.send(json!({ "type": "MESSAGE", "payload": { "channel_id": ch, "content": "" } }))
+        .await;
+    assert_eq!(
+        a.next_of("ERROR").await["payload"]["code"],
+        "validation_failed"
+    );
+    a.send(json!({ "type": "MESSAGE", "payload": { "channel_id": "12345", "content": "x" } }))
+        .await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "not_found");
+    a.send(json!({ "type": "AUTH", "payload": { "token": alice.token } }))
+        .await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
+    assert_eq!(count().await, before);
+
+    // Oversized frames end the connection.
+    a.send_text(format!(
+        r#"{{"type":"PING","pad":"{}"}}"#,
+        "x".repeat(20_000)
+    ))
+    .await;
+    assert!(matches!(
+        a.ended().await,
+        Ended::Closed(1009) | Ended::Dropped
+    ));
+
+    // A flood is refused frame by frame, then cut off.
+    let mut f = app.ws(&alice).await;
+    for _ in 0..1000 {
+        if !f.try_send(json!({ "type": "PING" })).await {
+            break;
+        }
+    }
+    let mut limited = 0;
+    let end = loop {
+        match f.try_next().await {
+            Some(fr) if fr["payload"]["code"] == "rate_limited" => limited += 1,
+            Some(_) => {}
+            None => break f.ended().await,
+        }
+    };
+    assert!(limited > 0);
+    assert!(
+        matches!(end, Ended::Closed(4008) | Ended::Dropped),
+        "{end:?}"
+    );
+    assert_eq!(count().await, before);
+});
+
+both!(
+    silent_connections_are_closed,
+    [("PARLEY_WS_HEARTBEAT", "300ms")],
+    |app| {
+        let alice = app.user("hb").await;
+        let mut a = app.ws(&alice).await;
+        assert_eq!(a.hello["payload"]["heartbeat_interval_ms"], 300);
+        // Pinging keeps it open past two intervals …
+        for _ in 0..4 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            a.send(json!({ "type": "PING" })).await;
+            a.next_of("PONG").await;
+        }
+        // … silence closes it.
+        assert_eq!(a.ended().await, Ended::Closed(4000));
+    }
+);
+
+async fn next_presence_of(ws: &mut WsClient, user: &TestUser) -> Value {
+    loop {
+        let f = ws.next_of("PRESENCE").await;
+        if f["payload"]["user_id"] == user.id.as_str() {
+            return f;
+        }
+    }
+}
+
+both!(
+    presence_online_away_offline_without_flapping,
+    [("PARLEY_PRESENCE_GRACE", "400ms")],
+    |app| {
+        let (alice, bob, _carol, _ws, _ch) = trio(&app).await;
+        let mut a = app.ws(&alice).await;
+        let presence = |u: &TestUser| format!("/api/v1/users/{}/presence", u.id);
+        assert_eq!(
+            app.get(&presence(&bob), &alice).await.expect(200)["status"],
+            "offline"
+        );
+
+        let b = app.ws(&bob).await;
+        let on = next_presence_of(&mut a, &bob).await;
+        assert_eq!(
+            on["payload"],
+            json!({ "user_id": bob.id, "status": "online" })
+        );
+        assert_eq!(
+            app.get(&presence(&bob), &alice).await.expect(200)["status"],
+            "online"
+        );
+        // Bob's HELLO lists Alice as online.
+        assert!(b.hello["payload"]["presence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["user_id"] == alice.id.as_str()));
+
+        let mut b = b;
+        b.send(json!({ "type": "PRESENCE", "payload": { "status": "away" } }))
+            .await;
+        assert_eq!(
+            next_presence_of(&mut a, &bob).await["payload"]["status"],
+            "away"
+        );
+        b.send(json!({ "type": "PRESENCE", "payload": { "status": "online" } }))
+            .await;
+        assert_eq!(
+            next_presence_of(&mut a, &bob).await["payload"]["status"],
+            "online"
+        );
+
+        // A quick reconnect does not flap.
+        b.close().await;
+        let b2 = app.ws(&bob).await;
+        let frames = a.drain(700).await;
+        assert!(
+            frames
+                .iter()
+                .all(|f| f["type"] != "PRESENCE" || f["payload"]["user_id"] != bob.id.as_str()),
+            "flapped: {frames:?}"
+        );
+        // Gone for good: offline after the grace period.
+        b2.close().await;
+        let off = next_presence_of(&mut a, &bob).await;
+        assert_eq!(off["payload"]["status"], "offline");
+        assert_eq!(
+            app.get(&presence(&bob), &alice).await.expect(200)["status"],
+            "offline"
+        );
+    }
+);
+
+both!(notifications_follow_settings, |app| {
+    let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+    let mut b = app.ws(&bob).await;
+    app.send(&ch, &alice, &format!("@{} please look", bob.username))
+        .await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["reason"], "mention");
+    assert_eq!(n["payload"]["channel_id"], ch.as_str());
+
+    let dm = app
+        .post("/api/v1/dm", &alice, json!({ "user_ids": [bob.id] }))
+        .await
+        .expect(200);
+    let dm_id = dm["id"].as_str().unwrap();
+    b.next_of("CHANNEL_CREATED").await;
+    app.post(
+        &format!("/api/v1/dm/{dm_id}/messages"),
+        &alice,
+        json!({ "content": "ping" }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        b.next_of("NOTIFICATION").await["payload"]["reason"],
+        "direct_message"
+    );
+
+    // Do-not-disturb silences notifications, not messages.
+    app.put(
+        "/api/v1/users/me/preferences",
+        &bob,
+        json!({ "mute_until": "2099-01-01T00:00:00Z" }),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/dm/{dm_id}/messages"),
+        &alice,
+        json!({ "content": "quiet" }),
+    )
+    .await
+    .expect(201);
+    app.send(&ch, &alice, "sentinel").await;
+    let mut frames = Vec::new();
+    loop {
+        let f = b.next().await;
+        let done = f["payload"]["content"] == "sentinel";
+        frames.push(f);
+        if done {
+            break;
+        }
+    }
+    assert!(frames
+        .iter()
+        .any(|f| f["type"] == "MESSAGE" && f["payload"]["content"] == "quiet"));
+    assert!(
+        frames.iter().all(|f| f["type"] != "NOTIFICATION"),
+        "{frames:?}"
+    );
+});
+
+both!(membership_changes_reach_live_sessions, |app| {
+    let (alice, bob, carol, _ws, ch) = trio(&app).await;
+    let mut c = app.ws(&carol).await;
+    app.post(
+        &format!("/api/v1/channels/{ch}/members"),
+        &bob,
+        json!({ "user_ids": [carol.id] }),
+    )
+    .await
+    .expect(200);
+    let joined = c.next_of("MEMBER_JOINED").await;
+    assert_eq!(joined["payload"]["user"]["id"], carol.id.as_str());
+    app.send(&ch, &alice, "welcome carol").await;
+    assert_eq!(
+        c.next_of("MESSAGE").await["payload"]["content"],
+        "welcome carol"
+    );
+
+    c.send(json!({ "type": "LEAVE_CHANNEL", "payload": { "channel_id": ch } }))
+        .await;
+    let left = c.next_of("MEMBER_LEFT").await;
+    assert_eq!(left["payload"]["user_id"], carol.id.as_str());
+    app.send(&ch, &alice, "after carol left").await;
+    let frames = c.drain(400).await;
+    assert!(
+        frames
+            .iter()
+            .all(|f| !f.to_string().contains("after carol left")),
+        "{frames:?}"
+    );
+});
