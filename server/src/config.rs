@@ -32,6 +32,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `redis://…`: the Bus runs on Redis pub/sub (many nodes); unset = in-process.
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so clusters can share a Redis.
+    pub redis_prefix: String,
     /// Clients send a frame at least this often; twice this silent = dead.
     pub ws_heartbeat: Duration,
     /// Frames queued per connection before a slow client is cut off.
@@ -230,6 +232,7 @@ impl Config {
             node_id,
             max_body_bytes: 64 * 1024,
             redis_url,
+            redis_prefix: get("PARLEY_REDIS_PREFIX").unwrap_or_else(|| "parley".into()),
             ws_heartbeat,
             ws_queue,
             ws_write_timeout,

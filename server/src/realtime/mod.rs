@@ -84,7 +84,7 @@ impl Realtime {
     pub async fn start(config: Arc<Config>, store: Store) -> anyhow::Result<Arc<Realtime>> {
         let node = format!("node-{}-{}", config.node_id, std::process::id());
         let bus: Arc<dyn Bus> = match &config.redis_url {
-            Some(url) => Arc::new(redis_bus::RedisBus::connect(url).await?),
+            Some(url) => Arc::new(redis_bus::RedisBus::connect(url, &config.redis_prefix).await?),
             None => Arc::new(MemoryBus::new()),
         };
         let cursor = store.last_event_id().await?;

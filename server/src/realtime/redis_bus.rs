@@ -10,8 +10,6 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::bus::{Bus, BusMessage};
 
-const CHANNEL: &str = "parley:bus";
-
 pub struct RedisBus {
     out: mpsc::UnboundedSender<BusMessage>,
     inbound: broadcast::Sender<BusMessage>,
@@ -23,13 +21,19 @@ fn backoff(attempt: u32) -> Duration {
 
 impl RedisBus {
     /// Connects once up front so a wrong URL fails start-up loudly.
-    pub async fn connect(url: &str) -> anyhow::Result<RedisBus> {
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<RedisBus> {
+        let channel = format!("{prefix}:bus");
         let client = redis::Client::open(url)?;
         let first = client.get_multiplexed_async_connection().await?;
         let (out, out_rx) = mpsc::unbounded_channel();
         let inbound = broadcast::channel(8192).0;
-        tokio::spawn(publish_loop(client.clone(), Some(first), out_rx));
-        tokio::spawn(subscribe_loop(client, inbound.clone()));
+        tokio::spawn(publish_loop(
+            client.clone(),
+            channel.clone(),
+            Some(first),
+            out_rx,
+        ));
+        tokio::spawn(subscribe_loop(client, channel, inbound.clone()));
         Ok(RedisBus { out, inbound })
     }
 }
@@ -46,6 +50,7 @@ impl Bus for RedisBus {
 
 async fn publish_loop(
     client: redis::Client,
+    channel: String,
     mut conn: Option<redis::aio::MultiplexedConnection>,
     mut rx: mpsc::UnboundedReceiver<BusMessage>,
 ) {
@@ -73,7 +78,7 @@ async fn publish_loop(
             }
             let Some(c) = conn.as_mut() else { break };
             let sent: redis::RedisResult<()> = redis::cmd("PUBLISH")
-                .arg(CHANNEL)
+                .arg(&channel)
                 .arg(&payload)
                 .query_async(c)
                 .await;
@@ -91,12 +96,16 @@ async fn publish_loop(
     }
 }
 
-async fn subscribe_loop(client: redis::Client, inbound: broadcast::Sender<BusMessage>) {
+async fn subscribe_loop(
+    client: redis::Client,
+    channel: String,
+    inbound: broadcast::Sender<BusMessage>,
+) {
     let mut attempt = 0;
     loop {
         let pubsub = async {
             let mut ps = client.get_async_pubsub().await?;
-            ps.subscribe(CHANNEL).await?;
+            ps.subscribe(&channel).await?;
             Ok::<_, redis::RedisError>(ps)
         }
         .await;

@@ -655,3 +655,115 @@ pub async fn ended(socket: &mut Socket) -> Ended {
         }
     }
 }
+
+// ------------------------------------------------------------------ clusters
+
+fn redis_url() -> String {
+    std::env::var("PARLEY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+async fn redis_reachable() -> bool {
+    let url = redis_url();
+    let addr = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap_or("127.0.0.1:6379")
+        .to_owned();
+    match tokio::net::TcpStream::connect(&addr).await {
+        Ok(_) => true,
+        Err(e) => {
+            if in_ci() {
+                panic!("CI=true but Redis at {url} is unreachable: {e}");
+            }
+            eprintln!(
+                "\n\x1b[1;33m!!! SKIPPED: cluster test — cannot connect to Redis at {url}: {e}\n\
+                 !!! Start Redis or set PARLEY_TEST_REDIS_URL (scripts/test starts it when run as root).\x1b[0m\n"
+            );
+            false
+        }
+    }
+}
+
+/// Two real `parley-server` processes sharing one PostgreSQL database and
+/// one Redis: `a` is node A; `b_base` is node B's URL. The processes die
+/// with the cluster.
+pub struct Cluster {
+    pub a: TestApp,
+    pub b: TestApp,
+    _procs: Vec<tokio::process::Child>,
+}
+
+async fn start_process(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    prefix: &str,
+    node: u16,
+) -> (String, tokio::process::Child) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PARLEY_PORT", "0")
+        .env("PARLEY_DATA_DIR", data_dir)
+        .env("PARLEY_DATABASE_URL", database_url)
+        .env("PARLEY_JWT_SECRET", JWT_SECRET)
+        .env("PARLEY_REDIS_URL", redis_url())
+        .env("PARLEY_REDIS_PREFIX", prefix)
+        .env("PARLEY_NODE_ID", node.to_string())
+        .env("PARLEY_PRESENCE_GRACE", "300ms")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn parley-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(WAIT, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("Parley is running at ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("parley-server exited before listening");
+    })
+    .await
+    .expect("parley-server did not start in time");
+    // Keep draining stdout so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (url, child)
+}
+
+/// `None` outside CI when PostgreSQL or Redis is down (said loudly).
+pub async fn spawn_cluster() -> Option<Cluster> {
+    if !redis_reachable().await {
+        return None;
+    }
+    let database_url = fresh_pg_database().await?;
+    let prefix = format!(
+        "parley-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut procs = Vec::new();
+    let mut apps = Vec::new();
+    for node in [1u16, 2] {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let data_dir = std::env::temp_dir().join(format!("parley-node-{}-{n}", std::process::id()));
+        let (base, child) = start_process(&data_dir, &database_url, &prefix, node).await;
+        procs.push(child);
+        apps.push(TestApp {
+            base,
+            database_url: database_url.clone(),
+            client: reqwest::Client::new(),
+            data_dir,
+        });
+    }
+    let b = apps.pop().expect("node b");
+    let a = apps.pop().expect("node a");
+    Some(Cluster {
+        a,
+        b,
+        _procs: procs,
+    })
+}

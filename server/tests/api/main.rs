@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod channels;
+mod cluster;
 mod dms;
 mod edge;
 mod messages;

@@ -1,0 +1,102 @@
+//! Two server processes sharing PostgreSQL and Redis behave as one service.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn setup(c: &Cluster) -> (TestUser, TestUser, String) {
+    let alice = c.a.user("cla").await;
+    let bob = c.a.user("clb").await;
+    let ws = c.a.workspace(&alice).await;
+    c.a.join(&ws, &alice, &bob).await;
+    let ch = c.a.channel(&ws, &alice, "private", &[&bob]).await;
+    (alice, bob, ch)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_typing_and_presence_cross_nodes() {
+    let Some(c) = spawn_cluster().await else {
+        return;
+    };
+    let (alice, bob, ch) = setup(&c).await;
+    let mut a = c.a.ws(&alice).await;
+    let mut b = c.b.ws(&bob).await;
+
+    // Bob came online on node B; Alice hears it on node A.
+    loop {
+        let p = a.next_of("PRESENCE").await;
+        if p["payload"]["user_id"] == bob.id.as_str() {
+            assert_eq!(p["payload"]["status"], "online");
+            break;
+        }
+    }
+    assert_eq!(
+        c.a.get(&format!("/api/v1/users/{}/presence", bob.id), &alice)
+            .await
+            .expect(200)["status"],
+        "online"
+    );
+
+    a.send(json!({ "type": "MESSAGE", "payload": { "channel_id": ch, "content": "from node A", "nonce": "x1" } })).await;
+    a.next_of("ACK").await;
+    // Alice's other devices would see it too: her own echo comes first.
+    assert_eq!(
+        a.next_of("MESSAGE").await["payload"]["content"],
+        "from node A"
+    );
+    let m = b.next_of("MESSAGE").await;
+    assert_eq!(m["payload"]["content"], "from node A");
+
+    // And back, through REST on node B.
+    c.b.send(&ch, &bob, "from node B").await;
+    assert_eq!(
+        a.next_of("MESSAGE").await["payload"]["content"],
+        "from node B"
+    );
+
+    a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+        .await;
+    let t = b.next_of("TYPING").await;
+    assert_eq!(t["payload"]["user_id"], alice.id.as_str());
+
+    // Bob leaves node B for good: offline after the grace period, on A too.
+    b.close().await;
+    loop {
+        let p = a.next_of("PRESENCE").await;
+        if p["payload"]["user_id"] == bob.id.as_str() {
+            assert_eq!(p["payload"]["status"], "offline");
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_on_the_other_node() {
+    let Some(c) = spawn_cluster().await else {
+        return;
+    };
+    let (alice, bob, ch) = setup(&c).await;
+    let mut b = c.a.ws(&bob).await;
+    c.a.send(&ch, &alice, "seen on A").await;
+    let seen = b.next_of("MESSAGE").await;
+    let last_seq = seen["seq"].as_i64().unwrap();
+    let session = b.session();
+    b.close().await;
+
+    for i in 1..=20 {
+        let node = if i % 2 == 0 { &c.a } else { &c.b };
+        node.send(&ch, &alice, &format!("missed {i}")).await;
+    }
+    let mut b = ws_connect(
+        &c.b.ws_url(),
+        json!({ "type": "RESUME", "payload": { "token": bob.token, "session": session, "last_seq": last_seq } }),
+    )
+    .await;
+    assert_eq!(b.hello["payload"]["resumed"], true);
+    for i in 1..=20 {
+        let f = b.next().await;
+        assert_eq!(f["type"], "MESSAGE", "{f}");
+        assert_eq!(f["payload"]["content"], format!("missed {i}"));
+    }
+    assert!(b.drain(300).await.iter().all(|f| f["type"] != "MESSAGE"));
+}
