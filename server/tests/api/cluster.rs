@@ -100,3 +100,25 @@ async fn resume_on_the_other_node() {
     }
     assert!(b.drain(300).await.iter().all(|f| f["type"] != "MESSAGE"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_tells_clients_to_resume_and_exits_cleanly() {
+    let dir = std::env::temp_dir().join(format!("parley-term-{}", std::process::id()));
+    let db = format!("sqlite://{}/parley.db", dir.display());
+    let (base, mut child) = start_process(&dir, &db, None, 0).await;
+    let node = TestApp::at(&base, &db, &dir);
+    let alice = node.user("term").await;
+    let mut ws = node.ws(&alice).await;
+    let pid = child.id().expect("pid").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(ws.ended().await, Ended::Closed(1001));
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("server did not stop after SIGTERM")
+        .expect("wait");
+    assert!(exit.success(), "exit status {exit}");
+}

@@ -234,6 +234,16 @@ pub fn unique(prefix: &str) -> String {
 }
 
 impl TestApp {
+    /// A client for a server started elsewhere (e.g. a process).
+    pub fn at(base: &str, database_url: &str, data_dir: &std::path::Path) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            database_url: database_url.to_owned(),
+            client: reqwest::Client::new(),
+            data_dir: data_dir.to_owned(),
+        }
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -694,29 +704,32 @@ pub struct Cluster {
     _procs: Vec<tokio::process::Child>,
 }
 
-async fn start_process(
+/// Starts a real `parley-server` process; `redis_prefix` puts it on the
+/// Redis bus. Returns its URL and the process (killed when dropped).
+pub async fn start_process(
     data_dir: &std::path::Path,
     database_url: &str,
-    prefix: &str,
+    redis_prefix: Option<&str>,
     node: u16,
 ) -> (String, tokio::process::Child) {
     use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
-        .env_clear()
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"));
+    cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("PARLEY_PORT", "0")
         .env("PARLEY_DATA_DIR", data_dir)
         .env("PARLEY_DATABASE_URL", database_url)
         .env("PARLEY_JWT_SECRET", JWT_SECRET)
-        .env("PARLEY_REDIS_URL", redis_url())
-        .env("PARLEY_REDIS_PREFIX", prefix)
         .env("PARLEY_NODE_ID", node.to_string())
         .env("PARLEY_PRESENCE_GRACE", "300ms")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn parley-server");
+        .kill_on_drop(true);
+    if let Some(prefix) = redis_prefix {
+        cmd.env("PARLEY_REDIS_URL", redis_url())
+            .env("PARLEY_REDIS_PREFIX", prefix);
+    }
+    let mut child = cmd.spawn().expect("spawn parley-server");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let url = tokio::time::timeout(WAIT, async {
@@ -750,7 +763,7 @@ pub async fn spawn_cluster() -> Option<Cluster> {
     for node in [1u16, 2] {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let data_dir = std::env::temp_dir().join(format!("parley-node-{}-{n}", std::process::id()));
-        let (base, child) = start_process(&data_dir, &database_url, &prefix, node).await;
+        let (base, child) = start_process(&data_dir, &database_url, Some(&prefix), node).await;
         procs.push(child);
         apps.push(TestApp {
             base,
