@@ -29,8 +29,10 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("{}/api/v1/ws", base.replacen("http", "ws", 1));
     let (socket, _) = tokio_tungstenite::connect_async(url).await?;
     let (mut tx, mut rx) = socket.split();
-    tx.send(Message::text(json!({ "type": "AUTH", "payload": { "token": token } }).to_string()))
-        .await?;
+    tx.send(Message::text(
+        json!({ "type": "AUTH", "payload": { "token": token } }).to_string(),
+    ))
+    .await?;
     let printer = tokio::spawn(async move {
         while let Some(Ok(msg)) = rx.next().await {
             if let Message::Text(t) = msg {
@@ -43,7 +45,8 @@ async fn main() -> anyhow::Result<()> {
     let mut n = 0;
     while let Some(line) = lines.next_line().await? {
         n += 1;
-        let typing = json!({ "type": "TYPING", "payload": { "channel_id": channel, "typing": true } });
+        let typing =
+            json!({ "type": "TYPING", "payload": { "channel_id": channel, "typing": true } });
         let message = json!({ "type": "MESSAGE", "payload": { "channel_id": channel, "content": line, "nonce": format!("cli-{n}") } });
         tx.send(Message::text(typing.to_string())).await?;
         tx.send(Message::text(message.to_string())).await?;

@@ -79,16 +79,34 @@ async fn main() -> anyhow::Result<()> {
         ids.push(r["user"]["id"].as_str().unwrap_or_default().to_owned());
     }
     let owner = tokens[0].clone();
-    let ws_id = post(&http, format!("{api}/workspaces"), Some(&owner), json!({ "name": "Bench" })).await["id"]
+    let ws_id = post(
+        &http,
+        format!("{api}/workspaces"),
+        Some(&owner),
+        json!({ "name": "Bench" }),
+    )
+    .await["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let code = post(&http, format!("{api}/workspaces/{ws_id}/invites"), Some(&owner), json!({})).await["code"]
+    let code = post(
+        &http,
+        format!("{api}/workspaces/{ws_id}/invites"),
+        Some(&owner),
+        json!({}),
+    )
+    .await["code"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     for t in &tokens[1..] {
-        post(&http, format!("{api}/invites/{code}/accept"), Some(t), json!({})).await;
+        post(
+            &http,
+            format!("{api}/invites/{code}/accept"),
+            Some(t),
+            json!({}),
+        )
+        .await;
     }
     let channel = post(
         &http,
@@ -108,7 +126,9 @@ async fn main() -> anyhow::Result<()> {
     for t in &tokens {
         let (mut socket, _) = tokio_tungstenite::connect_async(&ws_url).await?;
         socket
-            .send(Message::text(json!({ "type": "AUTH", "payload": { "token": t } }).to_string()))
+            .send(Message::text(
+                json!({ "type": "AUTH", "payload": { "token": t } }).to_string(),
+            ))
             .await?;
         // HELLO
         socket.next().await;
@@ -122,9 +142,14 @@ async fn main() -> anyhow::Result<()> {
                 else {
                     break;
                 };
-                let Ok(f) = serde_json::from_str::<Value>(t.as_str()) else { continue };
+                let Ok(f) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
                 if f["type"] == "MESSAGE" {
-                    if let Some(sent) = f["payload"]["content"].as_str().and_then(|c| c.parse::<u128>().ok()) {
+                    if let Some(sent) = f["payload"]["content"]
+                        .as_str()
+                        .and_then(|c| c.parse::<u128>().ok())
+                    {
                         let now = epoch.elapsed().as_micros();
                         lat.push((now.saturating_sub(sent)) as f64 / 1000.0);
                     }
@@ -142,7 +167,11 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..messages {
         let due = started + interval * i as u32;
         tokio::time::sleep_until(due.into()).await;
-        let (http, url, token) = (http.clone(), format!("{api}/channels/{channel}/messages"), owner.clone());
+        let (http, url, token) = (
+            http.clone(),
+            format!("{api}/channels/{channel}/messages"),
+            owner.clone(),
+        );
         sends.push(tokio::spawn(async move {
             let sent = epoch.elapsed().as_micros().to_string();
             post(&http, url, Some(&token), json!({ "content": sent })).await;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use futures_util::SinkExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_shared::api::SendMessageRequest;
 use parley_shared::ws::{
@@ -38,6 +39,8 @@ const FRAMES_PER_SEC: u32 = 20;
 const FRAME_BURST: u32 = 60;
 /// Refused frames (over the rate) tolerated before the connection is closed.
 const RATE_STRIKES: u32 = 100;
+/// Queued frames written per flush.
+const WRITE_BATCH: usize = 64;
 
 /// The real-time connection. Send `AUTH {token}` (or `RESUME {token,
 /// session, last_seq}`) as the first frame; the protocol is `parley_shared::ws`.
@@ -277,14 +280,30 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 return;
             }
             out = queue.recv() => {
-                let Some(out) = out else { return };
-                if out.seq != 0 {
-                    if out.seq <= last_sent {
-                        continue;
+                let Some(first) = out else { return };
+                // Write batching: whatever else is already queued goes out in
+                // the same flush (one syscall, full TCP segments) — our
+                // stand-in for permessage-deflate, which tungstenite lacks.
+                let mut batch = vec![first];
+                while batch.len() < WRITE_BATCH {
+                    match queue.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
                     }
-                    last_sent = out.seq;
                 }
-                match timeout(write_timeout, socket.send(WsMessage::Text(out.text))).await {
+                let write = async {
+                    for out in batch {
+                        if out.seq != 0 {
+                            if out.seq <= last_sent {
+                                continue;
+                            }
+                            last_sent = out.seq;
+                        }
+                        socket.feed(WsMessage::Text(out.text)).await?;
+                    }
+                    socket.flush().await
+                };
+                match timeout(write_timeout, write).await {
                     Ok(Ok(())) => {}
                     _ => return,
                 }

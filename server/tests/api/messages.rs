@@ -550,3 +550,40 @@ both!(mentions_are_recorded_for_members_only, |app| {
     let bobs = app.get("/api/v1/users/me/mentions", &bob).await.expect(200);
     assert_eq!(bobs["messages"], json!([]));
 });
+
+both!(history_pages_are_gzipped_for_clients_that_ask, |app| {
+    let alice = app.user("gz").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    for i in 0..50 {
+        app.send(
+            &ch,
+            &alice,
+            &format!("Status update {i}: the build is green, shipping the 개발 branch at 5pm"),
+        )
+        .await;
+    }
+    let url = format!("{}/api/v1/channels/{ch}/messages", app.base);
+    let client = reqwest::Client::new();
+    let plain = client
+        .get(&url)
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    let gz = client
+        .get(&url)
+        .bearer_auth(&alice.token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz_len = gz.bytes().await.unwrap().len();
+    assert!(
+        gz_len * 4 < plain_len,
+        "gzip {gz_len} B vs plain {plain_len} B"
+    );
+});
