@@ -43,7 +43,18 @@ async fn main() -> anyhow::Result<()> {
     });
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut n = 0;
-    while let Some(line) = lines.next_line().await? {
+    let mut heartbeat = tokio::time::interval(std::time::Duration::from_secs(25));
+    loop {
+        let line = tokio::select! {
+            line = lines.next_line() => match line? {
+                Some(line) => line,
+                None => break,
+            },
+            _ = heartbeat.tick() => {
+                tx.send(Message::text(json!({ "type": "PING" }).to_string())).await?;
+                continue;
+            }
+        };
         n += 1;
         let typing =
             json!({ "type": "TYPING", "payload": { "channel_id": channel, "typing": true } });

@@ -48,6 +48,9 @@ pub struct Config {
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
     pub socket_send_buffer: Option<usize>,
+    /// Argon2id cost for new password hashes (existing hashes keep theirs).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +183,18 @@ impl Config {
             })?),
             None => None,
         };
+        let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+            match get(name) {
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= min)
+                    .ok_or_else(|| bad(name, format!("expected a number of at least {min}"))),
+                None => Ok(default),
+            }
+        };
+        let argon2_memory_kib = number("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 64)?;
+        let argon2_iterations = number("PARLEY_ARGON2_ITERATIONS", 2, 1)?;
         let redis_url = match get("PARLEY_REDIS_URL") {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
             Some(_) => return Err(bad("PARLEY_REDIS_URL", "expected a redis:// URL")),
@@ -239,6 +254,8 @@ impl Config {
             presence_grace,
             event_retention,
             socket_send_buffer,
+            argon2_memory_kib,
+            argon2_iterations,
         })
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::realtime::Realtime;
-use crate::service::auth::TokenKeys;
+use crate::service::auth::{Passwords, TokenKeys};
 use crate::snowflake::Snowflake;
 use crate::store::Store;
 
@@ -14,6 +14,7 @@ pub struct AppState {
     pub store: Store,
     pub ids: Arc<Snowflake>,
     pub tokens: Arc<TokenKeys>,
+    pub passwords: Arc<Passwords>,
     pub realtime: Arc<Realtime>,
 }
 
@@ -25,6 +26,7 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
         Ok(AppState {
+            passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,
             ids: Arc::new(Snowflake::new(config.node_id)),
             tokens: Arc::new(tokens),

@@ -210,17 +210,6 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    /// Users with a connection here who belong to any of `workspaces`.
-    pub fn users_in(&self, workspaces: &[i64]) -> HashSet<i64> {
-        let ix = self.read();
-        workspaces
-            .iter()
-            .filter_map(|w| ix.by_workspace.get(w))
-            .flatten()
-            .filter_map(|id| ix.conns.get(id).map(|c| c.user_id))
-            .collect()
-    }
-
     pub fn connection_count(&self) -> usize {
         self.read().conns.len()
     }

@@ -125,6 +125,7 @@ impl Realtime {
 
     /// Closes every connection (with "going away, resume") and stops the tasks.
     pub fn begin_shutdown(&self) {
+        self.presence.shutdown();
         let _ = self.shutdown.send(true);
         self.hub.kick_all();
     }
@@ -242,7 +243,7 @@ async fn listen(rt: Arc<Realtime>) {
                 status,
                 workspace_ids,
             }) => {
-                if let Some(merged) = rt.presence.apply(&node, user_id, status) {
+                if let Some(merged) = rt.presence.apply(&node, user_id, status, &workspace_ids) {
                     let ev = ServerEvent::Presence(PresenceUpdate {
                         user_id: UserId(user_id),
                         status: merged,

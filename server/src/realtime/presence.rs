@@ -22,6 +22,7 @@ struct Local {
     /// fires if nothing happened since it was armed.
     generation: u64,
     announced: Option<PresenceStatus>,
+    workspaces: Vec<i64>,
 }
 
 pub struct Presence {
@@ -30,6 +31,8 @@ pub struct Presence {
     bus: Arc<dyn Bus>,
     local: Mutex<HashMap<i64, Local>>,
     views: Mutex<HashMap<i64, HashMap<String, PresenceStatus>>>,
+    /// The workspaces each present user belongs to (from their announcements).
+    workspaces: Mutex<HashMap<i64, Vec<i64>>>,
 }
 
 fn rank(s: PresenceStatus) -> u8 {
@@ -52,6 +55,7 @@ impl Presence {
             bus,
             local: Mutex::default(),
             views: Mutex::default(),
+            workspaces: Mutex::default(),
         }
     }
 
@@ -87,6 +91,7 @@ impl Presence {
             let entry = local.entry(user_id).or_default();
             entry.conns += 1;
             entry.generation += 1;
+            entry.workspaces = workspaces.to_vec();
             if entry.away {
                 PresenceStatus::Away
             } else {
@@ -121,6 +126,18 @@ impl Presence {
         });
     }
 
+    /// The node is stopping: every user it holds is offline here, now (the
+    /// grace timers would not outlive the process).
+    pub fn shutdown(&self) {
+        let users: Vec<(i64, Vec<i64>)> = lock(&self.local)
+            .iter()
+            .map(|(u, l)| (*u, l.workspaces.clone()))
+            .collect();
+        for (u, workspaces) in users {
+            self.update(u, PresenceStatus::Offline, &workspaces);
+        }
+    }
+
     /// The client reports idleness (away) or activity (online).
     pub fn set_away(&self, user_id: i64, away: bool, workspaces: &[i64]) {
         let status = {
@@ -144,6 +161,7 @@ impl Presence {
         node: &str,
         user_id: i64,
         status: PresenceStatus,
+        workspaces: &[i64],
     ) -> Option<PresenceStatus> {
         let mut views = lock(&self.views);
         let before = merged(views.get(&user_id));
@@ -157,7 +175,28 @@ impl Presence {
             views.remove(&user_id);
         }
         let after = merged(views.get(&user_id));
+        drop(views);
+        if after == PresenceStatus::Offline {
+            lock(&self.workspaces).remove(&user_id);
+        } else if !workspaces.is_empty() {
+            lock(&self.workspaces).insert(user_id, workspaces.to_vec());
+        }
         (after != before).then_some(after)
+    }
+
+    /// Everyone present (online or away, on any node) who shares one of
+    /// `workspaces`.
+    pub fn present_in(&self, workspaces: &[i64]) -> Vec<(i64, PresenceStatus)> {
+        let members: Vec<i64> = lock(&self.workspaces)
+            .iter()
+            .filter(|(_, ws)| ws.iter().any(|w| workspaces.contains(w)))
+            .map(|(u, _)| *u)
+            .collect();
+        members
+            .into_iter()
+            .map(|u| (u, self.status(u)))
+            .filter(|(_, s)| *s != PresenceStatus::Offline)
+            .collect()
     }
 
     pub fn status(&self, user_id: i64) -> PresenceStatus {
@@ -179,28 +218,17 @@ mod tests {
 
     #[test]
     fn best_view_across_nodes_wins() {
-        let p = Presence::new(
-            "a".into(),
-            Duration::from_secs(30),
-            Arc::new(super::super::bus::MemoryBus::new()),
-        );
-        assert_eq!(
-            p.apply("a", 1, PresenceStatus::Away),
-            Some(PresenceStatus::Away)
-        );
-        assert_eq!(
-            p.apply("b", 1, PresenceStatus::Online),
-            Some(PresenceStatus::Online)
-        );
-        assert_eq!(
-            p.apply("b", 1, PresenceStatus::Offline),
-            Some(PresenceStatus::Away)
-        );
-        assert_eq!(p.apply("a", 1, PresenceStatus::Away), None);
-        assert_eq!(
-            p.apply("a", 1, PresenceStatus::Offline),
-            Some(PresenceStatus::Offline)
-        );
-        assert_eq!(p.status(1), PresenceStatus::Offline);
+        use PresenceStatus::*;
+        let bus = Arc::new(super::super::bus::MemoryBus::new());
+        let p = Presence::new("a".into(), Duration::from_secs(30), bus);
+        assert_eq!(p.apply("a", 1, Away, &[9]), Some(Away));
+        assert_eq!(p.apply("b", 1, Online, &[9]), Some(Online));
+        assert_eq!(p.present_in(&[9]), vec![(1, Online)]);
+        assert!(p.present_in(&[8]).is_empty());
+        assert_eq!(p.apply("b", 1, Offline, &[9]), Some(Away));
+        assert_eq!(p.apply("a", 1, Away, &[9]), None);
+        assert_eq!(p.apply("a", 1, Offline, &[9]), Some(Offline));
+        assert_eq!(p.status(1), Offline);
+        assert!(p.present_in(&[9]).is_empty());
     }
 }

@@ -10,8 +10,12 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::bus::{Bus, BusMessage};
 
+/// Bus messages waiting for Redis; beyond this (Redis down a long time)
+/// new ones are dropped — they are ephemeral or covered by the fallback poll.
+const OUTBOX: usize = 10_000;
+
 pub struct RedisBus {
-    out: mpsc::UnboundedSender<BusMessage>,
+    out: mpsc::Sender<BusMessage>,
     inbound: broadcast::Sender<BusMessage>,
 }
 
@@ -25,7 +29,7 @@ impl RedisBus {
         let channel = format!("{prefix}:bus");
         let client = redis::Client::open(url)?;
         let first = client.get_multiplexed_async_connection().await?;
-        let (out, out_rx) = mpsc::unbounded_channel();
+        let (out, out_rx) = mpsc::channel(OUTBOX);
         let inbound = broadcast::channel(8192).0;
         tokio::spawn(publish_loop(
             client.clone(),
@@ -40,7 +44,9 @@ impl RedisBus {
 
 impl Bus for RedisBus {
     fn publish(&self, msg: BusMessage) {
-        let _ = self.out.send(msg);
+        if self.out.try_send(msg).is_err() {
+            tracing::warn!("redis bus backlog full; dropping an ephemeral message");
+        }
     }
 
     fn subscribe(&self) -> broadcast::Receiver<BusMessage> {
@@ -52,7 +58,7 @@ async fn publish_loop(
     client: redis::Client,
     channel: String,
     mut conn: Option<redis::aio::MultiplexedConnection>,
-    mut rx: mpsc::UnboundedReceiver<BusMessage>,
+    mut rx: mpsc::Receiver<BusMessage>,
 ) {
     let mut attempt = 0;
     while let Some(msg) = rx.recv().await {

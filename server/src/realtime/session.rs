@@ -41,14 +41,22 @@ const FRAME_BURST: u32 = 60;
 const RATE_STRIKES: u32 = 100;
 /// Queued frames written per flush.
 const WRITE_BATCH: usize = 64;
+/// Socket buffer sizes (see `upgrade`).
+const READ_BUFFER: usize = 1024;
+const WRITE_BUFFER: usize = 4 * 1024;
 
 /// The real-time connection. Send `AUTH {token}` (or `RESUME {token,
 /// session, last_seq}`) as the first frame; the protocol is `parley_shared::ws`.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "realtime",
     responses((status = 101, description = "Switching to the WebSocket protocol")))]
 pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    // Small buffers: the library's defaults (128 KiB each way, the read one
+    // allocated up front) would cost more per idle connection than
+    // everything else together. They grow when a burst needs it.
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| run(state, socket))
 }
 
@@ -179,8 +187,12 @@ async fn run(state: AppState, mut socket: WebSocket) {
     let mut resync = None;
     let (session, from, resumed) = match start.resume {
         Some((session, last_seq)) => {
+            // Exact only if nothing after last_seq was pruned: the oldest kept
+            // event must directly follow it (or, with an empty log, nothing
+            // may have happened since).
             let oldest = state.store.first_event_id().await.ok().flatten();
-            let window_ok = last_seq >= 0 && oldest.is_none_or(|o| last_seq >= o - 1);
+            let floor = oldest.map(|o| o - 1).unwrap_or(now_cursor);
+            let window_ok = last_seq >= 0 && last_seq >= floor;
             if window_ok {
                 (session, last_seq, true)
             } else {
@@ -218,14 +230,13 @@ async fn run(state: AppState, mut socket: WebSocket) {
         }
     }
     let presence = rt
-        .hub
-        .users_in(&workspaces)
+        .presence
+        .present_in(&workspaces)
         .into_iter()
-        .map(|u| PresenceUpdate {
+        .map(|(u, status)| PresenceUpdate {
             user_id: UserId(u),
-            status: rt.presence.status(u),
+            status,
         })
-        .filter(|p| p.status != PresenceStatus::Offline)
         .collect();
     let hello = ServerEvent::Hello(Hello {
         session: session.clone(),

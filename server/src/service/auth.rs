@@ -5,7 +5,7 @@
 //! hashed, and rotated on every refresh (see `store::tokens`).
 
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::Arc;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
@@ -89,43 +89,75 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2: {e}")))
-    })
-    .await
-    .map_err(ApiError::internal)?
+/// Argon2id with the configured cost. The default (19 MiB, 2 passes) is
+/// OWASP's recommendation; benchmarks lower it to register many users.
+pub struct Passwords {
+    params: argon2::Params,
+    /// A hash of a password nobody has, verified when the login is unknown
+    /// so that "no such user" and "wrong password" take the same time.
+    dummy: String,
 }
 
-/// A hash of a password nobody has, verified when the login is unknown so
-/// that "no such user" and "wrong password" take the same time.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(b"parley-timing-equalizer", &salt)
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-});
+impl Passwords {
+    pub fn from_config(config: &Config) -> anyhow::Result<Passwords> {
+        let params =
+            argon2::Params::new(config.argon2_memory_kib, config.argon2_iterations, 1, None)
+                .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let mut p = Passwords {
+            params,
+            dummy: String::new(),
+        };
+        p.dummy = p.hash_now("parley-timing-equalizer")?;
+        Ok(p)
+    }
 
-async fn verify_password(password: String, hash: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let real = hash.is_some();
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
-        let ok = PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok && real
-    })
-    .await
-    .map_err(ApiError::internal)
+    fn argon(&self) -> Argon2<'static> {
+        Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            self.params.clone(),
+        )
+    }
+
+    fn hash_now(&self, password: &str) -> anyhow::Result<String> {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    }
+
+    /// Hashes off the async runtime (it takes tens of milliseconds).
+    pub async fn hash(self: &Arc<Self>, password: String) -> ApiResult<String> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.hash_now(&password).map_err(ApiError::internal))
+            .await
+            .map_err(ApiError::internal)?
+    }
+
+    /// Checks `password` against `hash` (or the dummy when there is none:
+    /// then the answer is always false, in the same time).
+    pub async fn verify(
+        self: &Arc<Self>,
+        password: String,
+        hash: Option<String>,
+    ) -> ApiResult<bool> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let real = hash.is_some();
+            let hash = hash.unwrap_or_else(|| this.dummy.clone());
+            let ok = PasswordHash::new(&hash)
+                .map(|h| {
+                    this.argon()
+                        .verify_password(password.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            ok && real
+        })
+        .await
+        .map_err(ApiError::internal)
+    }
 }
 
 /// Starts a new token family for `user_id` and answers with both tokens.
@@ -176,7 +208,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<AuthR
         Some(d) if !d.trim().is_empty() => validate::display_name(d)?,
         _ => username.clone(),
     };
-    let password_hash = hash_password(req.password).await?;
+    let password_hash = state.passwords.hash(req.password).await?;
     let id = state.next_id();
     let user = NewUser {
         id,
@@ -208,7 +240,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> ApiResult<AuthRespons
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
-    if !verify_password(req.password, hash).await? {
+    if !state.passwords.verify(req.password, hash).await? {
         return Err(ApiError::InvalidCredentials);
     }
     let user_id = user_id.ok_or(ApiError::InvalidCredentials)?;

@@ -9,7 +9,7 @@ use parley_shared::api::{
 use parley_shared::mention::{self, Mention};
 use parley_shared::validate::{self, ValidationError};
 
-use parley_shared::ws::ServerEvent;
+use parley_shared::ws::{PresenceStatus, ServerEvent};
 use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
@@ -91,32 +91,32 @@ async fn mentioned(
     content: &str,
 ) -> ApiResult<Vec<i64>> {
     let parsed = mention::parse(content);
-    let mut ids = if parsed
-        .iter()
-        .any(|m| matches!(m, Mention::Channel | Mention::Here))
-    {
-        // @here means "online members"; until presence is tracked every
-        // member counts as online.
-        state
-            .store
-            .fetch_channel_members(channel_id)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect()
-    } else {
-        let names: Vec<String> = parsed
-            .into_iter()
-            .filter_map(|m| match m {
-                Mention::User(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-        state
-            .store
-            .fetch_member_ids_by_username(channel_id, &names)
-            .await?
-    };
+    let everyone = parsed.contains(&Mention::Channel);
+    let here = parsed.contains(&Mention::Here);
+    let names: Vec<String> = parsed
+        .into_iter()
+        .filter_map(|m| match m {
+            Mention::User(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let mut ids = state
+        .store
+        .fetch_member_ids_by_username(channel_id, &names)
+        .await?;
+    if everyone || here {
+        let presence = &state.realtime.presence;
+        ids.extend(
+            state
+                .store
+                .fetch_channel_members(channel_id)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id)
+                // @here: only those online or away right now.
+                .filter(|&u| everyone || presence.status(u) != PresenceStatus::Offline),
+        );
+    }
     ids.retain(|&id| id != author);
     ids.sort_unstable();
     ids.dedup();

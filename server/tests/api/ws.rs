@@ -458,7 +458,7 @@ both!(
 );
 
 both!(notifications_follow_settings, |app| {
-    let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+    let (alice, bob, carol, _ws, ch) = trio(&app).await;
     let mut b = app.ws(&bob).await;
     app.send(&ch, &alice, &format!("@{} please look", bob.username))
         .await;
@@ -483,6 +483,25 @@ both!(notifications_follow_settings, |app| {
         b.next_of("NOTIFICATION").await["payload"]["reason"],
         "direct_message"
     );
+
+    // @here reaches only people who are online: Bob is, Carol is not.
+    app.post(
+        &format!("/api/v1/channels/{ch}/members"),
+        &alice,
+        json!({ "user_ids": [carol.id] }),
+    )
+    .await
+    .expect(200);
+    app.send(&ch, &alice, "@here standup").await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["message"]["content"], "@here standup");
+    let carols = app
+        .get("/api/v1/users/me/mentions", &carol)
+        .await
+        .expect(200);
+    assert_eq!(carols["messages"], json!([]));
+    let bobs = app.get("/api/v1/users/me/mentions", &bob).await.expect(200);
+    assert_eq!(bobs["messages"][0]["content"], "@here standup");
 
     // Do-not-disturb silences notifications, not messages.
     app.put(

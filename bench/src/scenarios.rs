@@ -1,0 +1,442 @@
+//! The scenarios. Each starts its own servers, drives them over the real
+//! protocol, and returns a JSON result. All bounded in count and time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::{latency_us, stamp, ws_connect, Api, Socket, User};
+use crate::server::Node;
+use crate::stats::Latencies;
+
+pub struct Opts {
+    pub members: usize,
+    pub messages: usize,
+    pub rate: u64,
+    pub connections: usize,
+    pub channels: usize,
+    pub seconds: u64,
+    pub postgres: Option<String>,
+    pub redis: String,
+}
+
+/// Environment for a node on the chosen database (a fresh PostgreSQL
+/// database per run when one is given).
+async fn db_env(opts: &Opts, tag: &str) -> anyhow::Result<Vec<(&'static str, String)>> {
+    match &opts.postgres {
+        None => Ok(Vec::new()),
+        Some(admin) => {
+            let name = format!("parley_bench_{tag}_{}", std::process::id());
+            let status = tokio::process::Command::new("psql")
+                .args([
+                    admin.as_str(),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name}"),
+                    "-c",
+                    &format!("CREATE DATABASE {name}"),
+                ])
+                .status()
+                .await?;
+            anyhow::ensure!(status.success(), "psql could not create {name}");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+            Ok(vec![("PARLEY_DATABASE_URL", format!("{base}/{name}"))])
+        }
+    }
+}
+
+fn backend(opts: &Opts) -> &'static str {
+    if opts.postgres.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Reads frames until `expect` stamped messages arrived or `until`.
+fn receiver(
+    mut socket: Socket,
+    epoch: Instant,
+    expect: usize,
+    until: Instant,
+) -> tokio::task::JoinHandle<Vec<u64>> {
+    tokio::spawn(async move {
+        let mut lat = Vec::with_capacity(expect);
+        while lat.len() < expect {
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, socket.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if t.as_str().contains("\"type\":\"MESSAGE\"") {
+                        if let Some(us) = latency_us(epoch, t.as_str()) {
+                            lat.push(us);
+                        }
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                _ => break,
+            }
+        }
+        let _ = socket.close(None).await;
+        lat
+    })
+}
+
+async fn connect_all(
+    url: &str,
+    users: &[User],
+    per_user: usize,
+) -> anyhow::Result<(Vec<Socket>, f64)> {
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(users.len() * per_user);
+    let sem = Arc::new(Semaphore::new(256));
+    let mut handles = Vec::new();
+    for u in users {
+        for _ in 0..per_user {
+            let (url, token, sem) = (url.to_owned(), u.token.clone(), sem.clone());
+            handles.push(tokio::spawn(async move {
+                let _permit = sem.acquire_owned().await?;
+                ws_connect(&url, &token).await
+            }));
+        }
+    }
+    for h in handles {
+        sockets.push(h.await??);
+    }
+    let rate = sockets.len() as f64 / started.elapsed().as_secs_f64();
+    Ok((sockets, rate))
+}
+
+/// Posts `messages` stamped messages at `rate`/s (bounded concurrency).
+async fn send_paced(
+    api: &Api,
+    epoch: Instant,
+    messages: usize,
+    rate: u64,
+    pick: impl Fn(usize) -> (String, String),
+) -> anyhow::Result<(f64, usize)> {
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let sem = Arc::new(Semaphore::new(128));
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(messages);
+    for i in 0..messages {
+        tokio::time::sleep_until((started + interval * i as u32).into()).await;
+        let permit = sem.clone().acquire_owned().await?;
+        let (channel, token) = pick(i);
+        let api = api.clone();
+        handles.push(tokio::spawn(async move {
+            let r = api.send(&channel, &token, stamp(epoch)).await;
+            drop(permit);
+            r
+        }));
+    }
+    let mut failed = 0;
+    for h in handles {
+        if h.await?.is_err() {
+            failed += 1;
+        }
+    }
+    Ok((messages as f64 / started.elapsed().as_secs_f64(), failed))
+}
+
+/// (a) and (e): one channel with `members` members, one sender.
+pub async fn fanout(opts: &Opts, nodes: usize) -> anyhow::Result<(Value, Latencies)> {
+    let mut env = db_env(opts, "fanout").await?;
+    if nodes > 1 {
+        anyhow::ensure!(opts.postgres.is_some(), "two nodes need postgres=URL");
+        env.push(("PARLEY_REDIS_URL", opts.redis.clone()));
+        env.push((
+            "PARLEY_REDIS_PREFIX",
+            format!("bench-{}", std::process::id()),
+        ));
+    }
+    let mut servers = Vec::new();
+    for i in 0..nodes {
+        let mut e = env.clone();
+        e.push(("PARLEY_NODE_ID", i.to_string()));
+        servers.push(Node::start(&format!("fanout{i}"), &e).await?);
+    }
+    let api = Api::new(servers[0].api());
+    eprintln!("fanout: registering {} users …", opts.members);
+    let users = api.register_many("f", opts.members, 16).await?;
+    let (_, general) = api.team(&users[0], &users[1..], 32).await?;
+    let rss_before: Vec<u64> = servers.iter().map(|s| s.rss_kib()).collect();
+    eprintln!(
+        "fanout: connecting {} WebSockets over {nodes} node(s) …",
+        opts.members
+    );
+    let mut sockets = Vec::new();
+    let mut conn_rate = 0.0;
+    for (i, s) in servers.iter().enumerate() {
+        let mine: Vec<User> = users.iter().skip(i).step_by(nodes).cloned().collect();
+        let (socks, rate) = connect_all(&s.ws(), &mine, 1).await?;
+        sockets.extend(socks);
+        conn_rate += rate;
+    }
+    let rss_after: Vec<u64> = servers.iter().map(|s| s.rss_kib()).collect();
+    let epoch = Instant::now();
+    let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|s| receiver(s, epoch, opts.messages, until))
+        .collect();
+    eprintln!(
+        "fanout: sending {} messages at {}/s …",
+        opts.messages, opts.rate
+    );
+    let started = Instant::now();
+    let token = users[0].token.clone();
+    let (send_rate, failed) = send_paced(&api, epoch, opts.messages, opts.rate, |_| {
+        (general.clone(), token.clone())
+    })
+    .await?;
+    let mut samples = Vec::new();
+    for r in readers {
+        samples.push(r.await?);
+    }
+    let took = started.elapsed().as_secs_f64();
+    let lat = Latencies::from_samples(&samples);
+    let conns = opts.members as u64;
+    let result = json!({
+        "scenario": if nodes > 1 { "two_nodes_fanout" } else { "fanout" },
+        "backend": backend(opts),
+        "nodes": nodes,
+        "members": opts.members,
+        "messages": opts.messages,
+        "target_rate_per_s": opts.rate,
+        "achieved_send_rate_per_s": send_rate,
+        "failed_sends": failed,
+        "deliveries": lat.count(),
+        "expected_deliveries": conns * opts.messages as u64,
+        "events_out_per_s": lat.count() as f64 / took,
+        "connections_per_s": conn_rate,
+        "server_rss_kib_before_ws": rss_before,
+        "server_rss_kib_with_ws": rss_after,
+        "latency": lat.summary(),
+    });
+    Ok((result, lat))
+}
+
+/// (b): many channels of 20, random senders, steady rate.
+pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
+    let env = db_env(opts, "channels").await?;
+    let node = Node::start("channels", &env).await?;
+    let api = Api::new(node.api());
+    let per = 20usize;
+    let user_count = (opts.channels * per / 10).max(per);
+    eprintln!("channels: registering {user_count} users …");
+    let users = api.register_many("c", user_count, 16).await?;
+    let (ws_id, _) = api.team(&users[0], &users[1..], 32).await?;
+    eprintln!("channels: creating {} channels of {per} …", opts.channels);
+    let mut chans: Vec<(String, Vec<usize>)> = Vec::new();
+    for c in 0..opts.channels {
+        // Member k of channel c: users spread so each is in about ten channels.
+        let mut members: Vec<usize> = (0..per - 1)
+            .map(|k| 1 + (c * per + k * 7) % (user_count - 1))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        let ids: Vec<&str> = members.iter().map(|&m| users[m].id.as_str()).collect();
+        let ch = api
+            .post(
+                &format!("/workspaces/{ws_id}/channels"),
+                Some(&users[0].token),
+                json!({ "name": format!("room-{c}"), "member_ids": ids }),
+            )
+            .await?;
+        chans.push((ch["id"].as_str().unwrap_or_default().to_owned(), members));
+    }
+    eprintln!("channels: connecting {user_count} WebSockets …");
+    let (sockets, conn_rate) = connect_all(&node.ws(), &users, 1).await?;
+    let epoch = Instant::now();
+    let total = (opts.rate * opts.seconds) as usize;
+    let until = Instant::now() + Duration::from_secs(opts.seconds + 30);
+    // Each reader stops at the deadline; counts are what arrived.
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|s| receiver(s, epoch, usize::MAX, until))
+        .collect();
+    eprintln!("channels: {total} messages at {}/s …", opts.rate);
+    let started = Instant::now();
+    let tokens: Vec<String> = users.iter().map(|u| u.token.clone()).collect();
+    let chans2 = chans.clone();
+    let (send_rate, failed) = send_paced(&api, epoch, total, opts.rate, move |i| {
+        let (id, members) = &chans2[(i * 7919) % chans2.len()];
+        let sender = members[i % members.len()];
+        (id.clone(), tokens[sender].clone())
+    })
+    .await?;
+    // Give the tail a moment, then stop the readers by closing time.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut samples = Vec::new();
+    for r in readers {
+        r.abort();
+        if let Ok(v) = r.await {
+            samples.push(v);
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    let lat = Latencies::from_samples(&samples);
+    let result = json!({
+        "scenario": "channels",
+        "backend": backend(opts),
+        "channels": opts.channels,
+        "members_per_channel": per,
+        "users": user_count,
+        "messages": total,
+        "target_rate_per_s": opts.rate,
+        "achieved_send_rate_per_s": send_rate,
+        "failed_sends": failed,
+        "deliveries_measured": lat.count(),
+        "events_out_per_s": lat.count() as f64 / took,
+        "connections_per_s": conn_rate,
+        "latency": lat.summary(),
+    });
+    Ok((result, lat))
+}
+
+/// (c): idle connections and what each costs the server.
+pub async fn idle(opts: &Opts) -> anyhow::Result<Value> {
+    let node = Node::start("idle", &[]).await?;
+    let api = Api::new(node.api());
+    let users = api.register_many("i", 50, 16).await?;
+    let per_user = opts.connections.div_ceil(users.len());
+    let rss0 = node.rss_kib();
+    eprintln!("idle: opening {} connections …", per_user * users.len());
+    let (sockets, rate) = connect_all(&node.ws(), &users, per_user).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss1 = node.rss_kib();
+    let n = sockets.len() as u64;
+    let result = json!({
+        "scenario": "idle",
+        "connections": n,
+        "connections_per_s": rate,
+        "server_rss_kib_before": rss0,
+        "server_rss_kib_after": rss1,
+        "rss_bytes_per_connection": (rss1.saturating_sub(rss0) * 1024) / n.max(1),
+    });
+    drop(sockets);
+    Ok(result)
+}
+
+/// (d): how many messages per second are persisted (acknowledged after
+/// commit), plus history-page latency.
+pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
+    let env = db_env(opts, "persist").await?;
+    let node = Node::start("persist", &env).await?;
+    let api = Api::new(node.api());
+    let users = api.register_many("p", 64, 16).await?;
+    let (_, general) = api.team(&users[0], &users[1..], 32).await?;
+    let deadline = Instant::now() + Duration::from_secs(opts.seconds);
+    let epoch = Instant::now();
+    let mut handles = Vec::new();
+    for u in users.iter().cloned() {
+        let (api, general) = (api.clone(), general.clone());
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                if api.send(&general, &u.token, stamp(epoch)).await.is_ok() {
+                    lat.push(t.elapsed().as_micros() as u64);
+                }
+            }
+            lat
+        }));
+    }
+    let mut samples = Vec::new();
+    for h in handles {
+        samples.push(h.await?);
+    }
+    let acked = Latencies::from_samples(&samples);
+    let per_s = acked.count() as f64 / opts.seconds as f64;
+    // History pages while idle.
+    let mut pages = Vec::new();
+    for _ in 0..300 {
+        let t = Instant::now();
+        api.get(
+            &format!("/channels/{general}/messages?limit=50"),
+            &users[0].token,
+        )
+        .await?;
+        pages.push(t.elapsed().as_micros() as u64);
+    }
+    let pages = Latencies::from_samples([&pages]);
+    Ok(json!({
+        "scenario": "persist",
+        "backend": backend(opts),
+        "concurrent_senders": users.len(),
+        "seconds": opts.seconds,
+        "persisted_messages": acked.count(),
+        "persisted_messages_per_s": per_s,
+        "send_ack_latency": acked.summary(),
+        "history_page_50_latency": pages.summary(),
+    }))
+}
+
+/// The ceiling: the same fan-out on the minimal broadcast server.
+pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
+    let url = crate::baseline::start().await?;
+    let mut sockets = Vec::new();
+    let started = Instant::now();
+    for _ in 0..opts.members {
+        let (s, _) = tokio_tungstenite::connect_async(&url).await?;
+        sockets.push(s);
+    }
+    let conn_rate = opts.members as f64 / started.elapsed().as_secs_f64();
+    let (mut sender, _) = tokio_tungstenite::connect_async(&url).await?;
+    let epoch = Instant::now();
+    let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|mut s| {
+            let expect = opts.messages;
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(expect);
+                while lat.len() < expect {
+                    let left = until.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, s.next()).await {
+                        Ok(Some(Ok(Message::Text(t)))) => {
+                            if let Some(sent) = t
+                                .as_str()
+                                .strip_prefix('t')
+                                .and_then(|v| v.parse::<u128>().ok())
+                            {
+                                lat.push(epoch.elapsed().as_micros().saturating_sub(sent) as u64);
+                            }
+                        }
+                        Ok(Some(Ok(_))) => {}
+                        _ => break,
+                    }
+                }
+                lat
+            })
+        })
+        .collect();
+    let interval = Duration::from_secs_f64(1.0 / opts.rate.max(1) as f64);
+    let t0 = Instant::now();
+    for i in 0..opts.messages {
+        tokio::time::sleep_until((t0 + interval * i as u32).into()).await;
+        sender.send(Message::text(stamp(epoch))).await?;
+    }
+    let mut samples = Vec::new();
+    for r in readers {
+        samples.push(r.await?);
+    }
+    let took = t0.elapsed().as_secs_f64();
+    let lat = Latencies::from_samples(&samples);
+    Ok((
+        json!({
+            "scenario": "baseline_fanout",
+            "members": opts.members,
+            "messages": opts.messages,
+            "target_rate_per_s": opts.rate,
+            "deliveries": lat.count(),
+            "events_out_per_s": lat.count() as f64 / took,
+            "connections_per_s": conn_rate,
+            "latency": lat.summary(),
+        }),
+        lat,
+    ))
+}
