@@ -57,6 +57,13 @@ fn machine() -> Value {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (scenario, kv) = parse();
+    if scenario == "baseline-server" {
+        // Runs in its own process so server and clients each get the
+        // whole open-file limit, as with parley-server.
+        let url = baseline::start().await?;
+        println!("Baseline running at {url}");
+        std::future::pending::<()>().await;
+    }
     let opts = Opts {
         members: num(&kv, "members", 1000),
         messages: num(&kv, "messages", 200),

@@ -377,7 +377,24 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
 
 /// The ceiling: the same fan-out on the minimal broadcast server.
 pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
-    let url = crate::baseline::start().await?;
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("baseline-server")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let url = match lines.next_line().await? {
+        Some(l) => l
+            .trim_start_matches("Baseline running at ")
+            .trim()
+            .to_owned(),
+        None => anyhow::bail!("baseline server did not start"),
+    };
     let mut sockets = Vec::new();
     let started = Instant::now();
     for _ in 0..opts.members {

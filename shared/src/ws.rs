@@ -95,7 +95,18 @@ pub enum ClientFrame {
     Presence {
         status: PresenceStatus,
     },
+    /// Whose presence this session wants to hear about (replaces the
+    /// previous set; at most [`MAX_PRESENCE_SUBSCRIPTIONS`]). The server
+    /// answers with the current status of each who is online or away.
+    /// Presence is opt-in so a 10,000-person workspace does not send every
+    /// login to everyone.
+    PresenceSubscribe {
+        user_ids: Vec<UserId>,
+    },
 }
+
+/// The most users one session may follow the presence of.
+pub const MAX_PRESENCE_SUBSCRIPTIONS: usize = 1000;
 
 // ------------------------------------------------------------ server → client
 
@@ -118,8 +129,6 @@ pub struct Hello {
     pub channels: Vec<ChannelState>,
     /// True when this HELLO continues a session (missed events follow).
     pub resumed: bool,
-    /// Who of the people you share a workspace with is online now.
-    pub presence: Vec<PresenceUpdate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,7 +27,6 @@ pub enum BusMessage {
         node: String,
         user_id: i64,
         status: PresenceStatus,
-        workspace_ids: Vec<i64>,
     },
 }
 

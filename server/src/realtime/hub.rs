@@ -65,6 +65,7 @@ struct Conn {
     kick: Arc<Kick>,
     channels: HashSet<i64>,
     workspaces: HashSet<i64>,
+    presence_of: HashSet<i64>,
 }
 
 #[derive(Default)]
@@ -73,6 +74,8 @@ struct Index {
     by_channel: HashMap<i64, HashSet<ConnId>>,
     by_workspace: HashMap<i64, HashSet<ConnId>>,
     by_user: HashMap<i64, HashSet<ConnId>>,
+    /// user → connections following that user's presence.
+    by_presence: HashMap<i64, HashSet<ConnId>>,
 }
 
 fn unlink(map: &mut HashMap<i64, HashSet<ConnId>>, key: i64, id: ConnId) {
@@ -90,6 +93,8 @@ pub struct Audience {
     pub channel_id: Option<i64>,
     pub workspace_ids: Vec<i64>,
     pub user_id: Option<i64>,
+    /// Connections following this user's presence.
+    pub presence_of: Option<i64>,
     pub exclude_user: Option<i64>,
 }
 
@@ -136,6 +141,7 @@ impl Hub {
                 kick: kick.clone(),
                 channels: channels.into_iter().collect(),
                 workspaces: workspaces.into_iter().collect(),
+                presence_of: HashSet::new(),
             },
         );
         (id, rx, kick)
@@ -152,7 +158,25 @@ impl Hub {
         for w in &conn.workspaces {
             unlink(&mut ix.by_workspace, *w, id);
         }
+        for u in &conn.presence_of {
+            unlink(&mut ix.by_presence, *u, id);
+        }
         unlink(&mut ix.by_user, conn.user_id, id);
+    }
+
+    /// Replaces whose presence connection `id` follows.
+    pub fn set_presence_subscriptions(&self, id: ConnId, users: &[i64]) {
+        let mut ix = self.write();
+        let old = match ix.conns.get_mut(&id) {
+            Some(conn) => std::mem::replace(&mut conn.presence_of, users.iter().copied().collect()),
+            None => return,
+        };
+        for u in old {
+            unlink(&mut ix.by_presence, u, id);
+        }
+        for &u in users {
+            ix.by_presence.entry(u).or_default().insert(id);
+        }
     }
 
     /// Replaces what the connections of `user_id` are subscribed to.
@@ -197,19 +221,6 @@ impl Hub {
             .is_some_and(|c| c.channels.contains(&channel_id))
     }
 
-    pub fn subscriptions(&self, id: ConnId) -> (Vec<i64>, Vec<i64>) {
-        self.read()
-            .conns
-            .get(&id)
-            .map(|c| {
-                (
-                    c.channels.iter().copied().collect(),
-                    c.workspaces.iter().copied().collect(),
-                )
-            })
-            .unwrap_or_default()
-    }
-
     pub fn connection_count(&self) -> usize {
         self.read().conns.len()
     }
@@ -229,6 +240,9 @@ impl Hub {
         }
         if let Some(u) = audience.user_id.and_then(|u| ix.by_user.get(&u)) {
             targets.extend(u);
+        }
+        if let Some(p) = audience.presence_of.and_then(|u| ix.by_presence.get(&u)) {
+            targets.extend(p);
         }
         let mut delivered = 0;
         for id in targets {
@@ -279,6 +293,7 @@ mod tests {
             channel_id: Some(10),
             workspace_ids: vec![100],
             user_id: Some(1),
+            presence_of: None,
             exclude_user: Some(2),
         };
         assert_eq!(hub.deliver(&audience, &frame(1)), 2);

@@ -75,6 +75,7 @@ fn audience(row: &EventRow) -> Audience {
         channel_id: row.channel_id,
         workspace_ids: row.workspace_id.into_iter().collect(),
         user_id: row.user_id,
+        presence_of: None,
         exclude_user: None,
     }
 }
@@ -227,6 +228,7 @@ async fn listen(rt: Arc<Realtime>) {
                     channel_id,
                     workspace_ids,
                     user_id: None,
+                    presence_of: None,
                     exclude_user,
                 };
                 rt.hub.deliver(
@@ -241,17 +243,18 @@ async fn listen(rt: Arc<Realtime>) {
                 node,
                 user_id,
                 status,
-                workspace_ids,
             }) => {
-                if let Some(merged) = rt.presence.apply(&node, user_id, status, &workspace_ids) {
+                if let Some(merged) = rt.presence.apply(&node, user_id, status) {
                     let ev = ServerEvent::Presence(PresenceUpdate {
                         user_id: UserId(user_id),
                         status: merged,
                     });
                     if let Some(text) = ephemeral_frame(&ev) {
+                        // Followers only (and the user's own sessions):
+                        // presence is opt-in, see PRESENCE_SUBSCRIBE.
                         let audience = Audience {
-                            workspace_ids,
                             user_id: Some(user_id),
+                            presence_of: Some(user_id),
                             ..Audience::default()
                         };
                         rt.hub.deliver(&audience, &Outgoing { seq: 0, text });

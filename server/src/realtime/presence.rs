@@ -22,7 +22,6 @@ struct Local {
     /// fires if nothing happened since it was armed.
     generation: u64,
     announced: Option<PresenceStatus>,
-    workspaces: Vec<i64>,
 }
 
 pub struct Presence {
@@ -31,8 +30,6 @@ pub struct Presence {
     bus: Arc<dyn Bus>,
     local: Mutex<HashMap<i64, Local>>,
     views: Mutex<HashMap<i64, HashMap<String, PresenceStatus>>>,
-    /// The workspaces each present user belongs to (from their announcements).
-    workspaces: Mutex<HashMap<i64, Vec<i64>>>,
 }
 
 fn rank(s: PresenceStatus) -> u8 {
@@ -55,21 +52,19 @@ impl Presence {
             bus,
             local: Mutex::default(),
             views: Mutex::default(),
-            workspaces: Mutex::default(),
         }
     }
 
-    fn announce(&self, user_id: i64, status: PresenceStatus, workspaces: &[i64]) {
+    fn announce(&self, user_id: i64, status: PresenceStatus) {
         self.bus.publish(BusMessage::Presence {
             node: self.node.clone(),
             user_id,
             status,
-            workspace_ids: workspaces.to_vec(),
         });
     }
 
     /// Announces `status` unless it is what this node said last.
-    fn update(&self, user_id: i64, status: PresenceStatus, workspaces: &[i64]) {
+    fn update(&self, user_id: i64, status: PresenceStatus) {
         let changed = {
             let mut local = lock(&self.local);
             let entry = local.entry(user_id).or_default();
@@ -81,27 +76,26 @@ impl Presence {
             changed
         };
         if changed {
-            self.announce(user_id, status, workspaces);
+            self.announce(user_id, status);
         }
     }
 
-    pub fn connected(&self, user_id: i64, workspaces: &[i64]) {
+    pub fn connected(&self, user_id: i64) {
         let status = {
             let mut local = lock(&self.local);
             let entry = local.entry(user_id).or_default();
             entry.conns += 1;
             entry.generation += 1;
-            entry.workspaces = workspaces.to_vec();
             if entry.away {
                 PresenceStatus::Away
             } else {
                 PresenceStatus::Online
             }
         };
-        self.update(user_id, status, workspaces);
+        self.update(user_id, status);
     }
 
-    pub fn disconnected(self: &Arc<Self>, user_id: i64, workspaces: Vec<i64>) {
+    pub fn disconnected(self: &Arc<Self>, user_id: i64) {
         let generation = {
             let mut local = lock(&self.local);
             let Some(entry) = local.get_mut(&user_id) else {
@@ -121,7 +115,7 @@ impl Presence {
                 .get(&user_id)
                 .is_some_and(|e| e.conns == 0 && e.generation == generation);
             if still_gone {
-                this.update(user_id, PresenceStatus::Offline, &workspaces);
+                this.update(user_id, PresenceStatus::Offline);
             }
         });
     }
@@ -129,17 +123,14 @@ impl Presence {
     /// The node is stopping: every user it holds is offline here, now (the
     /// grace timers would not outlive the process).
     pub fn shutdown(&self) {
-        let users: Vec<(i64, Vec<i64>)> = lock(&self.local)
-            .iter()
-            .map(|(u, l)| (*u, l.workspaces.clone()))
-            .collect();
-        for (u, workspaces) in users {
-            self.update(u, PresenceStatus::Offline, &workspaces);
+        let users: Vec<i64> = lock(&self.local).keys().copied().collect();
+        for u in users {
+            self.update(u, PresenceStatus::Offline);
         }
     }
 
     /// The client reports idleness (away) or activity (online).
-    pub fn set_away(&self, user_id: i64, away: bool, workspaces: &[i64]) {
+    pub fn set_away(&self, user_id: i64, away: bool) {
         let status = {
             let mut local = lock(&self.local);
             let Some(entry) = local.get_mut(&user_id) else {
@@ -152,7 +143,7 @@ impl Presence {
                 PresenceStatus::Online
             }
         };
-        self.update(user_id, status, workspaces);
+        self.update(user_id, status);
     }
 
     /// Records a node's view; returns the merged status when it changed.
@@ -161,7 +152,6 @@ impl Presence {
         node: &str,
         user_id: i64,
         status: PresenceStatus,
-        workspaces: &[i64],
     ) -> Option<PresenceStatus> {
         let mut views = lock(&self.views);
         let before = merged(views.get(&user_id));
@@ -175,28 +165,7 @@ impl Presence {
             views.remove(&user_id);
         }
         let after = merged(views.get(&user_id));
-        drop(views);
-        if after == PresenceStatus::Offline {
-            lock(&self.workspaces).remove(&user_id);
-        } else if !workspaces.is_empty() {
-            lock(&self.workspaces).insert(user_id, workspaces.to_vec());
-        }
         (after != before).then_some(after)
-    }
-
-    /// Everyone present (online or away, on any node) who shares one of
-    /// `workspaces`.
-    pub fn present_in(&self, workspaces: &[i64]) -> Vec<(i64, PresenceStatus)> {
-        let members: Vec<i64> = lock(&self.workspaces)
-            .iter()
-            .filter(|(_, ws)| ws.iter().any(|w| workspaces.contains(w)))
-            .map(|(u, _)| *u)
-            .collect();
-        members
-            .into_iter()
-            .map(|u| (u, self.status(u)))
-            .filter(|(_, s)| *s != PresenceStatus::Offline)
-            .collect()
     }
 
     pub fn status(&self, user_id: i64) -> PresenceStatus {
@@ -221,14 +190,11 @@ mod tests {
         use PresenceStatus::*;
         let bus = Arc::new(super::super::bus::MemoryBus::new());
         let p = Presence::new("a".into(), Duration::from_secs(30), bus);
-        assert_eq!(p.apply("a", 1, Away, &[9]), Some(Away));
-        assert_eq!(p.apply("b", 1, Online, &[9]), Some(Online));
-        assert_eq!(p.present_in(&[9]), vec![(1, Online)]);
-        assert!(p.present_in(&[8]).is_empty());
-        assert_eq!(p.apply("b", 1, Offline, &[9]), Some(Away));
-        assert_eq!(p.apply("a", 1, Away, &[9]), None);
-        assert_eq!(p.apply("a", 1, Offline, &[9]), Some(Offline));
+        assert_eq!(p.apply("a", 1, Away), Some(Away));
+        assert_eq!(p.apply("b", 1, Online), Some(Online));
+        assert_eq!(p.apply("b", 1, Offline), Some(Away));
+        assert_eq!(p.apply("a", 1, Away), None);
+        assert_eq!(p.apply("a", 1, Offline), Some(Offline));
         assert_eq!(p.status(1), Offline);
-        assert!(p.present_in(&[9]).is_empty());
     }
 }

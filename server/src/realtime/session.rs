@@ -18,7 +18,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_shared::api::SendMessageRequest;
 use parley_shared::ws::{
     close, ChannelState, ClientFrame, Hello, PresenceStatus, PresenceUpdate, ServerEvent,
-    MAX_CLIENT_FRAME_BYTES,
+    MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_SUBSCRIPTIONS,
 };
 use parley_shared::{ChannelId, ErrorCode, UserId};
 use tokio::time::{timeout, Instant};
@@ -91,15 +91,12 @@ struct Registration {
     rt: Arc<Realtime>,
     conn: ConnId,
     user_id: i64,
-    workspaces: Vec<i64>,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         self.rt.hub.unregister(self.conn);
-        self.rt
-            .presence
-            .disconnected(self.user_id, std::mem::take(&mut self.workspaces));
+        self.rt.presence.disconnected(self.user_id);
     }
 }
 
@@ -131,7 +128,7 @@ async fn authenticate(state: &AppState, socket: &mut WebSocket) -> Option<Start>
 }
 
 async fn channel_states(state: &AppState, user_id: i64) -> Vec<ChannelState> {
-    match state.store.fetch_member_channel_views(user_id).await {
+    match state.store.fetch_read_states(user_id).await {
         Ok(views) => views
             .into_iter()
             .map(|v| ChannelState {
@@ -181,7 +178,6 @@ async fn run(state: AppState, mut socket: WebSocket) {
         rt: rt.clone(),
         conn,
         user_id,
-        workspaces: workspaces.clone(),
     };
     let now_cursor = rt.cursor();
     let mut resync = None;
@@ -220,7 +216,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
         replay.clear();
         from = rt.cursor();
     }
-    rt.presence.connected(user_id, &workspaces);
+    rt.presence.connected(user_id);
     if let Some(reason) = resync {
         let ev = ServerEvent::Resync {
             reason: reason.into(),
@@ -229,15 +225,6 @@ async fn run(state: AppState, mut socket: WebSocket) {
             return;
         }
     }
-    let presence = rt
-        .presence
-        .present_in(&workspaces)
-        .into_iter()
-        .map(|(u, status)| PresenceUpdate {
-            user_id: UserId(u),
-            status,
-        })
-        .collect();
     let hello = ServerEvent::Hello(Hello {
         session: session.clone(),
         user_id: UserId(user_id),
@@ -245,7 +232,6 @@ async fn run(state: AppState, mut socket: WebSocket) {
         seq: from,
         channels: channel_states(&state, user_id).await,
         resumed: resumed && resync.is_none(),
-        presence,
     });
     if socket.send(WsMessage::Text(text(&hello))).await.is_err() {
         return;
@@ -344,6 +330,17 @@ async fn run(state: AppState, mut socket: WebSocket) {
                             return;
                         }
                     }
+                    Reply::Events(evs) => {
+                        let write = async {
+                            for ev in &evs {
+                                socket.feed(WsMessage::Text(text(ev))).await?;
+                            }
+                            socket.flush().await
+                        };
+                        if !matches!(timeout(write_timeout, write).await, Ok(Ok(()))) {
+                            return;
+                        }
+                    }
                     Reply::Close(code, reason) => {
                         close_with(&mut socket, code, reason).await;
                         return;
@@ -361,6 +358,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
 enum Reply {
     None,
     Event(Box<ServerEvent>),
+    Events(Vec<ServerEvent>),
     Close(u16, &'static str),
 }
 
@@ -503,11 +501,35 @@ impl Connection<'_> {
                     Err(e) => Reply::event(error_event(&e, None)),
                 }
             }
+            ClientFrame::PresenceSubscribe { user_ids } => {
+                if user_ids.len() > MAX_PRESENCE_SUBSCRIPTIONS {
+                    return Reply::event(ServerEvent::Error {
+                        code: ErrorCode::ValidationFailed,
+                        message: format!(
+                            "user_ids: follow at most {MAX_PRESENCE_SUBSCRIPTIONS} people"
+                        ),
+                        nonce: None,
+                    });
+                }
+                let ids: Vec<i64> = user_ids.iter().map(|u| u.get()).collect();
+                self.rt.hub.set_presence_subscriptions(self.conn, &ids);
+                let now: Vec<ServerEvent> = ids
+                    .iter()
+                    .map(|&u| (u, self.rt.presence.status(u)))
+                    .filter(|(_, s)| *s != PresenceStatus::Offline)
+                    .map(|(u, status)| {
+                        ServerEvent::Presence(PresenceUpdate {
+                            user_id: UserId(u),
+                            status,
+                        })
+                    })
+                    .collect();
+                Reply::Events(now)
+            }
             ClientFrame::Presence { status } => {
-                let (_, workspaces) = self.rt.hub.subscriptions(self.conn);
                 match status {
-                    PresenceStatus::Away => self.rt.presence.set_away(me, true, &workspaces),
-                    PresenceStatus::Online => self.rt.presence.set_away(me, false, &workspaces),
+                    PresenceStatus::Away => self.rt.presence.set_away(me, true),
+                    PresenceStatus::Online => self.rt.presence.set_away(me, false),
                     PresenceStatus::Offline => {
                         return Reply::event(ServerEvent::Error {
                             code: ErrorCode::ValidationFailed,

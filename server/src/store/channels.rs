@@ -121,11 +121,20 @@ impl Store {
         .await?)
     }
 
-    /// Every live channel and DM the viewer belongs to.
-    pub async fn fetch_member_channel_views(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
-        Ok(sqlx::query_as(&channel_view_sql(
-            "cm.user_id IS NOT NULL AND c.archived_at IS NULL",
-            "c.id",
+    /// Read position and unread counts in every live channel and DM the
+    /// viewer belongs to (what HELLO reports). Unlike the channel views this
+    /// does not count members, which is costly in huge channels.
+    pub async fn fetch_read_states(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CHANNEL_COLS}, CAST(0 AS BIGINT) AS member_count, \
+               cm.role AS my_role, cm.last_read_seq AS last_read_seq, \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM messages m \
+                  WHERE m.channel_id = c.id AND m.seq > cm.last_read_seq AND m.thread_root_id IS NULL \
+                    AND m.deleted_at IS NULL AND m.author_id <> $1) AS unread_count, \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM mentions mn \
+                  WHERE mn.channel_id = c.id AND mn.user_id = $1 AND mn.seq > cm.last_read_seq) AS mention_count \
+             FROM channel_members cm JOIN channels c ON c.id = cm.channel_id \
+             WHERE cm.user_id = $1 AND c.archived_at IS NULL ORDER BY c.id"
         ))
         .bind(viewer)
         .fetch_all(&self.read)

@@ -20,6 +20,10 @@ async fn messages_typing_and_presence_cross_nodes() {
     };
     let (alice, bob, ch) = setup(&c).await;
     let mut a = c.a.ws(&alice).await;
+    a.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": [bob.id] } }))
+        .await;
+    a.send(json!({ "type": "PING" })).await;
+    a.next_of("PONG").await;
     let mut b = c.b.ws(&bob).await;
 
     // Bob came online on node B; Alice hears it on node A.

@@ -404,8 +404,13 @@ both!(
             app.get(&presence(&bob), &alice).await.expect(200)["status"],
             "offline"
         );
+        // Presence is opt-in: Alice follows Bob (offline: nothing to report yet).
+        a.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": [bob.id] } }))
+            .await;
+        a.send(json!({ "type": "PING" })).await;
+        a.next_of("PONG").await;
 
-        let b = app.ws(&bob).await;
+        let mut b = app.ws(&bob).await;
         let on = next_presence_of(&mut a, &bob).await;
         assert_eq!(
             on["payload"],
@@ -415,14 +420,21 @@ both!(
             app.get(&presence(&bob), &alice).await.expect(200)["status"],
             "online"
         );
-        // Bob's HELLO lists Alice as online.
-        assert!(b.hello["payload"]["presence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["user_id"] == alice.id.as_str()));
+        // Following someone already online answers at once.
+        b.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": [alice.id] } }))
+            .await;
+        assert_eq!(
+            next_presence_of(&mut b, &alice).await["payload"]["status"],
+            "online"
+        );
+        let too_many: Vec<String> = (0..1001).map(|i| (1000 + i).to_string()).collect();
+        b.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": too_many } }))
+            .await;
+        assert_eq!(
+            b.next_of("ERROR").await["payload"]["code"],
+            "validation_failed"
+        );
 
-        let mut b = b;
         b.send(json!({ "type": "PRESENCE", "payload": { "status": "away" } }))
             .await;
         assert_eq!(
