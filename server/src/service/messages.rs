@@ -212,7 +212,7 @@ pub async fn send(
     // Built inside the transaction, once the seq is known. Serializing our
     // own types cannot fail; were it to, the message still stands and
     // clients catch up through history.
-    let announce = |row: &MessageRow| {
+    let announce = move |row: &MessageRow| {
         let msg = message(row, author.clone(), Vec::new());
         let mut evs: Vec<EventDraft> =
             events::to_channel(channel_id, &ServerEvent::Message(msg.clone()))

@@ -13,7 +13,7 @@ use sqlx::{Row, Transaction};
 use super::{placeholders, Dialect, Store, StoreResult};
 
 /// Arbitrary constant naming Parley's event-log lock.
-const EVENT_LOG_LOCK: i64 = 0x5041_524c_4559;
+pub(crate) const EVENT_LOG_LOCK: i64 = 0x5041_524c_4559;
 
 /// An event to append; `payload` is the serialized `ServerEvent`.
 #[derive(Debug, Clone, Default)]

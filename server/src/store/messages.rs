@@ -18,23 +18,34 @@ pub struct Page {
 
 impl Store {
     /// Posts a message: bumps the channel's seq, inserts the row, updates the
-    /// thread root, records mentions and moves the author's read position —
-    /// all in one transaction. `NotFound` if the channel is archived.
-    /// `events` builds the events to append from the stored row (its seq is
-    /// only known inside the transaction).
+    /// thread root, records mentions and moves the author's read position,
+    /// all in one transaction shared with whatever other messages arrive at
+    /// the same moment (group commit, see `group_commit`). Answers only after
+    /// the commit. `NotFound` if the channel is archived. `events` builds the
+    /// events to append from the stored row (its seq is only known inside
+    /// the transaction).
     pub async fn insert_message(
         &self,
         m: &NewMessage,
-        events: impl FnOnce(&MessageRow) -> Vec<EventDraft>,
+        events: impl FnOnce(&MessageRow) -> Vec<EventDraft> + Send + 'static,
     ) -> StoreResult<MessageRow> {
-        let mut tx = self.write.begin().await?;
+        self.messages.submit(m.clone(), Box::new(events)).await
+    }
+
+    /// One message's statements inside the batch transaction.
+    pub(crate) async fn insert_message_tx(
+        dialect: super::Dialect,
+        tx: &mut Transaction<'_, Any>,
+        m: &NewMessage,
+        events: super::group_commit::EventsFn,
+    ) -> StoreResult<MessageRow> {
         let seq: Option<(i64,)> = sqlx::query_as(
             "UPDATE channels SET last_seq = last_seq + 1, last_message_at = $2, updated_at = $2 \
              WHERE id = $1 AND archived_at IS NULL RETURNING last_seq",
         )
         .bind(m.channel_id)
         .bind(m.now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some((seq,)) = seq else {
             return Err(StoreError::NotFound);
@@ -51,7 +62,7 @@ impl Store {
         .bind(m.nonce.as_deref())
         .bind(m.thread_root_id)
         .bind(m.now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if let Some(root) = m.thread_root_id {
             sqlx::query(
@@ -59,17 +70,17 @@ impl Store {
             )
             .bind(root)
             .bind(m.now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        Self::insert_mentions_tx(&mut tx, m.id, m.channel_id, seq, &m.mentions, m.now).await?;
+        Self::insert_mentions_tx(tx, m.id, m.channel_id, seq, &m.mentions, m.now).await?;
         sqlx::query(
             "UPDATE channel_members SET last_read_seq = $3 WHERE channel_id = $1 AND user_id = $2",
         )
         .bind(m.channel_id)
         .bind(m.author_id)
         .bind(seq)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let row = MessageRow {
             id: m.id,
@@ -87,9 +98,7 @@ impl Store {
             pinned_by: None,
             created_at: m.now,
         };
-        Self::insert_events_tx(self.dialect, &mut tx, &events(&row), m.now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        Self::insert_events_tx(dialect, tx, &events(&row), m.now).await?;
         Ok(row)
     }
 

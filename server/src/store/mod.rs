@@ -15,6 +15,7 @@
 
 mod channels;
 mod events;
+mod group_commit;
 mod messages;
 mod rows;
 mod tokens;
@@ -89,6 +90,7 @@ pub struct Store {
     write: AnyPool,
     dialect: Dialect,
     on_commit: Arc<OnceLock<CommitHook>>,
+    messages: group_commit::MessageWriter,
 }
 
 impl std::fmt::Debug for Store {
@@ -106,6 +108,7 @@ impl Store {
     /// Connects, applies pending migrations, and returns a ready store.
     pub async fn connect(config: &Config) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
+        let (writer, writer_rx) = group_commit::MessageWriter::new();
         let store = if config.is_postgres() {
             let opts = AnyConnectOptions::from_str(&config.database_url)?;
             let pool = AnyPoolOptions::new()
@@ -118,6 +121,7 @@ impl Store {
                 write: pool,
                 dialect: Dialect::Postgres,
                 on_commit: Arc::default(),
+                messages: writer.clone(),
             }
         } else {
             let url = sqlite_url(&config.database_url)?;
@@ -138,6 +142,7 @@ impl Store {
                 write,
                 dialect: Dialect::Sqlite,
                 on_commit: Arc::default(),
+                messages: writer.clone(),
             }
         };
         let migrator = match store.dialect {
@@ -145,6 +150,7 @@ impl Store {
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&store.write).await?;
+        tokio::spawn(group_commit::run(store.clone(), writer_rx));
         Ok(store)
     }
 

@@ -587,3 +587,72 @@ both!(history_pages_are_gzipped_for_clients_that_ask, |app| {
         "gzip {gz_len} B vs plain {plain_len} B"
     );
 });
+
+both!(concurrent_sends_commit_together_without_gaps, |app| {
+    let alice = app.user("burst").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    let other = app.channel(&ws, &alice, "public", &[]).await;
+    app.delete(&format!("/api/v1/channels/{other}"), &alice)
+        .await
+        .expect(204);
+    // 150 sends at once: some retried with the same nonce, some into an
+    // archived channel. Batched commits must keep each outcome separate.
+    let mut sends = Vec::new();
+    for i in 0..150 {
+        let (app, alice, ch, other) = (&app, &alice, ch.clone(), other.clone());
+        sends.push(async move {
+            let (target, nonce) = match i % 10 {
+                9 => (other, format!("n{i}")),
+                8 => (ch, "shared-nonce".to_owned()),
+                _ => (ch, format!("n{i}")),
+            };
+            app.post(
+                &format!("/api/v1/channels/{target}/messages"),
+                alice,
+                json!({ "content": format!("burst {i}"), "nonce": nonce }),
+            )
+            .await
+        });
+    }
+    let results = futures_util::future::join_all(sends).await;
+    let mut ids = std::collections::HashSet::new();
+    let mut shared = std::collections::HashSet::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match i % 10 {
+            9 => r.expect_error(404, "not_found"),
+            8 => {
+                assert!(matches!(r.status.as_u16(), 200 | 201), "{}", r.body);
+                shared.insert(r.body["id"].as_str().unwrap().to_owned());
+            }
+            _ => {
+                let body = r.expect(201);
+                assert!(ids.insert(body["id"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    assert_eq!(shared.len(), 1, "one message for the shared nonce");
+    assert_eq!(ids.len(), 120);
+    // 121 messages, seqs 1..=121 without a gap.
+    let mut all = Vec::new();
+    let mut page = app
+        .get(
+            &format!("/api/v1/channels/{ch}/messages?after=0&limit=100"),
+            &alice,
+        )
+        .await
+        .expect(200);
+    all.extend(seqs(&page));
+    while page["has_more_after"] == true {
+        let last = *all.last().unwrap();
+        page = app
+            .get(
+                &format!("/api/v1/channels/{ch}/messages?after={last}&limit=100"),
+                &alice,
+            )
+            .await
+            .expect(200);
+        all.extend(seqs(&page));
+    }
+    assert_eq!(all, (1..=121).collect::<Vec<_>>());
+});
