@@ -6,7 +6,8 @@
 //! Scenarios: fanout, channels, idle, persist, two-nodes, baseline, all.
 //! Keys: members, messages, rate, connections, channels, seconds,
 //! postgres=URL (admin URL; a fresh database is made per run), redis=URL,
-//! out=DIR (JSON results and the SVG chart; default bench-results).
+//! out=DIR (JSON results and the SVG chart; default bench-results),
+//! name=NAME (file names; default the scenario).
 //! Every run targets 127.0.0.1 only, is bounded, and stops by itself.
 #![forbid(unsafe_code)]
 
@@ -133,10 +134,11 @@ async fn main() -> anyhow::Result<()> {
         results.push(summary);
     }
     let report = json!({ "machine": machine(), "args": std::env::args().collect::<Vec<_>>(), "results": results });
-    let json_path = format!("{out}/{scenario}.json");
+    let name = kv.get("name").cloned().unwrap_or_else(|| scenario.clone());
+    let json_path = format!("{out}/{name}.json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&report)?)?;
     if !curves.is_empty() {
-        chart::latency_svg(&format!("{out}/{scenario}-latency.svg"), &curves)?;
+        chart::latency_svg(&format!("{out}/{name}-latency.svg"), &curves)?;
     }
     println!("{}", serde_json::to_string_pretty(&report)?);
     eprintln!("results: {json_path}");

@@ -44,6 +44,8 @@ pub struct Config {
     pub presence_grace: Duration,
     /// How long durable events are kept for RESUME (the replay window).
     pub event_retention: Duration,
+    /// A typing indicator not renewed for this long is cleared for everyone.
+    pub typing_expiry: Duration,
     /// Caps the kernel send buffer of each connection (bytes); unset = the
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
@@ -165,6 +167,11 @@ impl Config {
             "PARLEY_EVENT_RETENTION",
             Duration::from_secs(24 * 3600),
         )?;
+        let typing_expiry = duration(
+            &["PARLEY_TYPING_EXPIRY"],
+            "PARLEY_TYPING_EXPIRY",
+            Duration::from_secs(6),
+        )?;
         let ws_queue: usize = match get("PARLEY_WS_QUEUE") {
             Some(v) => v.parse().ok().filter(|n| *n >= 4).ok_or_else(|| {
                 bad(
@@ -253,6 +260,7 @@ impl Config {
             ws_write_timeout,
             presence_grace,
             event_retention,
+            typing_expiry,
             socket_send_buffer,
             argon2_memory_kib,
             argon2_iterations,

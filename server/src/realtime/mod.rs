@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use parley_shared::ws::{PresenceUpdate, ServerEvent};
-use parley_shared::UserId;
+use parley_shared::{ChannelId, UserId};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -50,6 +50,8 @@ pub struct Realtime {
     /// Id of the last event the tailer delivered.
     cursor: AtomicI64,
     typing: Mutex<HashMap<(i64, i64), Instant>>,
+    /// Bumped on every typing renewal; an expiry fires only if unchanged.
+    typing_generation: Mutex<HashMap<(i64, i64), u64>>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -99,6 +101,7 @@ impl Realtime {
             ring_remote: Notify::new(),
             cursor: AtomicI64::new(cursor),
             typing: Mutex::default(),
+            typing_generation: Mutex::default(),
             shutdown: tokio::sync::watch::channel(false).0,
         });
         let weak = Arc::downgrade(&rt);
@@ -156,6 +159,63 @@ impl Realtime {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(user_id, channel_id));
+        self.typing_generation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(user_id, channel_id));
+    }
+
+    /// Sends TYPING to the channel's other members, on every node.
+    pub fn publish_typing(&self, user_id: i64, channel_id: i64, typing: bool) {
+        let ev = ServerEvent::Typing {
+            channel_id: ChannelId(channel_id),
+            user_id: UserId(user_id),
+            typing,
+        };
+        if let Ok(frame) = serde_json::to_string(&ev) {
+            self.bus.publish(BusMessage::Ephemeral {
+                channel_id: Some(channel_id),
+                workspace_ids: Vec::new(),
+                exclude_user: Some(user_id),
+                frame,
+            });
+        }
+    }
+
+    /// Records a "still typing" and arranges for a typing=false broadcast
+    /// if no renewal follows within the expiry (a client that vanished
+    /// mid-sentence must not type forever).
+    pub fn typing_renewed(self: &Arc<Self>, user_id: i64, channel_id: i64) {
+        let key = (user_id, channel_id);
+        let generation = {
+            let mut map = self
+                .typing_generation
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let g = map.entry(key).or_insert(0);
+            *g += 1;
+            *g
+        };
+        let rt = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(rt.config.typing_expiry).await;
+            let expired = {
+                let mut map = rt
+                    .typing_generation
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if map.get(&key) == Some(&generation) {
+                    map.remove(&key);
+                    true
+                } else {
+                    false
+                }
+            };
+            if expired {
+                rt.typing_stopped(user_id, channel_id);
+                rt.publish_typing(user_id, channel_id, false);
+            }
+        });
     }
 
     /// Refreshes what `user_id`'s connections here are subscribed to.

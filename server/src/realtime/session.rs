@@ -446,25 +446,15 @@ impl Connection<'_> {
                 if !self.rt.hub.is_subscribed(self.conn, c) {
                     return Reply::event(error_event(&ApiError::NotFound("channel"), None));
                 }
-                if typing && !self.rt.typing_due(me, c) {
-                    return Reply::None;
-                }
-                if !typing {
+                if typing {
+                    self.rt.typing_renewed(me, c);
+                    if !self.rt.typing_due(me, c) {
+                        return Reply::None;
+                    }
+                } else {
                     self.rt.typing_stopped(me, c);
                 }
-                let ev = ServerEvent::Typing {
-                    channel_id,
-                    user_id: UserId(me),
-                    typing,
-                };
-                if let Ok(frame) = serde_json::to_string(&ev) {
-                    self.rt.bus.publish(super::bus::BusMessage::Ephemeral {
-                        channel_id: Some(c),
-                        workspace_ids: Vec::new(),
-                        exclude_user: Some(me),
-                        frame,
-                    });
-                }
+                self.rt.publish_typing(me, c, typing);
                 Reply::None
             }
             ClientFrame::ReadReceipt {

@@ -580,3 +580,38 @@ both!(membership_changes_reach_live_sessions, |app| {
         "{frames:?}"
     );
 });
+
+both!(
+    typing_expires_without_renewal,
+    [("PARLEY_TYPING_EXPIRY", "500ms")],
+    |app| {
+        let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+        let mut a = app.ws(&alice).await;
+        let mut b = app.ws(&bob).await;
+        a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+            .await;
+        assert_eq!(b.next_of("TYPING").await["payload"]["typing"], true);
+        // Alice's client vanishes mid-sentence (no stop, no renewal).
+        let started = std::time::Instant::now();
+        let stop = b.next_of("TYPING").await;
+        assert_eq!(
+            stop["payload"],
+            json!({ "channel_id": ch, "user_id": alice.id, "typing": false })
+        );
+        assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+        // Renewals keep it alive (and are throttled, so Bob sees no repeats).
+        a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+            .await;
+        assert_eq!(b.next_of("TYPING").await["payload"]["typing"], true);
+        for _ in 0..3 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            a.send(json!({ "type": "TYPING", "payload": { "channel_id": ch, "typing": true } }))
+                .await;
+        }
+        let quiet = b.drain(200).await;
+        assert!(quiet.iter().all(|f| f["type"] != "TYPING"), "{quiet:?}");
+        // Then it lapses.
+        assert_eq!(b.next_of("TYPING").await["payload"]["typing"], false);
+        a.close().await;
+    }
+);
