@@ -64,7 +64,7 @@ fn receiver(
     until: Instant,
 ) -> tokio::task::JoinHandle<Vec<u64>> {
     tokio::spawn(async move {
-        let mut lat = Vec::with_capacity(expect.min(100_000));
+        let mut lat = Vec::with_capacity(expect.min(4096));
         while lat.len() < expect {
             let left = until.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, socket.next()).await {
