@@ -7,11 +7,16 @@
 //! nonce retry) fails alone. Callers are answered only after the commit, so
 //! "acknowledged" still means "on disk". Under light load a batch is one
 //! message and nothing waits; under heavy load the fsync is shared.
+//!
+//! The events of the whole batch are appended last, so on PostgreSQL the
+//! event-log lock is held only for that and the commit: several writers
+//! (one connection each, messages routed by channel) then work in
+//! parallel. SQLite has one writer connection, hence one writer.
 
 use sqlx::Executor;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Dialect, EventDraft, MessageRow, NewMessage, Store, StoreError, StoreResult};
+use super::{EventDraft, MessageRow, NewMessage, Store, StoreError, StoreResult};
 
 pub(crate) type EventsFn = Box<dyn FnOnce(&MessageRow) -> Vec<EventDraft> + Send>;
 
@@ -26,10 +31,10 @@ struct Job {
     reply: oneshot::Sender<StoreResult<MessageRow>>,
 }
 
-/// The handle stores keep; the writer task holds the receiving end.
+/// The handle stores keep; each writer task holds one receiving end.
 #[derive(Clone)]
 pub(crate) struct MessageWriter {
-    tx: mpsc::Sender<Job>,
+    writers: Vec<mpsc::Sender<Job>>,
 }
 
 fn gone() -> StoreError {
@@ -37,9 +42,14 @@ fn gone() -> StoreError {
 }
 
 impl MessageWriter {
-    pub(crate) fn new() -> (MessageWriter, Receiver) {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        (MessageWriter { tx }, Receiver(rx))
+    pub(crate) fn new(writers: usize) -> (MessageWriter, Vec<Receiver>) {
+        let (txs, rxs) = (0..writers.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                (tx, Receiver(rx))
+            })
+            .unzip();
+        (MessageWriter { writers: txs }, rxs)
     }
 
     pub(crate) async fn submit(
@@ -48,7 +58,9 @@ impl MessageWriter {
         events: EventsFn,
     ) -> StoreResult<MessageRow> {
         let (reply, answer) = oneshot::channel();
-        self.tx
+        // One channel always goes through the same writer.
+        let lane = message.channel_id.unsigned_abs() as usize % self.writers.len();
+        self.writers[lane]
             .send(Job {
                 message,
                 events,
@@ -78,80 +90,73 @@ pub(crate) async fn run(store: Store, Receiver(mut rx): Receiver) {
 
 impl Store {
     async fn commit_batch(&self, jobs: Vec<Job>) {
-        let mut tx = match self.write.begin().await {
-            Ok(tx) => tx,
-            Err(e) => {
-                let msg = e.to_string();
-                for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::Other(sqlx::Error::Protocol(msg.clone()))));
-                }
-                return;
+        let fail_all = |jobs: Vec<oneshot::Sender<StoreResult<MessageRow>>>, why: String| {
+            for reply in jobs {
+                let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(why.clone()))));
             }
         };
-        // Held to commit: event ids become visible in commit order.
-        if self.dialect == Dialect::Postgres {
-            if let Err(e) = sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(super::events::EVENT_LOG_LOCK)
-                .execute(&mut *tx)
-                .await
-            {
-                let msg = e.to_string();
-                for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::Other(sqlx::Error::Protocol(msg.clone()))));
-                }
-                return;
-            }
-        }
+        let mut tx = match self.write.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(jobs.into_iter().map(|j| j.reply).collect(), e.to_string()),
+        };
         let mut results = Vec::with_capacity(jobs.len());
+        let mut events = Vec::new();
+        let mut now = 0;
+        let mut broken = None;
         for job in jobs {
+            if broken.is_some() {
+                results.push((job.reply, Err(StoreError::NotFound)));
+                continue;
+            }
             let outcome = async {
                 (&mut *tx).execute("SAVEPOINT parley_msg").await?;
-                let r =
-                    Self::insert_message_tx(self.dialect, &mut tx, &job.message, job.events).await;
-                match &r {
-                    Ok(_) => {
-                        (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                    }
-                    Err(_) => {
-                        (&mut *tx)
-                            .execute("ROLLBACK TO SAVEPOINT parley_msg")
-                            .await?;
-                        (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                    }
+                let r = Self::insert_message_tx(&mut tx, &job.message).await;
+                if r.is_ok() {
+                    (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
+                } else {
+                    (&mut *tx)
+                        .execute("ROLLBACK TO SAVEPOINT parley_msg")
+                        .await?;
+                    (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
                 }
-                Ok::<_, StoreError>(r)
+                Ok::<_, sqlx::Error>(r)
             }
             .await;
-            results.push((job.reply, outcome));
-        }
-        // A failure of the savepoint machinery itself poisons the batch.
-        let broken = results.iter().any(|(_, o)| o.is_err());
-        if broken {
-            drop(tx);
-            for (reply, _) in results {
-                let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(
-                    "message batch failed; nothing was written".into(),
-                ))));
+            match outcome {
+                Ok(Ok(row)) => {
+                    events.extend((job.events)(&row));
+                    now = now.max(job.message.now);
+                    results.push((job.reply, Ok(row)));
+                }
+                Ok(Err(e)) => results.push((job.reply, Err(e))),
+                // The savepoint machinery itself failed: the batch is lost.
+                Err(e) => {
+                    broken = Some(e.to_string());
+                    results.push((job.reply, Err(StoreError::NotFound)));
+                }
             }
-            return;
+        }
+        let replies =
+            |results: Vec<(oneshot::Sender<_>, _)>| results.into_iter().map(|(r, _)| r).collect();
+        if let Some(why) = broken {
+            drop(tx);
+            return fail_all(
+                replies(results),
+                format!("message batch failed, nothing written: {why}"),
+            );
+        }
+        if let Err(e) = Self::insert_events_tx(self.dialect, &mut tx, &events, now).await {
+            drop(tx);
+            return fail_all(replies(results), e.to_string());
         }
         match tx.commit().await {
             Ok(()) => {
                 self.events_committed();
                 for (reply, outcome) in results {
-                    let _ = reply.send(outcome.unwrap_or_else(Err));
+                    let _ = reply.send(outcome);
                 }
             }
-            Err(e) => {
-                let msg = e.to_string();
-                for (reply, _) in results {
-                    let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(msg.clone()))));
-                }
-            }
+            Err(e) => fail_all(replies(results), e.to_string()),
         }
     }
 }

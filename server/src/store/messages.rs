@@ -32,12 +32,11 @@ impl Store {
         self.messages.submit(m.clone(), Box::new(events)).await
     }
 
-    /// One message's statements inside the batch transaction.
+    /// One message's statements inside the batch transaction (its events
+    /// are appended by the batch, last, under the event-log lock).
     pub(crate) async fn insert_message_tx(
-        dialect: super::Dialect,
         tx: &mut Transaction<'_, Any>,
         m: &NewMessage,
-        events: super::group_commit::EventsFn,
     ) -> StoreResult<MessageRow> {
         let seq: Option<(i64,)> = sqlx::query_as(
             "UPDATE channels SET last_seq = last_seq + 1, last_message_at = $2, updated_at = $2 \
@@ -98,7 +97,6 @@ impl Store {
             pinned_by: None,
             created_at: m.now,
         };
-        Self::insert_events_tx(dialect, tx, &events(&row), m.now).await?;
         Ok(row)
     }
 

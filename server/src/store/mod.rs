@@ -108,7 +108,14 @@ impl Store {
     /// Connects, applies pending migrations, and returns a ready store.
     pub async fn connect(config: &Config) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
-        let (writer, writer_rx) = group_commit::MessageWriter::new();
+        // SQLite has one writer connection; PostgreSQL gets a few parallel
+        // writers, leaving most of the pool to readers.
+        let writers = if config.is_postgres() {
+            (config.db_max_connections / 3).clamp(1, 4) as usize
+        } else {
+            1
+        };
+        let (writer, writer_rxs) = group_commit::MessageWriter::new(writers);
         let store = if config.is_postgres() {
             let opts = AnyConnectOptions::from_str(&config.database_url)?;
             let pool = AnyPoolOptions::new()
@@ -150,7 +157,9 @@ impl Store {
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&store.write).await?;
-        tokio::spawn(group_commit::run(store.clone(), writer_rx));
+        for rx in writer_rxs {
+            tokio::spawn(group_commit::run(store.clone(), rx));
+        }
         Ok(store)
     }
 
