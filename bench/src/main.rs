@@ -3,7 +3,8 @@
 //!   cargo build --release -p parley-server -p parley-bench
 //!   target/release/parley-bench SCENARIO [key=value …]
 //!
-//! Scenarios: fanout, channels, idle, persist, two-nodes, baseline, all.
+//! Scenarios: fanout, channels, idle (nodes=N for more than one process
+//! can hold), persist, two-nodes, baseline, all.
 //! Keys: members, messages, rate, connections, channels, seconds,
 //! postgres=URL (admin URL; a fresh database is made per run), redis=URL,
 //! out=DIR (JSON results and the SVG chart; default bench-results),
@@ -58,6 +59,20 @@ fn machine() -> Value {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (scenario, kv) = parse();
+    if scenario == "hold" {
+        let tokens: Vec<String> = std::fs::read_to_string(kv.get("tokens").cloned().unwrap_or_default())?
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        anyhow::ensure!(!tokens.is_empty(), "hold needs tokens=FILE");
+        return scenarios::hold(
+            kv.get("url").map(String::as_str).unwrap_or_default(),
+            &tokens,
+            num(&kv, "connections", 1000),
+            num(&kv, "seconds", 30),
+        )
+        .await;
+    }
     if scenario == "baseline-server" {
         // Runs in its own process so server and clients each get the
         // whole open-file limit, as with parley-server.
@@ -111,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
         results.push(scenarios::persist(&opts).await?);
     }
     if want("idle") {
-        results.push(scenarios::idle(&opts).await?);
+        results.push(scenarios::idle(&opts, num(&kv, "nodes", 1)).await?);
     }
     if scenario == "two-nodes" {
         let (r, lat) = scenarios::fanout(&opts, 2).await?;

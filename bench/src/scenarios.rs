@@ -294,28 +294,86 @@ pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
     Ok((result, lat))
 }
 
-/// (c): idle connections and what each costs the server.
-pub async fn idle(opts: &Opts) -> anyhow::Result<Value> {
-    let node = Node::start("idle", &[]).await?;
-    let api = Api::new(node.api());
-    let users = api.register_many("i", 50, 16).await?;
-    let per_user = opts.connections.div_ceil(users.len());
-    let rss0 = node.rss_kib();
-    eprintln!("idle: opening {} connections …", per_user * users.len());
-    let (sockets, rate) = connect_all(&node.ws(), &users, per_user).await?;
+/// (c): idle connections and what each costs the server. One process
+/// may hold 20,000 open files here, so `nodes` servers each get their own
+/// generator process (`parley-bench hold …`); every node has its own
+/// database and users, which idle connections do not need to share.
+pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
+    use tokio::io::AsyncBufReadExt;
+    let per_node = opts.connections.div_ceil(nodes.max(1));
+    let mut servers = Vec::new();
+    let mut generators = Vec::new();
+    let mut rss_before = Vec::new();
+    let started = Instant::now();
+    for i in 0..nodes.max(1) {
+        let node = Node::start(&format!("idle{i}"), &[]).await?;
+        let api = Api::new(node.api());
+        let users = api.register_many(&format!("i{i}x"), 50, 16).await?;
+        rss_before.push(node.rss_kib());
+        let tokens: Vec<String> = users.into_iter().map(|u| u.token).collect();
+        let token_file = std::env::temp_dir().join(format!("parley-bench-tokens-{}-{i}", std::process::id()));
+        std::fs::write(&token_file, tokens.join("\n"))?;
+        eprintln!("idle: node {i}: a generator opens {per_node} connections …");
+        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+            .arg("hold")
+            .arg(format!("url={}", node.ws()))
+            .arg(format!("tokens={}", token_file.display()))
+            .arg(format!("connections={per_node}"))
+            .arg(format!("seconds={}", opts.seconds.max(5) + 20))
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        generators.push((child, tokio::io::BufReader::new(stdout).lines()));
+        servers.push(node);
+    }
+    let mut held = 0u64;
+    for (_, lines) in generators.iter_mut() {
+        let line = tokio::time::timeout(Duration::from_secs(300), lines.next_line())
+            .await
+            .map_err(|_| anyhow::anyhow!("a generator did not report in time"))??
+            .unwrap_or_default();
+        held += line.trim_start_matches("held ").trim().parse::<u64>().unwrap_or(0);
+    }
+    let connect_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss1 = node.rss_kib();
-    let n = sockets.len() as u64;
-    let result = json!({
+    let rss_after: Vec<u64> = servers.iter().map(|s| s.rss_kib()).collect();
+    let grown: u64 = rss_after.iter().zip(&rss_before).map(|(a, b)| a.saturating_sub(*b)).sum();
+    drop(generators);
+    Ok(json!({
         "scenario": "idle",
-        "connections": n,
-        "connections_per_s": rate,
-        "server_rss_kib_before": rss0,
-        "server_rss_kib_after": rss1,
-        "rss_bytes_per_connection": (rss1.saturating_sub(rss0) * 1024) / n.max(1),
-    });
+        "nodes": servers.len(),
+        "connections": held,
+        "connections_per_s_including_setup": held as f64 / connect_secs,
+        "server_rss_kib_before": rss_before,
+        "server_rss_kib_after": rss_after,
+        "rss_bytes_per_connection": grown * 1024 / held.max(1),
+    }))
+}
+
+/// The generator side of `idle`, run as its own process: opens
+/// `connections` WebSockets round-robin over the tokens, prints
+/// `held N`, keeps them `seconds`, exits.
+pub async fn hold(url: &str, tokens: &[String], connections: usize, seconds: u64) -> anyhow::Result<()> {
+    let sem = Arc::new(Semaphore::new(256));
+    let mut handles = Vec::with_capacity(connections);
+    for i in 0..connections {
+        let (url, token, sem) = (url.to_owned(), tokens[i % tokens.len()].clone(), sem.clone());
+        handles.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await?;
+            ws_connect(&url, &token).await
+        }));
+    }
+    let mut sockets = Vec::with_capacity(connections);
+    for h in handles {
+        if let Ok(Ok(s)) = h.await {
+            sockets.push(s);
+        }
+    }
+    println!("held {}", sockets.len());
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
     drop(sockets);
-    Ok(result)
+    Ok(())
 }
 
 /// (d): how many messages per second are persisted (acknowledged after
