@@ -60,10 +60,11 @@ fn machine() -> Value {
 async fn main() -> anyhow::Result<()> {
     let (scenario, kv) = parse();
     if scenario == "hold" {
-        let tokens: Vec<String> = std::fs::read_to_string(kv.get("tokens").cloned().unwrap_or_default())?
-            .lines()
-            .map(str::to_owned)
-            .collect();
+        let tokens: Vec<String> =
+            std::fs::read_to_string(kv.get("tokens").cloned().unwrap_or_default())?
+                .lines()
+                .map(str::to_owned)
+                .collect();
         anyhow::ensure!(!tokens.is_empty(), "hold needs tokens=FILE");
         return scenarios::hold(
             kv.get("url").map(String::as_str).unwrap_or_default(),

@@ -311,7 +311,8 @@ pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
         let users = api.register_many(&format!("i{i}x"), 50, 16).await?;
         rss_before.push(node.rss_kib());
         let tokens: Vec<String> = users.into_iter().map(|u| u.token).collect();
-        let token_file = std::env::temp_dir().join(format!("parley-bench-tokens-{}-{i}", std::process::id()));
+        let token_file =
+            std::env::temp_dir().join(format!("parley-bench-tokens-{}-{i}", std::process::id()));
         std::fs::write(&token_file, tokens.join("\n"))?;
         eprintln!("idle: node {i}: a generator opens {per_node} connections …");
         let mut child = tokio::process::Command::new(std::env::current_exe()?)
@@ -323,7 +324,10 @@ pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         generators.push((child, tokio::io::BufReader::new(stdout).lines()));
         servers.push(node);
     }
@@ -333,12 +337,20 @@ pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
             .await
             .map_err(|_| anyhow::anyhow!("a generator did not report in time"))??
             .unwrap_or_default();
-        held += line.trim_start_matches("held ").trim().parse::<u64>().unwrap_or(0);
+        held += line
+            .trim_start_matches("held ")
+            .trim()
+            .parse::<u64>()
+            .unwrap_or(0);
     }
     let connect_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss_after: Vec<u64> = servers.iter().map(|s| s.rss_kib()).collect();
-    let grown: u64 = rss_after.iter().zip(&rss_before).map(|(a, b)| a.saturating_sub(*b)).sum();
+    let grown: u64 = rss_after
+        .iter()
+        .zip(&rss_before)
+        .map(|(a, b)| a.saturating_sub(*b))
+        .sum();
     drop(generators);
     Ok(json!({
         "scenario": "idle",
@@ -354,11 +366,20 @@ pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
 /// The generator side of `idle`, run as its own process: opens
 /// `connections` WebSockets round-robin over the tokens, prints
 /// `held N`, keeps them `seconds`, exits.
-pub async fn hold(url: &str, tokens: &[String], connections: usize, seconds: u64) -> anyhow::Result<()> {
+pub async fn hold(
+    url: &str,
+    tokens: &[String],
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
     let sem = Arc::new(Semaphore::new(256));
     let mut handles = Vec::with_capacity(connections);
     for i in 0..connections {
-        let (url, token, sem) = (url.to_owned(), tokens[i % tokens.len()].clone(), sem.clone());
+        let (url, token, sem) = (
+            url.to_owned(),
+            tokens[i % tokens.len()].clone(),
+            sem.clone(),
+        );
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await?;
             ws_connect(&url, &token).await

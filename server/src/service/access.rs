@@ -87,27 +87,31 @@ pub fn require_workspace_admin(role: WorkspaceRole) -> ApiResult<()> {
 /// Loads a channel the user may see, or 404.
 pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<ChannelAccess> {
     let not_found = ApiError::NotFound("channel");
-    let row = state
+    let Some(access) = state
         .store
-        .fetch_channel(channel_id)
+        .fetch_channel_access(channel_id, user_id)
         .await?
-        .ok_or(ApiError::NotFound("channel"))?;
+    else {
+        return Err(not_found);
+    };
+    let row = access.channel;
     if row.archived_at.is_some() {
         return Err(not_found);
     }
     let kind = kind_from(&row.kind);
-    let member = state
-        .store
-        .fetch_channel_member(channel_id, user_id)
-        .await?;
-    let workspace_role = match row.workspace_id {
-        Some(ws) => state
-            .store
-            .fetch_workspace_role(ws, user_id)
-            .await?
-            .map(|r| workspace_role_from(&r)),
-        None => None,
+    let member = match (access.m_role, access.m_joined_at) {
+        (Some(role), Some(joined_at)) => Some(ChannelMemberRow {
+            channel_id,
+            user_id,
+            role,
+            joined_at,
+            last_read_seq: access.m_last_read_seq.unwrap_or(0),
+            notify_level: access.m_notify_level,
+            muted_until: access.m_muted_until,
+        }),
+        _ => None,
     };
+    let workspace_role = access.ws_role.as_deref().map(workspace_role_from);
     let visible = match kind {
         ChannelKind::Public => workspace_role.is_some(),
         ChannelKind::Private | ChannelKind::Dm | ChannelKind::GroupDm => member.is_some(),

@@ -199,6 +199,7 @@ pub async fn send(
     let now = now_ms();
     let notify = notify::targets(state, &a, viewer, &mentions, now).await?;
     let author = users::get(state, viewer).await?;
+    let reply_author = author.clone();
     let new = NewMessage {
         id: state.next_id(),
         channel_id,
@@ -222,7 +223,9 @@ pub async fn send(
         evs
     };
     match state.store.insert_message(&new, announce).await {
-        Ok(row) => Ok((hydrate_one(state, &row).await?, true)),
+        // A new message has no reactions yet and we know its author: no
+        // need to read it back.
+        Ok(row) => Ok((message(&row, reply_author, Vec::new()), true)),
         // The same nonce raced in from a concurrent retry: the first one won.
         Err(StoreError::Conflict { .. }) if nonce.is_some() => {
             let existing = state

@@ -91,6 +91,26 @@ impl Store {
         .await?)
     }
 
+    pub async fn fetch_channel_access(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Option<super::ChannelAccessRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CHANNEL_COLS}, cm.role AS m_role, cm.joined_at AS m_joined_at, \
+               cm.last_read_seq AS m_last_read_seq, cm.notify_level AS m_notify_level, \
+               cm.muted_until AS m_muted_until, wm.role AS ws_role \
+             FROM channels c \
+             LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2 \
+             LEFT JOIN workspace_members wm ON wm.workspace_id = c.workspace_id AND wm.user_id = $2 \
+             WHERE c.id = $1"
+        ))
+        .bind(channel_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     pub async fn fetch_channel_view(
         &self,
         channel_id: i64,

@@ -53,19 +53,36 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        for e in events {
-            sqlx::query(
-                "INSERT INTO events (channel_id, workspace_id, user_id, subject_id, payload, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(e.channel_id)
-            .bind(e.workspace_id)
-            .bind(e.user_id)
-            .bind(e.subject_id)
-            .bind(&e.payload)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+        // Multi-row inserts: one statement per 500 events instead of one
+        // per event (rows get their ids in list order on both engines).
+        for chunk in events.chunks(500) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, $1)",
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (channel_id, workspace_id, user_id, subject_id, payload, created_at) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(now);
+            for e in chunk {
+                q = q
+                    .bind(e.channel_id)
+                    .bind(e.workspace_id)
+                    .bind(e.user_id)
+                    .bind(e.subject_id)
+                    .bind(&e.payload);
+            }
+            q.execute(&mut **tx).await?;
         }
         Ok(())
     }

@@ -88,75 +88,115 @@ pub(crate) async fn run(store: Store, Receiver(mut rx): Receiver) {
     }
 }
 
+/// How a batch runs: optimistically with no savepoints (the common case:
+/// nothing fails), or with one savepoint per message after a failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Fast,
+    Isolated,
+}
+
 impl Store {
     async fn commit_batch(&self, jobs: Vec<Job>) {
-        let fail_all = |jobs: Vec<oneshot::Sender<StoreResult<MessageRow>>>, why: String| {
-            for reply in jobs {
+        // A failure in the fast path leaves the transaction unusable, so the
+        // batch is redone with savepoints; the jobs come back for that.
+        match self.try_batch(jobs, Mode::Fast).await {
+            Ok(()) => {}
+            Err(jobs) => {
+                if let Err(jobs) = self.try_batch(jobs, Mode::Isolated).await {
+                    for job in jobs {
+                        let _ = job.reply.send(Err(StoreError::Other(sqlx::Error::Protocol(
+                            "message batch failed; nothing was written".into(),
+                        ))));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs and commits the batch; answers every job. Gives the jobs back
+    /// (nothing committed, nobody answered) when the batch must be retried.
+    async fn try_batch(&self, jobs: Vec<Job>, mode: Mode) -> Result<(), Vec<Job>> {
+        let Ok(mut tx) = self.write.begin().await else {
+            return Err(jobs);
+        };
+        let mut done: Vec<(Job, StoreResult<MessageRow>)> = Vec::with_capacity(jobs.len());
+        let mut events = Vec::new();
+        let mut now = 0;
+        let mut pending = jobs.into_iter();
+        while let Some(job) = pending.next() {
+            let outcome = match mode {
+                Mode::Fast => Self::insert_message_tx(&mut tx, &job.message).await,
+                Mode::Isolated => {
+                    let step = async {
+                        (&mut *tx).execute("SAVEPOINT parley_msg").await?;
+                        let r = Self::insert_message_tx(&mut tx, &job.message).await;
+                        if r.is_ok() {
+                            (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
+                        } else {
+                            (&mut *tx)
+                                .execute("ROLLBACK TO SAVEPOINT parley_msg")
+                                .await?;
+                            (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
+                        }
+                        Ok::<_, sqlx::Error>(r)
+                    }
+                    .await;
+                    match step {
+                        Ok(r) => r,
+                        Err(_) => {
+                            let mut back: Vec<Job> = done.into_iter().map(|(j, _)| j).collect();
+                            back.push(job);
+                            back.extend(pending);
+                            return Err(back);
+                        }
+                    }
+                }
+            };
+            match outcome {
+                Ok(row) => {
+                    now = now.max(job.message.now);
+                    done.push((job, Ok(row)));
+                }
+                // An archived channel fails on the first statement, before
+                // anything was written: safe to go on even without a savepoint.
+                Err(StoreError::NotFound) => done.push((job, Err(StoreError::NotFound))),
+                Err(e) if mode == Mode::Isolated => done.push((job, Err(e))),
+                Err(_) => {
+                    let mut back: Vec<Job> = done.into_iter().map(|(j, _)| j).collect();
+                    back.push(job);
+                    back.extend(pending);
+                    return Err(back);
+                }
+            }
+        }
+        // Built only now, once: the retry path must not have consumed them.
+        let mut answered = Vec::with_capacity(done.len());
+        for (job, outcome) in done {
+            if let Ok(row) = &outcome {
+                events.extend((job.events)(row));
+            }
+            answered.push((job.reply, outcome));
+        }
+        let fail = |answered: Vec<(oneshot::Sender<StoreResult<MessageRow>>, _)>, why: String| {
+            for (reply, _) in answered {
                 let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(why.clone()))));
             }
         };
-        let mut tx = match self.write.begin().await {
-            Ok(tx) => tx,
-            Err(e) => return fail_all(jobs.into_iter().map(|j| j.reply).collect(), e.to_string()),
-        };
-        let mut results = Vec::with_capacity(jobs.len());
-        let mut events = Vec::new();
-        let mut now = 0;
-        let mut broken = None;
-        for job in jobs {
-            if broken.is_some() {
-                results.push((job.reply, Err(StoreError::NotFound)));
-                continue;
-            }
-            let outcome = async {
-                (&mut *tx).execute("SAVEPOINT parley_msg").await?;
-                let r = Self::insert_message_tx(&mut tx, &job.message).await;
-                if r.is_ok() {
-                    (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                } else {
-                    (&mut *tx)
-                        .execute("ROLLBACK TO SAVEPOINT parley_msg")
-                        .await?;
-                    (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                }
-                Ok::<_, sqlx::Error>(r)
-            }
-            .await;
-            match outcome {
-                Ok(Ok(row)) => {
-                    events.extend((job.events)(&row));
-                    now = now.max(job.message.now);
-                    results.push((job.reply, Ok(row)));
-                }
-                Ok(Err(e)) => results.push((job.reply, Err(e))),
-                // The savepoint machinery itself failed: the batch is lost.
-                Err(e) => {
-                    broken = Some(e.to_string());
-                    results.push((job.reply, Err(StoreError::NotFound)));
-                }
-            }
-        }
-        let replies =
-            |results: Vec<(oneshot::Sender<_>, _)>| results.into_iter().map(|(r, _)| r).collect();
-        if let Some(why) = broken {
-            drop(tx);
-            return fail_all(
-                replies(results),
-                format!("message batch failed, nothing written: {why}"),
-            );
-        }
         if let Err(e) = Self::insert_events_tx(self.dialect, &mut tx, &events, now).await {
             drop(tx);
-            return fail_all(replies(results), e.to_string());
+            fail(answered, e.to_string());
+            return Ok(());
         }
         match tx.commit().await {
             Ok(()) => {
                 self.events_committed();
-                for (reply, outcome) in results {
+                for (reply, outcome) in answered {
                     let _ = reply.send(outcome);
                 }
             }
-            Err(e) => fail_all(replies(results), e.to_string()),
+            Err(e) => fail(answered, e.to_string()),
         }
+        Ok(())
     }
 }

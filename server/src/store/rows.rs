@@ -116,6 +116,20 @@ pub struct ChannelView {
     pub mention_count: i64,
 }
 
+/// A channel with one user's membership and workspace role, read in one
+/// query (every authorization check starts here).
+#[derive(Debug, Clone, FromRow)]
+pub struct ChannelAccessRow {
+    #[sqlx(flatten)]
+    pub channel: ChannelRow,
+    pub m_role: Option<String>,
+    pub m_joined_at: Option<i64>,
+    pub m_last_read_seq: Option<i64>,
+    pub m_notify_level: Option<String>,
+    pub m_muted_until: Option<i64>,
+    pub ws_role: Option<String>,
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ChannelMemberRow {
     pub channel_id: i64,
