@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod realtime;
 pub mod service;
 pub mod snowflake;
@@ -82,7 +83,8 @@ impl App {
 pub async fn build(config: Config) -> anyhow::Result<App> {
     let config = Arc::new(config);
     let store = store::Store::connect(&config).await?;
-    let realtime = realtime::Realtime::start(config.clone(), store.clone()).await?;
+    let metrics = Arc::new(metrics::Metrics::new()?);
+    let realtime = realtime::Realtime::start(config.clone(), store.clone(), metrics).await?;
     let state = AppState::new(config.clone(), store, realtime)?;
     let listener = TcpListener::bind(config.bind).await?;
     let router = api::router(state.clone());

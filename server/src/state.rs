@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::service::auth::{Passwords, TokenKeys};
 use crate::snowflake::Snowflake;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub passwords: Arc<Passwords>,
     pub realtime: Arc<Realtime>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
         Ok(AppState {
+            metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,
             ids: Arc::new(Snowflake::new(config.node_id)),

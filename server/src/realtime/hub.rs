@@ -87,6 +87,15 @@ fn unlink(map: &mut HashMap<i64, HashSet<ConnId>>, key: i64, id: ConnId) {
     }
 }
 
+/// What one delivery did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// Connections that took the frame.
+    pub frames: usize,
+    /// Connections cut off because their queue was full.
+    pub kicked: usize,
+}
+
 /// Who should receive an event.
 #[derive(Debug, Clone, Default)]
 pub struct Audience {
@@ -225,9 +234,8 @@ impl Hub {
         self.read().conns.len()
     }
 
-    /// Hands `frame` to every connection in the audience; returns how many
-    /// took it. Never blocks.
-    pub fn deliver(&self, audience: &Audience, frame: &Outgoing) -> usize {
+    /// Hands `frame` to every connection in the audience. Never blocks.
+    pub fn deliver(&self, audience: &Audience, frame: &Outgoing) -> Delivered {
         let ix = self.read();
         let mut targets: HashSet<ConnId> = HashSet::new();
         if let Some(c) = audience.channel_id.and_then(|c| ix.by_channel.get(&c)) {
@@ -244,7 +252,7 @@ impl Hub {
         if let Some(p) = audience.presence_of.and_then(|u| ix.by_presence.get(&u)) {
             targets.extend(p);
         }
-        let mut delivered = 0;
+        let mut delivered = Delivered::default();
         for id in targets {
             let Some(conn) = ix.conns.get(&id) else {
                 continue;
@@ -253,10 +261,11 @@ impl Hub {
                 continue;
             }
             match conn.tx.try_send(frame.clone()) {
-                Ok(()) => delivered += 1,
+                Ok(()) => delivered.frames += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     tracing::info!(conn = id, user_id = conn.user_id, "slow consumer cut off");
                     conn.kick.kick(KickReason::SlowConsumer);
+                    delivered.kicked += 1;
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
@@ -296,7 +305,7 @@ mod tests {
             presence_of: None,
             exclude_user: Some(2),
         };
-        assert_eq!(hub.deliver(&audience, &frame(1)), 2);
+        assert_eq!(hub.deliver(&audience, &frame(1)).frames, 2);
         assert_eq!(ra.try_recv().map(|f| f.seq).ok(), Some(1));
         assert!(ra.try_recv().is_err(), "delivered twice");
         assert!(rb.try_recv().is_err(), "excluded user received");
@@ -334,8 +343,8 @@ mod tests {
             channel_id: Some(c),
             ..Audience::default()
         };
-        assert_eq!(hub.deliver(&to(1), &frame(1)), 0);
-        assert_eq!(hub.deliver(&to(2), &frame(2)), 1);
+        assert_eq!(hub.deliver(&to(1), &frame(1)).frames, 0);
+        assert_eq!(hub.deliver(&to(2), &frame(2)).frames, 1);
         assert_eq!(rx.try_recv().map(|f| f.seq).ok(), Some(2));
         hub.unregister(id);
         assert_eq!(hub.connection_count(), 0);

@@ -25,6 +25,7 @@ use parley_shared::{ChannelId, UserId};
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::{EventRow, Store};
 use bus::{Bus, BusMessage, MemoryBus};
 use hub::{Audience, Hub, Outgoing};
@@ -42,6 +43,7 @@ pub struct Realtime {
     pub bus: Arc<dyn Bus>,
     pub presence: Arc<Presence>,
     pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
     store: Store,
     /// Wakes this node's tailer.
     wake: Notify,
@@ -84,7 +86,11 @@ fn audience(row: &EventRow) -> Audience {
 
 impl Realtime {
     /// Creates the real-time layer and starts its background tasks.
-    pub async fn start(config: Arc<Config>, store: Store) -> anyhow::Result<Arc<Realtime>> {
+    pub async fn start(
+        config: Arc<Config>,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Arc<Realtime>> {
         let node = format!("node-{}-{}", config.node_id, std::process::id());
         let bus: Arc<dyn Bus> = match &config.redis_url {
             Some(url) => Arc::new(redis_bus::RedisBus::connect(url, &config.redis_prefix).await?),
@@ -96,6 +102,7 @@ impl Realtime {
             presence: Arc::new(Presence::new(node, config.presence_grace, bus.clone())),
             bus,
             config,
+            metrics,
             store: store.clone(),
             wake: Notify::new(),
             ring_remote: Notify::new(),
@@ -218,6 +225,11 @@ impl Realtime {
         });
     }
 
+    fn count(&self, d: hub::Delivered) {
+        self.metrics.events_delivered.inc_by(d.frames as u64);
+        self.metrics.slow_consumers.inc_by(d.kicked as u64);
+    }
+
     /// Refreshes what `user_id`'s connections here are subscribed to.
     async fn reload(&self, user_id: i64) {
         if !self.hub.has_user(user_id) {
@@ -253,8 +265,12 @@ async fn tail(rt: Arc<Realtime>) {
                 }
             };
             let full = batch.len() as i64 == TAIL_BATCH;
+            let now = crate::snowflake::now_ms();
             for row in &batch {
-                rt.hub.deliver(&audience(row), &event_frame(row));
+                rt.count(rt.hub.deliver(&audience(row), &event_frame(row)));
+                rt.metrics
+                    .delivery_latency
+                    .observe((now - row.created_at).max(0) as f64 / 1000.0);
                 if let Some(subject) = row.subject_id {
                     rt.reload(subject).await;
                 }
@@ -291,13 +307,13 @@ async fn listen(rt: Arc<Realtime>) {
                     presence_of: None,
                     exclude_user,
                 };
-                rt.hub.deliver(
+                rt.count(rt.hub.deliver(
                     &audience,
                     &Outgoing {
                         seq: 0,
                         text: Utf8Bytes::from(frame),
                     },
-                );
+                ));
             }
             Ok(BusMessage::Presence {
                 node,
@@ -317,7 +333,7 @@ async fn listen(rt: Arc<Realtime>) {
                             presence_of: Some(user_id),
                             ..Audience::default()
                         };
-                        rt.hub.deliver(&audience, &Outgoing { seq: 0, text });
+                        rt.count(rt.hub.deliver(&audience, &Outgoing { seq: 0, text }));
                     }
                 }
             }

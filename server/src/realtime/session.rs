@@ -149,6 +149,11 @@ async fn channel_states(state: &AppState, user_id: i64) -> Vec<ChannelState> {
 async fn run(state: AppState, mut socket: WebSocket) {
     let rt = state.realtime.clone();
     let Some(start) = authenticate(&state, &mut socket).await else {
+        state
+            .metrics
+            .ws_connects
+            .with_label_values(&["unauthorized"])
+            .inc();
         close_with(
             &mut socket,
             close::UNAUTHORIZED,
@@ -158,6 +163,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
         return;
     };
     let user_id = start.user_id;
+    state.metrics.ws_connects.with_label_values(&["ok"]).inc();
     let (channels, workspaces) = match state.store.fetch_subscriptions(user_id).await {
         Ok(s) => s,
         Err(e) => {

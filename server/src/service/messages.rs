@@ -225,7 +225,10 @@ pub async fn send(
     match state.store.insert_message(&new, announce).await {
         // A new message has no reactions yet and we know its author: no
         // need to read it back.
-        Ok(row) => Ok((message(&row, reply_author, Vec::new()), true)),
+        Ok(row) => {
+            state.metrics.messages.inc();
+            Ok((message(&row, reply_author, Vec::new()), true))
+        }
         // The same nonce raced in from a concurrent retry: the first one won.
         Err(StoreError::Conflict { .. }) if nonce.is_some() => {
             let existing = state

@@ -33,9 +33,10 @@ pub struct EventRow {
     pub user_id: Option<i64>,
     pub subject_id: Option<i64>,
     pub payload: String,
+    pub created_at: i64,
 }
 
-const EVENT_COLS: &str = "id, channel_id, workspace_id, user_id, subject_id, payload";
+const EVENT_COLS: &str = "id, channel_id, workspace_id, user_id, subject_id, payload, created_at";
 
 impl Store {
     pub(crate) async fn insert_events_tx(

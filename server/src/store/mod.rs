@@ -178,6 +178,22 @@ impl Store {
         self.dialect
     }
 
+    /// (pool, open connections, idle connections) for the metrics.
+    pub fn pool_stats(&self) -> Vec<(&'static str, u32, u32)> {
+        let stat = |p: &AnyPool| (p.size(), u32::try_from(p.num_idle()).unwrap_or(u32::MAX));
+        match self.dialect {
+            Dialect::Postgres => {
+                let (size, idle) = stat(&self.read);
+                vec![("main", size, idle)]
+            }
+            Dialect::Sqlite => {
+                let (rs, ri) = stat(&self.read);
+                let (ws, wi) = stat(&self.write);
+                vec![("read", rs, ri), ("write", ws, wi)]
+            }
+        }
+    }
+
     /// Readiness: can we run a query right now?
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;

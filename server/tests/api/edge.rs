@@ -106,3 +106,35 @@ both!(openapi_documents_every_route, |app| {
     let alice = app.user("doc").await;
     app.get("/api/v1/workspaces", &alice).await.expect(200);
 });
+
+both!(metrics_count_what_happens, |app| {
+    let alice = app.user("met").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    let mut sock = app.ws(&alice).await;
+    app.send(&ch, &alice, "counted").await;
+    sock.next_of("MESSAGE").await;
+    let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} missing from:\n{text}"))
+    };
+    assert_eq!(value("parley_messages_total "), 1.0);
+    assert_eq!(value("parley_ws_connections "), 1.0);
+    assert_eq!(value("parley_ws_connects_total{result=\"ok\"}"), 1.0);
+    assert!(value("parley_events_delivered_total ") >= 1.0);
+    assert!(value("parley_delivery_latency_seconds_count ") >= 1.0);
+    assert_eq!(
+        value("parley_http_requests_total{method=\"POST\",route=\"/api/v1/channels/{id}/messages\",status=\"201\"}"),
+        1.0
+    );
+    assert!(text.contains("parley_http_request_duration_seconds_bucket"));
+    assert!(text.contains("parley_db_pool_connections{pool="));
+    // No raw ids in labels: cardinality stays bounded.
+    assert!(!text.contains(&ch), "a channel id leaked into a label");
+});
