@@ -55,6 +55,9 @@ impl Node {
             .env("PARLEY_ARGON2_MEMORY_KIB", "256")
             .env("PARLEY_ARGON2_ITERATIONS", "1")
             .env("PARLEY_WS_QUEUE", "8192")
+            // One generator address sends everything: no per-IP limits.
+            .env("PARLEY_RATE_LIMIT_PER_MIN", "0")
+            .env("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "0")
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true);

@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         "PARLEY_DATA_DIR" => Some(dir.display().to_string()),
         "PARLEY_DATABASE_URL" => Some(db.clone()),
         "PARLEY_WS_QUEUE" => Some("4096".into()),
+        "PARLEY_RATE_LIMIT_PER_MIN" | "PARLEY_AUTH_RATE_LIMIT_PER_MIN" => Some("0".into()),
         _ => None,
     })?;
     let app = parley_server::build(config).await?;

@@ -50,6 +50,11 @@ pub struct Config {
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
     pub socket_send_buffer: Option<usize>,
+    /// Requests per minute per client IP and per signed-in user (0 = off).
+    pub rate_limit_per_min: u32,
+    /// Requests per minute per IP to the sign-up/sign-in/refresh routes,
+    /// and sign-in attempts per 15 minutes per account name (0 = off).
+    pub auth_rate_limit_per_min: u32,
     /// Argon2id cost for new password hashes (existing hashes keep theirs).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -200,6 +205,8 @@ impl Config {
                 None => Ok(default),
             }
         };
+        let rate_limit_per_min = number("PARLEY_RATE_LIMIT_PER_MIN", 600, 0)?;
+        let auth_rate_limit_per_min = number("PARLEY_AUTH_RATE_LIMIT_PER_MIN", 30, 0)?;
         let argon2_memory_kib = number("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 64)?;
         let argon2_iterations = number("PARLEY_ARGON2_ITERATIONS", 2, 1)?;
         let redis_url = match get("PARLEY_REDIS_URL") {
@@ -264,6 +271,8 @@ impl Config {
             socket_send_buffer,
             argon2_memory_kib,
             argon2_iterations,
+            rate_limit_per_min,
+            auth_rate_limit_per_min,
         })
     }
 

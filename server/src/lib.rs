@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod metrics;
 pub mod realtime;
 pub mod service;

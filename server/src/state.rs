@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::limits::Limiter;
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::service::auth::{Passwords, TokenKeys};
@@ -18,6 +19,7 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub realtime: Arc<Realtime>,
     pub metrics: Arc<Metrics>,
+    pub limiter: Arc<Limiter>,
 }
 
 impl AppState {
@@ -27,7 +29,12 @@ impl AppState {
         realtime: Arc<Realtime>,
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
+        let limiter = match &config.redis_url {
+            Some(url) => Limiter::redis(url, &config.redis_prefix)?,
+            None => Limiter::memory(),
+        };
         Ok(AppState {
+            limiter: Arc::new(limiter),
             metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,

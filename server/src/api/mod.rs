@@ -162,7 +162,13 @@ pub fn router(state: AppState) -> Router {
             },
         );
     Router::new()
-        .nest("/api/v1", api_routes())
+        .nest(
+            "/api/v1",
+            api_routes().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::limits::enforce,
+            )),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(crate::metrics::serve))

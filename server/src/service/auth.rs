@@ -235,6 +235,21 @@ pub async fn login(state: &AppState, req: LoginRequest) -> ApiResult<AuthRespons
     if login.is_empty() || req.password.len() > 4 * validate::PASSWORD_MAX {
         return Err(ApiError::InvalidCredentials);
     }
+    // Brute-force guard per account name, on top of the per-IP limits.
+    let per_account = (state.config.auth_rate_limit_per_min / 3).max(5);
+    if state.config.auth_rate_limit_per_min > 0 {
+        if let Err(retry) = state
+            .limiter
+            .hit(
+                &format!("login:{login}"),
+                per_account,
+                std::time::Duration::from_secs(15 * 60),
+            )
+            .await
+        {
+            return Err(ApiError::RateLimited(retry.as_secs().max(1)));
+        }
+    }
     let found = state.store.fetch_credentials(&login).await?;
     let (user_id, hash) = match found {
         Some((id, hash)) => (Some(id), Some(hash)),

@@ -109,7 +109,7 @@ async fn resume_on_the_other_node() {
 async fn sigterm_tells_clients_to_resume_and_exits_cleanly() {
     let dir = std::env::temp_dir().join(format!("parley-term-{}", std::process::id()));
     let db = format!("sqlite://{}/parley.db", dir.display());
-    let (base, mut child) = start_process(&dir, &db, None, 0).await;
+    let (base, mut child) = start_process(&dir, &db, None, 0, &[]).await;
     let node = TestApp::at(&base, &db, &dir);
     let alice = node.user("term").await;
     let mut ws = node.ws(&alice).await;
@@ -125,4 +125,21 @@ async fn sigterm_tells_clients_to_resume_and_exits_cleanly() {
         .expect("server did not stop after SIGTERM")
         .expect("wait");
     assert!(exit.success(), "exit status {exit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_shared_by_all_nodes() {
+    let Some(c) = spawn_cluster_with(&[("PARLEY_RATE_LIMIT_PER_MIN", "40")]).await else {
+        return;
+    };
+    let alice = c.a.user("rl").await;
+    // Alternating nodes does not double the allowance: the counters live in Redis.
+    let mut statuses = Vec::new();
+    for i in 0..44 {
+        let node = if i % 2 == 0 { &c.a } else { &c.b };
+        statuses.push(node.get("/api/v1/users/me", &alice).await.status.as_u16());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!(ok <= 40, "{ok} requests passed a limit of 40: {statuses:?}");
+    assert_eq!(*statuses.last().unwrap(), 429);
 }

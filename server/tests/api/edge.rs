@@ -138,3 +138,38 @@ both!(metrics_count_what_happens, |app| {
     // No raw ids in labels: cardinality stays bounded.
     assert!(!text.contains(&ch), "a channel id leaked into a label");
 });
+
+both!(
+    rate_limits_answer_429_with_retry_after,
+    [
+        ("PARLEY_RATE_LIMIT_PER_MIN", "40"),
+        ("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "12")
+    ],
+    |app| {
+        let alice = app.user("lim").await;
+        // Sign-in attempts on one account are capped (brute-force guard) …
+        let mut last = None;
+        for _ in 0..8 {
+            let r = app
+            .call(reqwest::Method::POST, "/api/v1/auth/login", None,
+                Some(serde_json::json!({ "login": alice.username, "password": "wrong password" })))
+            .await;
+            last = Some(r);
+        }
+        let r = last.unwrap();
+        assert_eq!(r.status.as_u16(), 429, "{}", r.body);
+        assert_eq!(r.body["error"]["code"], "rate_limited");
+        let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry));
+        // … and so are requests per minute.
+        let mut statuses = Vec::new();
+        for _ in 0..45 {
+            statuses.push(app.get("/api/v1/users/me", &alice).await.status.as_u16());
+        }
+        assert!(statuses.contains(&200));
+        assert_eq!(*statuses.last().unwrap(), 429);
+        // Health checks are never limited.
+        let h = app.call(reqwest::Method::GET, "/healthz", None, None).await;
+        assert_eq!(h.status.as_u16(), 200);
+    }
+);

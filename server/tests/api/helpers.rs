@@ -135,6 +135,10 @@ pub async fn start_node(
     env.insert("PARLEY_DATA_DIR", data_dir.display().to_string());
     env.insert("PARLEY_JWT_SECRET", JWT_SECRET.into());
     env.insert("PARLEY_DB_MAX_CONNECTIONS", "5".into());
+    // Tests fire hundreds of requests from one address; the limits have a
+    // test of their own that sets them low.
+    env.insert("PARLEY_RATE_LIMIT_PER_MIN", "1000000".into());
+    env.insert("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000".into());
     env.insert("PARLEY_DATABASE_URL", database_url.to_owned());
     for (k, v) in extra {
         env.insert(k, (*v).to_owned());
@@ -711,6 +715,7 @@ pub async fn start_process(
     database_url: &str,
     redis_prefix: Option<&str>,
     node: u16,
+    extra: &[(&str, &str)],
 ) -> (String, tokio::process::Child) {
     use tokio::io::AsyncBufReadExt;
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"));
@@ -722,9 +727,14 @@ pub async fn start_process(
         .env("PARLEY_JWT_SECRET", JWT_SECRET)
         .env("PARLEY_NODE_ID", node.to_string())
         .env("PARLEY_PRESENCE_GRACE", "300ms")
+        .env("PARLEY_RATE_LIMIT_PER_MIN", "1000000")
+        .env("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
     if let Some(prefix) = redis_prefix {
         cmd.env("PARLEY_REDIS_URL", redis_url())
             .env("PARLEY_REDIS_PREFIX", prefix);
@@ -749,6 +759,11 @@ pub async fn start_process(
 
 /// `None` outside CI when PostgreSQL or Redis is down (said loudly).
 pub async fn spawn_cluster() -> Option<Cluster> {
+    spawn_cluster_with(&[]).await
+}
+
+/// Like [`spawn_cluster`], with extra settings for both nodes.
+pub async fn spawn_cluster_with(extra: &[(&str, &str)]) -> Option<Cluster> {
     if !redis_reachable().await {
         return None;
     }
@@ -763,7 +778,8 @@ pub async fn spawn_cluster() -> Option<Cluster> {
     for node in [1u16, 2] {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let data_dir = std::env::temp_dir().join(format!("parley-node-{}-{n}", std::process::id()));
-        let (base, child) = start_process(&data_dir, &database_url, Some(&prefix), node).await;
+        let (base, child) =
+            start_process(&data_dir, &database_url, Some(&prefix), node, extra).await;
         procs.push(child);
         apps.push(TestApp {
             base,
