@@ -448,6 +448,22 @@ pub struct ReadState {
     pub mention_count: u64,
 }
 
+/// One search hit: the message, a snippet around the first match, and
+/// where the matches are in the snippet (character offsets, end exclusive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message: Message,
+    pub snippet: String,
+    pub highlights: Vec<[u32; 2]>,
+}
+
+/// Newest first; pass the last hit's message id as `older_than` for more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub results: Vec<SearchHit>,
+    pub has_more: bool,
+}
+
 // ---------------------------------------------------------------- service
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

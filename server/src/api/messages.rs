@@ -3,9 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use parley_shared::api::{
-    EditMessageRequest, Message, MessagePage, ReactionRequest, SendMessageRequest, Thread,
+    EditMessageRequest, Message, MessagePage, ReactionRequest, SearchResults, SendMessageRequest,
+    Thread,
 };
-use parley_shared::{ChannelId, ErrorBody, MessageId};
+use parley_shared::{ChannelId, ErrorBody, MessageId, Timestamp, UserId};
 use serde::Deserialize;
 
 use super::extract::{AuthUser, Json, Path, Query};
@@ -199,5 +200,56 @@ pub async fn thread(
 ) -> ApiResult<axum::Json<Thread>> {
     Ok(axum::Json(
         messages::thread(&state, me, id.get(), q.after, q.limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Words (each must occur, as any substring) or a "quoted phrase".
+    pub q: String,
+    /// Only this channel.
+    #[param(value_type = Option<String>)]
+    pub channel: Option<ChannelId>,
+    /// Only messages by this user.
+    #[param(value_type = Option<String>)]
+    pub from: Option<UserId>,
+    /// Only messages sent before / after this instant (RFC 3339).
+    #[param(value_type = Option<String>)]
+    pub before: Option<Timestamp>,
+    #[param(value_type = Option<String>)]
+    pub after: Option<Timestamp>,
+    /// true: only thread replies; false: only top-level messages.
+    pub in_thread: Option<bool>,
+    /// Paging: hits older than this message id.
+    #[param(value_type = Option<String>)]
+    pub older_than: Option<MessageId>,
+    /// 1 to 50, default 20.
+    pub limit: Option<u32>,
+}
+
+/// Searches every message the caller may read.
+#[utoipa::path(get, path = "/api/v1/messages/search", tag = "messages",
+    security(("bearer" = [])), params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = "4XX", body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<axum::Json<SearchResults>> {
+    let query = crate::service::search::SearchQuery {
+        q: p.q,
+        filter: crate::store::SearchFilter {
+            channel_id: p.channel.map(|c| c.get()),
+            author_id: p.from.map(|u| u.get()),
+            before_ms: p.before.map(|t| t.millis()),
+            after_ms: p.after.map(|t| t.millis()),
+            in_thread: p.in_thread,
+            before_id: p.older_than.map(|m| m.get()),
+        },
+        limit: p.limit,
+    };
+    Ok(axum::Json(
+        crate::service::search::search(&state, me, query).await?,
     ))
 }

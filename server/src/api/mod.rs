@@ -106,6 +106,7 @@ fn api_routes() -> Router<AppState> {
             get(messages::list).post(messages::send),
         )
         .route("/channels/{id}/pins", get(messages::pins))
+        .route("/messages/search", get(messages::search))
         .route(
             "/messages/{id}",
             put(messages::edit).delete(messages::delete),

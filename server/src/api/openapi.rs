@@ -37,7 +37,7 @@ impl Modify for BearerAuth {
         channels::mark_read,
         messages::list, messages::send, messages::edit, messages::delete, messages::add_reaction,
         messages::remove_reaction, messages::pin, messages::unpin, messages::pins,
-        messages::reply, messages::thread,
+        messages::reply, messages::thread, messages::search,
         dms::list, dms::open, dms::messages, dms::send,
         crate::realtime::session::upgrade,
     )

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod events;
 pub mod messages;
 pub mod notify;
+pub mod search;
 pub mod secrets;
 pub mod users;
 pub mod workspaces;

@@ -18,6 +18,7 @@ mod events;
 mod group_commit;
 mod messages;
 mod rows;
+mod search;
 mod tokens;
 mod users;
 mod workspaces;
@@ -25,6 +26,7 @@ mod workspaces;
 pub use events::{EventDraft, EventRow};
 pub use messages::Page;
 pub use rows::*;
+pub use search::SearchFilter;
 pub use tokens::Rotation;
 pub use workspaces::InviteAcceptance;
 

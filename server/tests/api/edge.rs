@@ -74,6 +74,7 @@ both!(openapi_documents_every_route, |app| {
         ("/api/v1/channels/{id}/read", &["post"]),
         ("/api/v1/channels/{channel_id}/messages", &["get", "post"]),
         ("/api/v1/channels/{id}/pins", &["get"]),
+        ("/api/v1/messages/search", &["get"]),
         ("/api/v1/messages/{id}", &["put", "delete"]),
         ("/api/v1/messages/{id}/reactions", &["post"]),
         ("/api/v1/messages/{id}/reactions/{emoji}", &["delete"]),

@@ -9,6 +9,7 @@ mod cluster;
 mod dms;
 mod edge;
 mod messages;
+mod search;
 mod users;
 mod workspaces;
 mod ws;
