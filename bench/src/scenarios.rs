@@ -439,6 +439,23 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
         pages.push(t.elapsed().as_micros() as u64);
     }
     let pages = Latencies::from_samples([&pages]);
+    // Search over everything just persisted: 5-digit substrings (the
+    // message texts are timestamps), so each query really scans the index.
+    let mut searches = Vec::new();
+    let mut hits = 0u64;
+    for i in 0..200u64 {
+        let needle = format!("{:05}", (i * 7919) % 100_000);
+        let t = Instant::now();
+        let r = api
+            .get(
+                &format!("/messages/search?q={needle}&limit=20"),
+                &users[0].token,
+            )
+            .await?;
+        searches.push(t.elapsed().as_micros() as u64);
+        hits += r["results"].as_array().map(|a| a.len() as u64).unwrap_or(0);
+    }
+    let searches = Latencies::from_samples([&searches]);
     Ok(json!({
         "scenario": "persist",
         "backend": backend(opts),
@@ -448,6 +465,8 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
         "persisted_messages_per_s": per_s,
         "send_ack_latency": acked.summary(),
         "history_page_50_latency": pages.summary(),
+        "search_latency": searches.summary(),
+        "search_hits_total": hits,
     }))
 }
 
