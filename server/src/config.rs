@@ -50,6 +50,9 @@ pub struct Config {
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
     pub socket_send_buffer: Option<usize>,
+    /// Browser origins allowed to call the API cross-origin (CORS); empty =
+    /// same-origin only.
+    pub cors_origins: Vec<String>,
     /// Requests per minute per client IP and per signed-in user (0 = off).
     pub rate_limit_per_min: u32,
     /// Requests per minute per IP to the sign-up/sign-in/refresh routes,
@@ -273,6 +276,14 @@ impl Config {
             argon2_iterations,
             rate_limit_per_min,
             auth_rate_limit_per_min,
+            cors_origins: get("PARLEY_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 

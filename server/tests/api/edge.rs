@@ -174,3 +174,45 @@ both!(
         assert_eq!(h.status.as_u16(), 200);
     }
 );
+
+both!(
+    cors_allow_list_and_security_headers,
+    [("PARLEY_CORS_ORIGINS", "https://chat.example.com")],
+    |app| {
+        let client = reqwest::Client::new();
+        let preflight = |origin: &'static str| {
+            client
+                .request(
+                    reqwest::Method::OPTIONS,
+                    format!("{}/api/v1/workspaces", app.base),
+                )
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                )
+                .send()
+        };
+        let ok = preflight("https://chat.example.com").await.unwrap();
+        assert_eq!(
+            ok.headers()["access-control-allow-origin"],
+            "https://chat.example.com"
+        );
+        let evil = preflight("https://evil.example").await.unwrap();
+        assert!(evil.headers().get("access-control-allow-origin").is_none());
+
+        let res = client
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert!(res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+    }
+);
