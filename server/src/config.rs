@@ -50,6 +50,8 @@ pub struct Config {
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
     pub socket_send_buffer: Option<usize>,
+    /// PEM certificate chain and private key: serve HTTPS/WSS when both are set.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Browser origins allowed to call the API cross-origin (CORS); empty =
     /// same-origin only.
     pub cors_origins: Vec<String>,
@@ -276,6 +278,16 @@ impl Config {
             argon2_iterations,
             rate_limit_per_min,
             auth_rate_limit_per_min,
+            tls: match (get("PARLEY_TLS_CERT"), get("PARLEY_TLS_KEY")) {
+                (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
+                (None, None) => None,
+                _ => {
+                    return Err(bad(
+                        "PARLEY_TLS_CERT",
+                        "set both PARLEY_TLS_CERT and PARLEY_TLS_KEY, or neither",
+                    ))
+                }
+            },
             cors_origins: get("PARLEY_CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -13,11 +13,11 @@ pub mod snowflake;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use config::Config;
 use state::AppState;
 use tokio::net::TcpListener;
@@ -56,24 +56,38 @@ impl App {
             realtime.begin_shutdown();
         };
         let send_buffer = state.config.socket_send_buffer;
-        let listener = self.listener.tap_io(move |tcp| {
+        let prepare = move |tcp: &tokio::net::TcpStream| {
             // Chat frames are small and latency matters more than packing.
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
             if let Some(bytes) = send_buffer {
-                if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes) {
+                if let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(bytes) {
                     tracing::debug!(error = %e, "cannot set SO_SNDBUF");
                 }
             }
-        });
-        axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        };
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<tls::ClientAddr>();
+        match &state.config.tls {
+            Some((cert, key)) => {
+                let listener = tls::TlsListener::new(
+                    self.listener,
+                    tls::acceptor(cert, key).map_err(std::io::Error::other)?,
+                    prepare,
+                )?;
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
+            None => {
+                let listener = tls::PlainListener::new(self.listener, prepare);
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
+        }
         state.store.close().await;
         tracing::info!("parley stopped");
         Ok(())

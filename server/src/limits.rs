@@ -124,8 +124,8 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
     let minute = Duration::from_secs(60);
     let ip = req
         .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ConnectInfo<crate::tls::ClientAddr>>()
+        .map(|c| c.0 .0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     let limiter = &state.limiter;
     let path = req.uri().path();
