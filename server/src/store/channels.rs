@@ -271,20 +271,15 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let write = sqlx::query(
             "UPDATE channels SET name = $2, topic = $3, purpose = $4, updated_at = $5 WHERE id = $1",
         )
         .bind(id)
         .bind(name)
         .bind(topic)
         .bind(purpose)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        .bind(now);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 
@@ -294,19 +289,12 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "UPDATE channels SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL",
         )
         .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        }
-        tx.commit().await?;
-        self.events_committed();
+        .bind(now);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 
@@ -349,20 +337,11 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let done =
+        let write =
             sqlx::query("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2")
                 .bind(channel_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-        let removed = done.rows_affected() == 1;
-        if removed {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        }
-        tx.commit().await?;
-        self.events_committed();
-        Ok(removed)
+                .bind(user_id);
+        self.write_announced(write, events, now).await
     }
 
     /// Moves the read position forward to `seq` (never backwards); the
@@ -375,22 +354,13 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "UPDATE channel_members SET last_read_seq = $3 \
              WHERE channel_id = $1 AND user_id = $2 AND last_read_seq < $3",
         )
         .bind(channel_id)
         .bind(user_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-        let moved = done.rows_affected() == 1;
-        if moved {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        }
-        tx.commit().await?;
-        self.events_committed();
-        Ok(moved)
+        .bind(seq);
+        self.write_announced(write, events, now).await
     }
 }

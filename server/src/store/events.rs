@@ -36,6 +36,9 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+/// A statement with its binds, ready to run inside a transaction.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
 const EVENT_COLS: &str = "id, channel_id, workspace_id, user_id, subject_id, payload, created_at";
 
 impl Store {
@@ -88,14 +91,23 @@ impl Store {
         Ok(())
     }
 
-    /// Appends events in a transaction of their own (ephemeral-looking writes
-    /// that still need durability, e.g. nothing else changed).
-    pub async fn insert_events(&self, events: &[EventDraft], now: i64) -> StoreResult<()> {
+    /// Runs one write and appends `events` in the same transaction — only
+    /// when the write changed a row, since an unchanged row has nothing to
+    /// announce. Returns whether it changed one.
+    pub(crate) async fn write_announced(
+        &self,
+        write: AnyQuery<'_>,
+        events: &[EventDraft],
+        now: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        let changed = write.execute(&mut *tx).await?.rows_affected() > 0;
+        if changed {
+            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        }
         tx.commit().await?;
         self.events_committed();
-        Ok(())
+        Ok(changed)
     }
 
     /// Every event after `after`, oldest first (the tailer's read).

@@ -343,24 +343,15 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
         )
         .bind(message_id)
         .bind(user_id)
         .bind(emoji)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let added = done.rows_affected() == 1;
-        if added {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        }
-        tx.commit().await?;
-        self.events_committed();
-        Ok(added)
+        .bind(now);
+        self.write_announced(write, events, now).await
     }
 
     /// False when there was no such reaction (then no event is written).
@@ -372,22 +363,13 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
         )
         .bind(message_id)
         .bind(user_id)
-        .bind(emoji)
-        .execute(&mut *tx)
-        .await?;
-        let removed = done.rows_affected() == 1;
-        if removed {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        }
-        tx.commit().await?;
-        self.events_committed();
-        Ok(removed)
+        .bind(emoji);
+        self.write_announced(write, events, now).await
     }
 
     /// Reactions on these messages, in the order they were added.
@@ -415,18 +397,13 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let write = sqlx::query(
             "UPDATE messages SET pinned_at = $2, pinned_by = $3 WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(message_id)
         .bind(by.map(|_| now))
-        .bind(by)
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        .bind(by);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 

@@ -87,20 +87,15 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let write = sqlx::query(
             "UPDATE users SET display_name = $2, bio = $3, timezone = $4, updated_at = $5 WHERE id = $1",
         )
         .bind(id)
         .bind(display_name)
         .bind(bio)
         .bind(timezone)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        .bind(now);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 
@@ -114,8 +109,7 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let write = sqlx::query(
             "UPDATE users SET status_text = $2, status_emoji = $3, status_expires_at = $4, updated_at = $5 \
              WHERE id = $1",
         )
@@ -123,12 +117,8 @@ impl Store {
         .bind(text)
         .bind(emoji)
         .bind(expires_at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        .bind(now);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 

@@ -111,19 +111,14 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let write = sqlx::query(
             "UPDATE workspaces SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(name)
         .bind(description)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
-        tx.commit().await?;
-        self.events_committed();
+        .bind(now);
+        self.write_announced(write, events, now).await?;
         Ok(())
     }
 
