@@ -130,10 +130,6 @@ impl Realtime {
         self.cursor.load(Ordering::Acquire)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Closes every connection (with "going away, resume") and stops the tasks.
     pub fn begin_shutdown(&self) {
         self.presence.shutdown();

@@ -82,15 +82,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn fetch_channel(&self, id: i64) -> StoreResult<Option<ChannelRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CHANNEL_COLS} FROM channels c WHERE c.id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?)
-    }
-
     pub async fn fetch_channel_access(
         &self,
         channel_id: i64,

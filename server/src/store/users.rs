@@ -46,25 +46,6 @@ impl Store {
         Ok(q.fetch_all(&self.read).await?)
     }
 
-    /// Ids of users with these (lowercase) usernames.
-    pub async fn fetch_user_ids_by_username(&self, names: &[String]) -> StoreResult<Vec<i64>> {
-        if names.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id FROM users WHERE username IN ({})",
-            placeholders(1, names.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for n in names {
-            q = q.bind(n.as_str());
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| r.try_get::<i64, _>(0).map_err(Into::into))
-            .collect()
-    }
-
     /// The id and password hash for a username or email (both stored lowercase).
     pub async fn fetch_credentials(&self, login: &str) -> StoreResult<Option<(i64, String)>> {
         let row =
