@@ -237,23 +237,29 @@ impl Hub {
     /// Hands `frame` to every connection in the audience. Never blocks.
     pub fn deliver(&self, audience: &Audience, frame: &Outgoing) -> Delivered {
         let ix = self.read();
-        let mut targets: HashSet<ConnId> = HashSet::new();
-        if let Some(c) = audience.channel_id.and_then(|c| ix.by_channel.get(&c)) {
-            targets.extend(c);
-        }
-        for w in &audience.workspace_ids {
-            if let Some(set) = ix.by_workspace.get(w) {
-                targets.extend(set);
-            }
-        }
-        if let Some(u) = audience.user_id.and_then(|u| ix.by_user.get(&u)) {
-            targets.extend(u);
-        }
-        if let Some(p) = audience.presence_of.and_then(|u| ix.by_presence.get(&u)) {
-            targets.extend(p);
-        }
+        let mut sources: Vec<&HashSet<ConnId>> = Vec::with_capacity(2);
+        sources.extend(audience.channel_id.and_then(|c| ix.by_channel.get(&c)));
+        sources.extend(
+            audience
+                .workspace_ids
+                .iter()
+                .filter_map(|w| ix.by_workspace.get(w)),
+        );
+        sources.extend(audience.user_id.and_then(|u| ix.by_user.get(&u)));
+        sources.extend(audience.presence_of.and_then(|u| ix.by_presence.get(&u)));
         let mut delivered = Delivered::default();
-        for id in targets {
+        // The common case — a channel's members — is one set: hand out
+        // straight from the index. Only a mixed audience is deduplicated.
+        let union: HashSet<ConnId>;
+        let targets: &HashSet<ConnId> = match sources.as_slice() {
+            [] => return delivered,
+            [one] => one,
+            many => {
+                union = many.iter().flat_map(|s| s.iter().copied()).collect();
+                &union
+            }
+        };
+        for &id in targets {
             let Some(conn) = ix.conns.get(&id) else {
                 continue;
             };
