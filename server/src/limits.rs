@@ -10,10 +10,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::api::extract::bearer_token;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -145,12 +145,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
     if let Err(retry) = limiter.hit(&format!("ip:{ip}"), per_min, minute).await {
         return limited(retry);
     }
-    let user = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| state.tokens.verify(t.trim()));
+    let user = bearer_token(req.headers()).and_then(|t| state.tokens.verify(t));
     if let Some(user) = user {
         if let Err(retry) = limiter.hit(&format!("user:{user}"), per_min, minute).await {
             return limited(retry);

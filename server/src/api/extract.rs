@@ -4,7 +4,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -46,6 +46,14 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
 /// The signed-in user, from `Authorization: Bearer <access token>`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser(pub i64);
@@ -54,23 +62,12 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .ok_or(ApiError::Unauthorized(
-                "sign in first: missing bearer token",
-            ))?;
-        let user = state
-            .tokens
-            .verify(token.trim())
-            .ok_or(ApiError::Unauthorized(
-                "the access token is invalid or expired",
-            ))?;
+        let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthorized(
+            "sign in first: missing bearer token",
+        ))?;
+        let user = state.tokens.verify(token).ok_or(ApiError::Unauthorized(
+            "the access token is invalid or expired",
+        ))?;
         tracing::Span::current().record("user_id", user.get());
         Ok(AuthUser(user.get()))
     }
