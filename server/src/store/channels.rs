@@ -8,13 +8,26 @@ use super::{
     StoreResult, CHANNEL_COLS,
 };
 
+/// Whether a channel view counts the channel's members: it costs a scan of
+/// the membership, heavy in a 10,000-member channel, so HELLO skips it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Members {
+    Counted,
+    Zero,
+}
+
 /// A channel with the viewing user's membership and unread counts; `$1` is
 /// the viewer. Unread counts only the main timeline, not others' deletions
 /// or the viewer's own messages.
-fn channel_view_sql(filter: &str, order: &str) -> String {
+fn channel_view_sql(members: Members, filter: &str, order: &str) -> String {
+    let member_count = match members {
+        Members::Counted => {
+            "(SELECT CAST(COUNT(*) AS BIGINT) FROM channel_members x WHERE x.channel_id = c.id)"
+        }
+        Members::Zero => "CAST(0 AS BIGINT)",
+    };
     format!(
-        "SELECT {CHANNEL_COLS}, \
-           (SELECT CAST(COUNT(*) AS BIGINT) FROM channel_members x WHERE x.channel_id = c.id) AS member_count, \
+        "SELECT {CHANNEL_COLS}, {member_count} AS member_count, \
            cm.role AS my_role, cm.last_read_seq AS last_read_seq, \
            (SELECT CAST(COUNT(*) AS BIGINT) FROM messages m \
               WHERE m.channel_id = c.id AND m.seq > cm.last_read_seq AND m.thread_root_id IS NULL \
@@ -107,11 +120,13 @@ impl Store {
         channel_id: i64,
         viewer: i64,
     ) -> StoreResult<Option<ChannelView>> {
-        Ok(sqlx::query_as(&channel_view_sql("c.id = $2", "c.id"))
-            .bind(viewer)
-            .bind(channel_id)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_as(&channel_view_sql(Members::Counted, "c.id = $2", "c.id"))
+                .bind(viewer)
+                .bind(channel_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     /// Live channels of a workspace the viewer may see: every public one and
@@ -122,6 +137,7 @@ impl Store {
         viewer: i64,
     ) -> StoreResult<Vec<ChannelView>> {
         Ok(sqlx::query_as(&channel_view_sql(
+            Members::Counted,
             "c.workspace_id = $2 AND c.archived_at IS NULL \
              AND (c.kind = 'public' OR cm.user_id IS NOT NULL)",
             "c.name, c.id",
@@ -133,19 +149,12 @@ impl Store {
     }
 
     /// Read position and unread counts in every live channel and DM the
-    /// viewer belongs to (what HELLO reports). Unlike the channel views this
-    /// does not count members, which is costly in huge channels.
+    /// viewer belongs to (what HELLO reports), without member counts.
     pub async fn fetch_read_states(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CHANNEL_COLS}, CAST(0 AS BIGINT) AS member_count, \
-               cm.role AS my_role, cm.last_read_seq AS last_read_seq, \
-               (SELECT CAST(COUNT(*) AS BIGINT) FROM messages m \
-                  WHERE m.channel_id = c.id AND m.seq > cm.last_read_seq AND m.thread_root_id IS NULL \
-                    AND m.deleted_at IS NULL AND m.author_id <> $1) AS unread_count, \
-               (SELECT CAST(COUNT(*) AS BIGINT) FROM mentions mn \
-                  WHERE mn.channel_id = c.id AND mn.user_id = $1 AND mn.seq > cm.last_read_seq) AS mention_count \
-             FROM channel_members cm JOIN channels c ON c.id = cm.channel_id \
-             WHERE cm.user_id = $1 AND c.archived_at IS NULL ORDER BY c.id"
+        Ok(sqlx::query_as(&channel_view_sql(
+            Members::Zero,
+            "cm.user_id IS NOT NULL AND c.archived_at IS NULL",
+            "c.id",
         ))
         .bind(viewer)
         .fetch_all(&self.read)
@@ -155,6 +164,7 @@ impl Store {
     /// The viewer's DMs, most recently active first.
     pub async fn fetch_dm_views(&self, viewer: i64) -> StoreResult<Vec<ChannelView>> {
         Ok(sqlx::query_as(&channel_view_sql(
+            Members::Counted,
             "c.workspace_id IS NULL AND cm.user_id IS NOT NULL AND c.archived_at IS NULL",
             "COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC",
         ))
