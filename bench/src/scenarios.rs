@@ -56,25 +56,37 @@ fn backend(opts: &Opts) -> &'static str {
     }
 }
 
+/// How a reader recognises one of the benchmark's messages and tells its
+/// latency (Parley frames and the baseline's bare text differ).
+type Stamp = fn(Instant, &str) -> Option<u64>;
+
+fn parley_stamp(epoch: Instant, text: &str) -> Option<u64> {
+    if text.contains("\"type\":\"MESSAGE\"") {
+        latency_us(epoch, text)
+    } else {
+        None
+    }
+}
+
+fn baseline_stamp(epoch: Instant, text: &str) -> Option<u64> {
+    let sent: u128 = text.strip_prefix('t')?.parse().ok()?;
+    Some(epoch.elapsed().as_micros().saturating_sub(sent) as u64)
+}
+
 /// Reads frames until `expect` stamped messages arrived or `until`.
 fn receiver(
     mut socket: Socket,
     epoch: Instant,
     expect: usize,
     until: Instant,
+    stamp: Stamp,
 ) -> tokio::task::JoinHandle<Vec<u64>> {
     tokio::spawn(async move {
         let mut lat = Vec::with_capacity(expect.min(4096));
         while lat.len() < expect {
             let left = until.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, socket.next()).await {
-                Ok(Some(Ok(Message::Text(t)))) => {
-                    if t.as_str().contains("\"type\":\"MESSAGE\"") {
-                        if let Some(us) = latency_us(epoch, t.as_str()) {
-                            lat.push(us);
-                        }
-                    }
-                }
+                Ok(Some(Ok(Message::Text(t)))) => lat.extend(stamp(epoch, t.as_str())),
                 Ok(Some(Ok(_))) => {}
                 _ => break,
             }
@@ -82,6 +94,15 @@ fn receiver(
         let _ = socket.close(None).await;
         lat
     })
+}
+
+/// Waits for every reader and returns their latencies.
+async fn gather(readers: Vec<tokio::task::JoinHandle<Vec<u64>>>) -> anyhow::Result<Vec<Vec<u64>>> {
+    let mut samples = Vec::with_capacity(readers.len());
+    for r in readers {
+        samples.push(r.await?);
+    }
+    Ok(samples)
 }
 
 async fn connect_all(
@@ -180,7 +201,7 @@ pub async fn fanout(opts: &Opts, nodes: usize) -> anyhow::Result<(Value, Latenci
     let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
     let readers: Vec<_> = sockets
         .into_iter()
-        .map(|s| receiver(s, epoch, opts.messages, until))
+        .map(|s| receiver(s, epoch, opts.messages, until, parley_stamp))
         .collect();
     eprintln!(
         "fanout: sending {} messages at {}/s …",
@@ -192,10 +213,7 @@ pub async fn fanout(opts: &Opts, nodes: usize) -> anyhow::Result<(Value, Latenci
         (general.clone(), token.clone())
     })
     .await?;
-    let mut samples = Vec::new();
-    for r in readers {
-        samples.push(r.await?);
-    }
+    let samples = gather(readers).await?;
     let took = started.elapsed().as_secs_f64();
     let lat = Latencies::from_samples(&samples);
     let conns = opts.members as u64;
@@ -257,7 +275,7 @@ pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
     let until = Instant::now() + Duration::from_secs(opts.seconds + 5);
     let readers: Vec<_> = sockets
         .into_iter()
-        .map(|s| receiver(s, epoch, usize::MAX, until))
+        .map(|s| receiver(s, epoch, usize::MAX, until, parley_stamp))
         .collect();
     eprintln!("channels: {total} messages at {}/s …", opts.rate);
     let started = Instant::now();
@@ -269,10 +287,7 @@ pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
         (id.clone(), tokens[sender].clone())
     })
     .await?;
-    let mut samples = Vec::new();
-    for r in readers {
-        samples.push(r.await?);
-    }
+    let samples = gather(readers).await?;
     let took = started.elapsed().as_secs_f64();
     let lat = Latencies::from_samples(&samples);
     let result = json!({
@@ -502,29 +517,7 @@ pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
     let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
     let readers: Vec<_> = sockets
         .into_iter()
-        .map(|mut s| {
-            let expect = opts.messages;
-            tokio::spawn(async move {
-                let mut lat = Vec::with_capacity(expect);
-                while lat.len() < expect {
-                    let left = until.saturating_duration_since(Instant::now());
-                    match tokio::time::timeout(left, s.next()).await {
-                        Ok(Some(Ok(Message::Text(t)))) => {
-                            if let Some(sent) = t
-                                .as_str()
-                                .strip_prefix('t')
-                                .and_then(|v| v.parse::<u128>().ok())
-                            {
-                                lat.push(epoch.elapsed().as_micros().saturating_sub(sent) as u64);
-                            }
-                        }
-                        Ok(Some(Ok(_))) => {}
-                        _ => break,
-                    }
-                }
-                lat
-            })
-        })
+        .map(|s| receiver(s, epoch, opts.messages, until, baseline_stamp))
         .collect();
     let interval = Duration::from_secs_f64(1.0 / opts.rate.max(1) as f64);
     let t0 = Instant::now();
@@ -532,10 +525,7 @@ pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
         tokio::time::sleep_until((t0 + interval * i as u32).into()).await;
         sender.send(Message::text(stamp(epoch))).await?;
     }
-    let mut samples = Vec::new();
-    for r in readers {
-        samples.push(r.await?);
-    }
+    let samples = gather(readers).await?;
     let took = t0.elapsed().as_secs_f64();
     let lat = Latencies::from_samples(&samples);
     Ok((
