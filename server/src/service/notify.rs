@@ -46,26 +46,14 @@ pub async fn targets(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = reasons.keys().copied().collect();
-    let users = state.store.fetch_users(&ids).await?;
     let mut out = Vec::new();
-    for u in users {
-        let Some(&reason) = reasons.get(&u.id) else {
+    for s in state.store.fetch_notify_settings(channel_id, &ids).await? {
+        let Some(&reason) = reasons.get(&s.user_id) else {
             continue;
         };
-        if u.mute_until.is_some_and(|t| t > now) {
-            continue;
-        }
-        let member = state.store.fetch_channel_member(channel_id, u.id).await?;
-        let (level, muted) = match &member {
-            Some(m) => (
-                m.notify_level
-                    .as_deref()
-                    .map(notify_from)
-                    .unwrap_or_else(|| notify_from(&u.notify_level)),
-                m.muted_until.is_some_and(|t| t > now),
-            ),
-            None => continue,
-        };
+        let level = notify_from(s.channel_level.as_deref().unwrap_or(&s.global_level));
+        let muted =
+            s.mute_until.is_some_and(|t| t > now) || s.channel_muted_until.is_some_and(|t| t > now);
         let wanted = match reason {
             NotificationReason::ChannelMessage => level == NotifyLevel::All,
             NotificationReason::Mention | NotificationReason::DirectMessage => {
@@ -73,7 +61,7 @@ pub async fn targets(
             }
         };
         if wanted && !muted {
-            out.push((u.id, reason));
+            out.push((s.user_id, reason));
         }
     }
     Ok(out)

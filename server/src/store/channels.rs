@@ -228,6 +228,31 @@ impl Store {
             .collect()
     }
 
+    /// Notification settings of those of `user_ids` who are members of the
+    /// channel: one query per 500 people, not one per person.
+    pub async fn fetch_notify_settings(
+        &self,
+        channel_id: i64,
+        user_ids: &[i64],
+    ) -> StoreResult<Vec<super::NotifySettingsRow>> {
+        let mut out = Vec::with_capacity(user_ids.len());
+        for chunk in user_ids.chunks(500) {
+            let sql = format!(
+                "SELECT u.id AS user_id, u.notify_level AS global_level, u.mute_until, \
+                   cm.notify_level AS channel_level, cm.muted_until AS channel_muted_until \
+                 FROM channel_members cm JOIN users u ON u.id = cm.user_id \
+                 WHERE cm.channel_id = $1 AND cm.user_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query_as(&sql).bind(channel_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.read).await?);
+        }
+        Ok(out)
+    }
+
     /// Members who asked to hear of every message in this channel.
     pub async fn fetch_members_notified_of_all(&self, channel_id: i64) -> StoreResult<Vec<i64>> {
         let rows: Vec<(i64,)> = sqlx::query_as(

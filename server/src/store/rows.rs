@@ -130,6 +130,16 @@ pub struct ChannelAccessRow {
     pub ws_role: Option<String>,
 }
 
+/// What decides whether one member is notified in one channel.
+#[derive(Debug, Clone, FromRow)]
+pub struct NotifySettingsRow {
+    pub user_id: i64,
+    pub global_level: String,
+    pub mute_until: Option<i64>,
+    pub channel_level: Option<String>,
+    pub channel_muted_until: Option<i64>,
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ChannelMemberRow {
     pub channel_id: i64,
