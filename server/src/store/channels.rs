@@ -182,20 +182,6 @@ impl Store {
         .await?)
     }
 
-    pub async fn fetch_channel_member(
-        &self,
-        channel_id: i64,
-        user_id: i64,
-    ) -> StoreResult<Option<ChannelMemberRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 AND user_id = $2"
-        ))
-        .bind(channel_id)
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?)
-    }
-
     pub async fn fetch_channel_members(
         &self,
         channel_id: i64,
