@@ -182,38 +182,35 @@ impl Config {
             "PARLEY_TYPING_EXPIRY",
             Duration::from_secs(6),
         )?;
-        let ws_queue: usize = match get("PARLEY_WS_QUEUE") {
-            Some(v) => v.parse().ok().filter(|n| *n >= 4).ok_or_else(|| {
-                bad(
-                    "PARLEY_WS_QUEUE",
-                    "expected a number of frames (at least 4)",
-                )
-            })?,
-            None => 1024,
+        // A whole number within bounds, or None when unset.
+        let number = |name: &'static str, min: u64, max: u64| -> Result<Option<u64>, ConfigError> {
+            get(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or_else(|| {
+                            bad(name, format!("expected a whole number from {min} to {max}"))
+                        })
+                })
+                .transpose()
         };
-        let socket_send_buffer = match get("PARLEY_SOCKET_SEND_BUFFER") {
-            Some(v) => Some(v.parse().ok().filter(|n| *n >= 4096).ok_or_else(|| {
-                bad(
-                    "PARLEY_SOCKET_SEND_BUFFER",
-                    "expected bytes (at least 4096)",
-                )
-            })?),
-            None => None,
-        };
-        let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
-            match get(name) {
-                Some(v) => v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= min)
-                    .ok_or_else(|| bad(name, format!("expected a number of at least {min}"))),
-                None => Ok(default),
-            }
-        };
-        let rate_limit_per_min = number("PARLEY_RATE_LIMIT_PER_MIN", 600, 0)?;
-        let auth_rate_limit_per_min = number("PARLEY_AUTH_RATE_LIMIT_PER_MIN", 30, 0)?;
-        let argon2_memory_kib = number("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 64)?;
-        let argon2_iterations = number("PARLEY_ARGON2_ITERATIONS", 2, 1)?;
+        // The bounds keep every `as` below lossless.
+        let ws_queue = number("PARLEY_WS_QUEUE", 4, 1 << 20)?.map_or(1024, |n| n as usize);
+        let socket_send_buffer =
+            number("PARLEY_SOCKET_SEND_BUFFER", 4096, 1 << 30)?.map(|n| n as usize);
+        let u32_max = u64::from(u32::MAX);
+        let rate_limit_per_min =
+            number("PARLEY_RATE_LIMIT_PER_MIN", 0, u32_max)?.map_or(600, |n| n as u32);
+        let auth_rate_limit_per_min =
+            number("PARLEY_AUTH_RATE_LIMIT_PER_MIN", 0, u32_max)?.map_or(30, |n| n as u32);
+        let argon2_memory_kib =
+            number("PARLEY_ARGON2_MEMORY_KIB", 64, u32_max)?.map_or(19 * 1024, |n| n as u32);
+        let argon2_iterations =
+            number("PARLEY_ARGON2_ITERATIONS", 1, u32_max)?.map_or(2, |n| n as u32);
+        let node_id = number("PARLEY_NODE_ID", 0, 1023)?.map_or(0, |n| n as u16);
+        let db_max_connections =
+            number("PARLEY_DB_MAX_CONNECTIONS", 1, 10_000)?.map_or(10, |n| n as u32);
         let redis_url = match get("PARLEY_REDIS_URL") {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
             Some(_) => return Err(bad("PARLEY_REDIS_URL", "expected a redis:// URL")),
@@ -238,22 +235,6 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(_) => return Err(bad("PARLEY_LOG_FORMAT", "expected pretty or json")),
         };
-        let node_id: u16 = match get("PARLEY_NODE_ID") {
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|n| *n < 1024)
-                .ok_or_else(|| bad("PARLEY_NODE_ID", "expected 0 to 1023"))?,
-            None => 0,
-        };
-        let db_max_connections: u32 =
-            match get("PARLEY_DB_MAX_CONNECTIONS") {
-                Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    bad("PARLEY_DB_MAX_CONNECTIONS", "expected a positive number")
-                })?,
-                None => 10,
-            };
-
         Ok(Config {
             bind: SocketAddr::new(host, port),
             data_dir,
