@@ -330,12 +330,6 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 };
                 match reply {
                     Reply::None => {}
-                    Reply::Event(ev) => {
-                        let sent = timeout(write_timeout, socket.send(WsMessage::Text(text(&ev)))).await;
-                        if !matches!(sent, Ok(Ok(()))) {
-                            return;
-                        }
-                    }
                     Reply::Events(evs) => {
                         let write = async {
                             for ev in &evs {
@@ -363,14 +357,14 @@ async fn run(state: AppState, mut socket: WebSocket) {
 
 enum Reply {
     None,
-    Event(Box<ServerEvent>),
+    /// Written together, in one flush.
     Events(Vec<ServerEvent>),
     Close(u16, &'static str),
 }
 
 impl Reply {
     fn event(ev: ServerEvent) -> Reply {
-        Reply::Event(Box::new(ev))
+        Reply::Events(vec![ev])
     }
 }
 
