@@ -38,6 +38,13 @@ const FALLBACK_POLL: Duration = Duration::from_millis(1000);
 /// A typing indicator is re-broadcast at most this often per user and channel.
 const TYPING_THROTTLE: Duration = Duration::from_secs(2);
 
+struct Typing {
+    /// When a typing=true was last forwarded (the throttle).
+    broadcast_at: Option<Instant>,
+    /// Bumped on every renewal; an expiry fires only if unchanged.
+    generation: u64,
+}
+
 pub struct Realtime {
     pub hub: Hub,
     pub bus: Arc<dyn Bus>,
@@ -51,9 +58,8 @@ pub struct Realtime {
     ring_remote: Notify,
     /// Id of the last event the tailer delivered.
     cursor: AtomicI64,
-    typing: Mutex<HashMap<(i64, i64), Instant>>,
-    /// Bumped on every typing renewal; an expiry fires only if unchanged.
-    typing_generation: Mutex<HashMap<(i64, i64), u64>>,
+    /// Who is typing where: entries leave on stop, on a message, or on expiry.
+    typing: Mutex<HashMap<(i64, i64), Typing>>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -108,7 +114,6 @@ impl Realtime {
             ring_remote: Notify::new(),
             cursor: AtomicI64::new(cursor),
             typing: Mutex::default(),
-            typing_generation: Mutex::default(),
             shutdown: tokio::sync::watch::channel(false).0,
         });
         let weak = Arc::downgrade(&rt);
@@ -141,28 +146,48 @@ impl Realtime {
         self.shutdown.subscribe()
     }
 
-    /// True when a typing-started broadcast for this user and channel is due.
-    pub fn typing_due(&self, user_id: i64, channel_id: i64) -> bool {
+    /// Records "typing" (start or renewal). Returns whether to broadcast it:
+    /// at most once per `TYPING_THROTTLE`. Arranges a typing=false broadcast
+    /// if no renewal follows within the expiry, so a client that vanished
+    /// mid-sentence does not type forever.
+    pub fn typing_started(self: &Arc<Self>, user_id: i64, channel_id: i64) -> bool {
+        let key = (user_id, channel_id);
         let now = Instant::now();
-        let mut map = self.typing.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 10_000 {
-            map.retain(|_, t| now.duration_since(*t) < TYPING_THROTTLE);
-        }
-        match map.get(&(user_id, channel_id)) {
-            Some(t) if now.duration_since(*t) < TYPING_THROTTLE => false,
-            _ => {
-                map.insert((user_id, channel_id), now);
-                true
+        let (due, generation) = {
+            let mut map = self.typing.lock().unwrap_or_else(|e| e.into_inner());
+            let t = map.entry(key).or_insert(Typing {
+                broadcast_at: None,
+                generation: 0,
+            });
+            t.generation += 1;
+            let due = t
+                .broadcast_at
+                .is_none_or(|at| now.duration_since(at) >= TYPING_THROTTLE);
+            if due {
+                t.broadcast_at = Some(now);
             }
-        }
+            (due, t.generation)
+        };
+        let rt = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(rt.config.typing_expiry).await;
+            let expired = {
+                let mut map = rt.typing.lock().unwrap_or_else(|e| e.into_inner());
+                let unchanged = map.get(&key).is_some_and(|t| t.generation == generation);
+                if unchanged {
+                    map.remove(&key);
+                }
+                unchanged
+            };
+            if expired {
+                rt.publish_typing(user_id, channel_id, false);
+            }
+        });
+        due
     }
 
     pub fn typing_stopped(&self, user_id: i64, channel_id: i64) {
         self.typing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(user_id, channel_id));
-        self.typing_generation
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(user_id, channel_id));
@@ -183,42 +208,6 @@ impl Realtime {
                 frame,
             });
         }
-    }
-
-    /// Records a "still typing" and arranges for a typing=false broadcast
-    /// if no renewal follows within the expiry (a client that vanished
-    /// mid-sentence must not type forever).
-    pub fn typing_renewed(self: &Arc<Self>, user_id: i64, channel_id: i64) {
-        let key = (user_id, channel_id);
-        let generation = {
-            let mut map = self
-                .typing_generation
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let g = map.entry(key).or_insert(0);
-            *g += 1;
-            *g
-        };
-        let rt = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(rt.config.typing_expiry).await;
-            let expired = {
-                let mut map = rt
-                    .typing_generation
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                if map.get(&key) == Some(&generation) {
-                    map.remove(&key);
-                    true
-                } else {
-                    false
-                }
-            };
-            if expired {
-                rt.typing_stopped(user_id, channel_id);
-                rt.publish_typing(user_id, channel_id, false);
-            }
-        });
     }
 
     fn count(&self, d: hub::Delivered) {

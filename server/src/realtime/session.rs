@@ -447,8 +447,7 @@ impl Connection<'_> {
                     return Reply::event(error_event(&ApiError::NotFound("channel"), None));
                 }
                 if typing {
-                    self.rt.typing_renewed(me, c);
-                    if !self.rt.typing_due(me, c) {
+                    if !self.rt.typing_started(me, c) {
                         return Reply::None;
                     }
                 } else {
