@@ -88,6 +88,19 @@ pub(crate) async fn run(store: Store, Receiver(mut rx): Receiver) {
     }
 }
 
+/// Every job of an abandoned batch, in order, for the retry.
+fn give_back(
+    done: Vec<(Job, StoreResult<MessageRow>)>,
+    failed: Job,
+    pending: impl Iterator<Item = Job>,
+) -> Vec<Job> {
+    done.into_iter()
+        .map(|(job, _)| job)
+        .chain(std::iter::once(failed))
+        .chain(pending)
+        .collect()
+}
+
 /// How a batch runs: optimistically with no savepoints (the common case:
 /// nothing fails), or with one savepoint per message after a failure.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -144,12 +157,7 @@ impl Store {
                     .await;
                     match step {
                         Ok(r) => r,
-                        Err(_) => {
-                            let mut back: Vec<Job> = done.into_iter().map(|(j, _)| j).collect();
-                            back.push(job);
-                            back.extend(pending);
-                            return Err(back);
-                        }
+                        Err(_) => return Err(give_back(done, job, pending)),
                     }
                 }
             };
@@ -162,12 +170,7 @@ impl Store {
                 // anything was written: safe to go on even without a savepoint.
                 Err(StoreError::NotFound) => done.push((job, Err(StoreError::NotFound))),
                 Err(e) if mode == Mode::Isolated => done.push((job, Err(e))),
-                Err(_) => {
-                    let mut back: Vec<Job> = done.into_iter().map(|(j, _)| j).collect();
-                    back.push(job);
-                    back.extend(pending);
-                    return Err(back);
-                }
+                Err(_) => return Err(give_back(done, job, pending)),
             }
         }
         // Built only now, once: the retry path must not have consumed them.
