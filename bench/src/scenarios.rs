@@ -96,6 +96,24 @@ fn receiver(
     })
 }
 
+type Lines = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>;
+
+/// Runs this binary again as a helper process (a generator, the baseline
+/// server) and returns it with its output lines; it dies with the handle.
+fn spawn_self(args: &[String]) -> anyhow::Result<(tokio::process::Child, Lines)> {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    Ok((child, tokio::io::BufReader::new(stdout).lines()))
+}
+
 /// Waits for every reader and returns their latencies.
 async fn gather(readers: Vec<tokio::task::JoinHandle<Vec<u64>>>) -> anyhow::Result<Vec<Vec<u64>>> {
     let mut samples = Vec::with_capacity(readers.len());
@@ -314,7 +332,6 @@ pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
 /// generator process (`parley-bench hold …`); every node has its own
 /// database and users, which idle connections do not need to share.
 pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
-    use tokio::io::AsyncBufReadExt;
     let per_node = opts.connections.div_ceil(nodes.max(1));
     let mut servers = Vec::new();
     let mut generators = Vec::new();
@@ -330,20 +347,13 @@ pub async fn idle(opts: &Opts, nodes: usize) -> anyhow::Result<Value> {
             std::env::temp_dir().join(format!("parley-bench-tokens-{}-{i}", std::process::id()));
         std::fs::write(&token_file, tokens.join("\n"))?;
         eprintln!("idle: node {i}: a generator opens {per_node} connections …");
-        let mut child = tokio::process::Command::new(std::env::current_exe()?)
-            .arg("hold")
-            .arg(format!("url={}", node.ws()))
-            .arg(format!("tokens={}", token_file.display()))
-            .arg(format!("connections={per_node}"))
-            .arg(format!("seconds={}", opts.seconds.max(5) + 20))
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        generators.push((child, tokio::io::BufReader::new(stdout).lines()));
+        generators.push(spawn_self(&[
+            "hold".into(),
+            format!("url={}", node.ws()),
+            format!("tokens={}", token_file.display()),
+            format!("connections={per_node}"),
+            format!("seconds={}", opts.seconds.max(5) + 20),
+        ])?);
         servers.push(node);
     }
     let mut held = 0u64;
@@ -487,17 +497,7 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
 
 /// The ceiling: the same fan-out on the minimal broadcast server.
 pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(std::env::current_exe()?)
-        .arg("baseline-server")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let (_child, mut lines) = spawn_self(&["baseline-server".into()])?;
     let url = match lines.next_line().await? {
         Some(l) => l
             .trim_start_matches("Baseline running at ")
