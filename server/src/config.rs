@@ -63,6 +63,39 @@ pub struct Config {
     /// Argon2id cost for new password hashes (existing hashes keep theirs).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Largest accepted upload (`PARLEY_MAX_UPLOAD_MB`, default 50 MB).
+    pub max_upload_bytes: u64,
+    /// Where uploads live when no S3 bucket is configured.
+    pub files_dir: PathBuf,
+    /// An S3-compatible bucket for uploads; `None` = `files_dir`.
+    pub s3: Option<S3Config>,
+    /// `amqp://…`: jobs go through RabbitMQ; unset = an in-process worker
+    /// reading the outbox table.
+    pub amqp_url: Option<String>,
+    /// Elasticsearch base URL: message search runs there; unset = the
+    /// database's own full-text index.
+    pub elasticsearch_url: Option<String>,
+}
+
+/// Path-style S3 access (MinIO, SeaweedFS, Ceph and AWS all accept it).
+#[derive(Clone)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The keys never reach a log line.
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -220,6 +253,59 @@ impl Config {
             }),
         };
 
+        let max_upload_bytes =
+            number("PARLEY_MAX_UPLOAD_MB", 1, 100 * 1024)?.map_or(50, |n| n) * 1024 * 1024;
+        let s3 = match first(&["PARLEY_S3_ENDPOINT", "S3_ENDPOINT"]).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(endpoint) => {
+                if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+                    return Err(bad("PARLEY_S3_ENDPOINT", "expected an http(s):// URL"));
+                }
+                let key = |names: &[&str], name: &'static str| {
+                    first(names).ok_or_else(|| bad(name, "required when PARLEY_S3_ENDPOINT is set"))
+                };
+                Some(S3Config {
+                    endpoint: endpoint.trim_end_matches('/').to_owned(),
+                    bucket: first(&["PARLEY_S3_BUCKET", "S3_BUCKET"])
+                        .unwrap_or_else(|| "chatapp-files".into()),
+                    region: get("PARLEY_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key: key(
+                        &["PARLEY_S3_ACCESS_KEY", "S3_ACCESS_KEY"],
+                        "PARLEY_S3_ACCESS_KEY",
+                    )?,
+                    secret_key: key(
+                        &["PARLEY_S3_SECRET_KEY", "S3_SECRET_KEY"],
+                        "PARLEY_S3_SECRET_KEY",
+                    )?,
+                })
+            }
+        };
+        let amqp_url = match first(&["PARLEY_AMQP_URL", "RABBITMQ_URL"]).filter(|u| !u.is_empty()) {
+            Some(u) if u.starts_with("amqp://") || u.starts_with("amqps://") => Some(u),
+            Some(_) => return Err(bad("PARLEY_AMQP_URL", "expected an amqp:// URL")),
+            None => None,
+        };
+        let elasticsearch_url = match first(&["PARLEY_ELASTICSEARCH_URL", "ES_ADDRESSES"])
+            .and_then(|v| {
+                v.split(',')
+                    .next()
+                    .map(|u| u.trim().trim_end_matches('/').to_owned())
+            })
+            .filter(|u| !u.is_empty())
+        {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u),
+            Some(_) => {
+                return Err(bad(
+                    "PARLEY_ELASTICSEARCH_URL",
+                    "expected an http(s):// URL",
+                ))
+            }
+            None => None,
+        };
+        let files_dir = get("PARLEY_FILES_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("files"));
+
         let jwt_secret = first(&["PARLEY_JWT_SECRET", "JWT_SECRET"]);
         if let Some(s) = &jwt_secret {
             if s.len() < 32 {
@@ -257,6 +343,11 @@ impl Config {
             socket_send_buffer,
             argon2_memory_kib,
             argon2_iterations,
+            max_upload_bytes,
+            files_dir,
+            s3,
+            amqp_url,
+            elasticsearch_url,
             rate_limit_per_min,
             auth_rate_limit_per_min,
             tls: match (get("PARLEY_TLS_CERT"), get("PARLEY_TLS_KEY")) {

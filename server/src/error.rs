@@ -36,8 +36,11 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("the request body is too large")]
     PayloadTooLarge,
-    #[error("expected Content-Type: application/json")]
-    UnsupportedMediaType,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A backing service (blob storage, search) is down; retry later.
+    #[error("{0} is unavailable; retry later")]
+    Unavailable(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
     /// Too many requests; retry after this many seconds.
@@ -68,7 +71,8 @@ impl ApiError {
             ApiError::EmailTaken => ErrorCode::EmailTaken,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Internal(_) => ErrorCode::Internal,
@@ -89,7 +93,8 @@ impl ApiError {
                 StatusCode::CONFLICT
             }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

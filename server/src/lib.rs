@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod blobs;
 pub mod config;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod queue;
 pub mod realtime;
 pub mod service;
 pub mod snowflake;
@@ -100,7 +102,16 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let store = store::Store::connect(&config).await?;
     let metrics = Arc::new(metrics::Metrics::new()?);
     let realtime = realtime::Realtime::start(config.clone(), store.clone(), metrics).await?;
-    let state = AppState::new(config.clone(), store, realtime)?;
+    let blobs: Arc<dyn blobs::Blobs> = match &config.s3 {
+        Some(s3) => Arc::new(blobs::S3Blobs::connect(s3).await?),
+        None => Arc::new(blobs::LocalBlobs::new(config.files_dir.clone())?),
+    };
+    let state = AppState::new(config.clone(), store, realtime, blobs)?;
+    state.queue.start(
+        state.store.clone(),
+        Arc::new(service::jobs::Jobs::new(state.clone())),
+        config.amqp_url.clone(),
+    );
     let listener = TcpListener::bind(config.bind).await?;
     let router = api::router(state.clone());
     Ok(App {

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::blobs::Blobs;
 use crate::config::Config;
 use crate::limits::Limiter;
 use crate::metrics::Metrics;
+use crate::queue::Queue;
 use crate::realtime::Realtime;
 use crate::service::auth::{Passwords, TokenKeys};
 use crate::snowflake::Snowflake;
@@ -20,6 +22,8 @@ pub struct AppState {
     pub realtime: Arc<Realtime>,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<Limiter>,
+    pub blobs: Arc<dyn Blobs>,
+    pub queue: Queue,
 }
 
 impl AppState {
@@ -27,6 +31,7 @@ impl AppState {
         config: Arc<Config>,
         store: Store,
         realtime: Arc<Realtime>,
+        blobs: Arc<dyn Blobs>,
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
         let limiter = match &config.redis_url {
@@ -35,6 +40,8 @@ impl AppState {
         };
         Ok(AppState {
             limiter: Arc::new(limiter),
+            blobs,
+            queue: Queue::new(),
             metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,

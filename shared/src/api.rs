@@ -3,7 +3,7 @@
 //! Request types deny unknown fields so a typo in a client is a clear 400
 //! instead of a silently ignored field.
 
-use crate::ids::{ChannelId, InviteId, MessageId, UserId, WorkspaceId};
+use crate::ids::{ChannelId, FileId, InviteId, MessageId, UserId, WorkspaceId};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,10 @@ pub struct User {
     pub timezone: String,
     /// `None` when no status is set or it has expired.
     pub status: Option<UserStatus>,
+    /// Profile picture (a square thumbnail), readable without a token like
+    /// any public profile image; `None` until one is uploaded.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -383,6 +387,9 @@ pub struct Message {
     pub pinned_at: Option<Timestamp>,
     pub pinned_by: Option<UserId>,
     pub reactions: Vec<ReactionGroup>,
+    /// Files attached when the message was sent (none once it is deleted).
+    #[serde(default)]
+    pub attachments: Vec<FileInfo>,
     /// The sender's idempotency key, echoed back.
     pub nonce: Option<String>,
 }
@@ -390,11 +397,17 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
+    /// May be empty when `file_ids` is not.
+    #[serde(default)]
     pub content: String,
     /// Retrying a send with the same nonce returns the first message instead
     /// of posting twice.
     #[serde(default)]
     pub nonce: Option<String>,
+    /// Files uploaded by the sender with `POST /api/v1/files` and not yet
+    /// attached anywhere (at most 10).
+    #[serde(default)]
+    pub file_ids: Vec<FileId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -446,6 +459,35 @@ pub struct ReadState {
     pub last_read_seq: i64,
     pub unread_count: u64,
     pub mention_count: u64,
+}
+
+// ---------------------------------------------------------------- files
+
+/// An uploaded file. `content_type` is what the bytes are (sniffed from
+/// their magic numbers), never what the client claimed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub id: FileId,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// Pixel size, for images.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// `GET` with the bearer token: redirects to a short-lived download link.
+    pub url: String,
+    /// Same, for a small preview (images only).
+    pub thumbnail_url: Option<String>,
+    pub uploaded_by: UserId,
+    pub created_at: Timestamp,
+}
+
+/// Short-lived links usable without a token (e.g. as an `<img src>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileLink {
+    pub url: String,
+    pub thumbnail_url: Option<String>,
+    pub expires_at: Timestamp,
 }
 
 /// One search hit: the message, a snippet around the first match, and

@@ -102,6 +102,10 @@ define_id!(
     /// A workspace invite link.
     InviteId
 );
+define_id!(
+    /// An uploaded file (attachment or avatar).
+    FileId
+);
 
 #[cfg(test)]
 mod tests {

@@ -14,5 +14,5 @@ pub mod validate;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ChannelId, InviteId, MessageId, UserId, WorkspaceId};
+pub use ids::{ChannelId, FileId, InviteId, MessageId, UserId, WorkspaceId};
 pub use timestamp::Timestamp;

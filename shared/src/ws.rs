@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Channel, Message, User, Workspace};
 use crate::error::ErrorCode;
-use crate::ids::{ChannelId, MessageId, UserId, WorkspaceId};
+use crate::ids::{ChannelId, FileId, MessageId, UserId, WorkspaceId};
 use crate::timestamp::Timestamp;
 
 /// WebSocket close codes the server uses (4000–4999 are application codes).
@@ -66,6 +66,9 @@ pub enum ClientFrame {
         nonce: Option<String>,
         #[serde(default)]
         thread_root_id: Option<MessageId>,
+        /// Uploads to attach (see `SendMessageRequest::file_ids`).
+        #[serde(default)]
+        file_ids: Vec<FileId>,
     },
     Typing {
         channel_id: ChannelId,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channels;
 pub mod dms;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod messages;
 pub mod openapi;
@@ -42,7 +43,22 @@ impl MakeRequestId for SnowflakeRequestId {
     }
 }
 
-fn api_routes() -> Router<AppState> {
+/// Routes that take uploads: a body limit of the upload size (plus room for
+/// the multipart framing) instead of the JSON one.
+fn upload_routes(max_upload: u64) -> Router<AppState> {
+    let limit = usize::try_from(max_upload)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    Router::new()
+        .route("/files", post(files::upload))
+        .route(
+            "/users/me/avatar",
+            put(files::set_avatar).delete(files::clear_avatar),
+        )
+        .layer(DefaultBodyLimit::max(limit))
+}
+
+fn api_routes(max_upload: u64) -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -129,6 +145,13 @@ fn api_routes() -> Router<AppState> {
         .route("/dm", get(dms::list).post(dms::open))
         .route("/dm/{id}/messages", get(dms::messages).post(dms::send))
         .route("/users/{id}/presence", get(users::presence))
+        .route("/users/{id}/avatar", get(files::avatar))
+        .route("/files/{id}", get(files::get))
+        .route("/files/{id}/link", get(files::link))
+        .route("/files/{id}/download", get(files::download))
+        .route("/files/{id}/thumbnail", get(files::thumbnail))
+        .route("/files/{id}/content", get(files::content))
+        .merge(upload_routes(max_upload))
         .route("/ws", get(crate::realtime::session::upgrade))
         .route("/openapi.json", get(openapi::serve))
 }
@@ -182,7 +205,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest(
             "/api/v1",
-            api_routes().layer(axum::middleware::from_fn_with_state(
+            api_routes(state.config.max_upload_bytes).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 crate::limits::enforce,
             )),

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, channels, dms, health, messages, users, workspaces};
+use super::{auth, channels, dms, files, health, messages, users, workspaces};
 
 struct BearerAuth;
 
@@ -28,6 +28,8 @@ impl Modify for BearerAuth {
         users::me, users::get, users::update, users::update_status, users::preferences,
         users::update_preferences, users::update_channel_preference, users::mentions,
         users::presence,
+        files::upload, files::get, files::link, files::download, files::thumbnail, files::content,
+        files::set_avatar, files::clear_avatar, files::avatar,
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
         workspaces::members, workspaces::set_role, workspaces::remove_member,
         workspaces::create_invite, workspaces::list_invites, workspaces::revoke_invite,

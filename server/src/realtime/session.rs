@@ -417,10 +417,12 @@ impl Connection<'_> {
                 content,
                 nonce,
                 thread_root_id,
+                file_ids,
             } => {
                 let req = SendMessageRequest {
                     content,
                     nonce: nonce.clone(),
+                    file_ids,
                 };
                 let sent = match thread_root_id {
                     Some(root) => {

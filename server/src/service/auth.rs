@@ -9,10 +9,14 @@ use std::sync::Arc;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parley_shared::api::{AuthResponse, LoginRequest, RegisterRequest};
 use parley_shared::{validate, UserId};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::convert::current_user;
 use super::now_ms;
@@ -33,6 +37,9 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Signs download links; derived from the secret, so links made by one
+    /// node verify on every other.
+    link_key: Vec<u8>,
 }
 
 impl TokenKeys {
@@ -45,10 +52,16 @@ impl TokenKeys {
         };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
+        let link_key = Sha256::new()
+            .chain_update(b"parley download links\0")
+            .chain_update(secret.as_bytes())
+            .finalize()
+            .to_vec();
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
+            link_key,
         })
     }
 
@@ -60,6 +73,25 @@ impl TokenKeys {
             exp: now + i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    /// HMAC-SHA256 of `data` under the link key, URL-safe base64.
+    pub fn sign_link(&self, data: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.link_mac(data).finalize().into_bytes())
+    }
+
+    /// Constant-time check of a [`sign_link`](Self::sign_link) signature.
+    pub fn verify_link(&self, data: &str, signature: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(signature)
+            .is_ok_and(|sig| self.link_mac(data).verify_slice(&sig).is_ok())
+    }
+
+    fn link_mac(&self, data: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.link_key)
+            .expect("HMAC takes keys of any length");
+        mac.update(data.as_bytes());
+        mac
     }
 
     /// The user an access token speaks for, if it is valid and unexpired.

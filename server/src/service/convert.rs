@@ -1,12 +1,14 @@
 //! Rows → API types. Pure functions: no store access, no authorization.
 
 use parley_shared::api::{
-    Channel, ChannelKind, ChannelPreference, ChannelRole, CurrentUser, Invite, Message,
+    Channel, ChannelKind, ChannelPreference, ChannelRole, CurrentUser, FileInfo, Invite, Message,
     NotifyLevel, Preferences, ReactionGroup, Theme, User, UserStatus, WorkspaceRole,
 };
-use parley_shared::{ChannelId, InviteId, MessageId, Timestamp, UserId, WorkspaceId};
+use parley_shared::{ChannelId, FileId, InviteId, MessageId, Timestamp, UserId, WorkspaceId};
 
-use crate::store::{ChannelMemberRow, ChannelView, InviteRow, MessageRow, ReactionRow, UserRow};
+use crate::store::{
+    ChannelMemberRow, ChannelView, FileRow, InviteRow, MessageRow, ReactionRow, UserRow,
+};
 
 fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millis(ms)
@@ -109,6 +111,9 @@ pub fn user(row: &UserRow, now: i64) -> User {
         bio: row.bio.clone(),
         timezone: row.timezone.clone(),
         status,
+        avatar_url: row
+            .avatar_file_id
+            .map(|f| format!("/api/v1/users/{}/avatar?v={f}", row.id)),
         created_at: ts(row.created_at),
     }
 }
@@ -187,7 +192,31 @@ pub fn reaction_groups(rows: &[&ReactionRow]) -> Vec<ReactionGroup> {
     groups
 }
 
-pub fn message(row: &MessageRow, author: User, reactions: Vec<ReactionGroup>) -> Message {
+pub fn file_info(row: &FileRow) -> FileInfo {
+    FileInfo {
+        id: FileId(row.id),
+        name: row.name.clone(),
+        content_type: row.content_type.clone(),
+        size: count(row.size),
+        width: row.width.and_then(|w| u32::try_from(w).ok()),
+        height: row.height.and_then(|h| u32::try_from(h).ok()),
+        url: format!("/api/v1/files/{}/download", row.id),
+        thumbnail_url: row
+            .width
+            .is_some()
+            .then(|| format!("/api/v1/files/{}/thumbnail", row.id)),
+        uploaded_by: UserId(row.uploader_id),
+        created_at: ts(row.created_at),
+    }
+}
+
+/// A deleted message shows no attachments (its files stop being readable).
+pub fn message(
+    row: &MessageRow,
+    author: User,
+    reactions: Vec<ReactionGroup>,
+    attachments: Vec<FileInfo>,
+) -> Message {
     Message {
         id: MessageId(row.id),
         channel_id: ChannelId(row.channel_id),
@@ -203,6 +232,11 @@ pub fn message(row: &MessageRow, author: User, reactions: Vec<ReactionGroup>) ->
         pinned_at: row.pinned_at.map(ts),
         pinned_by: row.pinned_by.map(UserId),
         reactions,
+        attachments: if row.deleted_at.is_some() {
+            Vec::new()
+        } else {
+            attachments
+        },
         nonce: row.nonce.clone(),
     }
 }

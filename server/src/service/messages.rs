@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use parley_shared::api::{
-    EditMessageRequest, Message, MessageList, MessagePage, SendMessageRequest, Thread,
+    EditMessageRequest, FileInfo, Message, MessageList, MessagePage, SendMessageRequest, Thread,
 };
 use parley_shared::mention::{self, Mention};
 use parley_shared::validate::{self, ValidationError};
@@ -13,14 +13,14 @@ use parley_shared::ws::{PresenceStatus, ServerEvent};
 use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
-use super::convert::{message, reaction_groups};
-use super::{events, notify, now_ms, users};
+use super::convert::{file_info, message, reaction_groups};
+use super::{events, files, notify, now_ms, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
 
-/// Turns rows into API messages with authors and reactions (two queries,
-/// whatever the page size).
+/// Turns rows into API messages with authors, reactions and attachments
+/// (three queries, whatever the page size).
 pub async fn hydrate(state: &AppState, rows: &[MessageRow]) -> ApiResult<Vec<Message>> {
     let authors = users::profiles(state, rows.iter().map(|r| r.author_id)).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -28,6 +28,12 @@ pub async fn hydrate(state: &AppState, rows: &[MessageRow]) -> ApiResult<Vec<Mes
     let mut by_message: HashMap<i64, Vec<_>> = HashMap::new();
     for r in &reactions {
         by_message.entry(r.message_id).or_default().push(r);
+    }
+    let mut files: HashMap<i64, Vec<FileInfo>> = HashMap::new();
+    for f in state.store.fetch_attachments(&ids).await? {
+        if let Some(m) = f.message_id {
+            files.entry(m).or_default().push(file_info(&f));
+        }
     }
     rows.iter()
         .map(|row| {
@@ -38,7 +44,8 @@ pub async fn hydrate(state: &AppState, rows: &[MessageRow]) -> ApiResult<Vec<Mes
                 .get(&row.id)
                 .map(|v| reaction_groups(v))
                 .unwrap_or_default();
-            Ok(message(row, author, groups))
+            let attachments = files.remove(&row.id).unwrap_or_default();
+            Ok(message(row, author, groups, attachments))
         })
         .collect()
 }
@@ -182,7 +189,12 @@ pub async fn send(
     req: SendMessageRequest,
     thread_root: Option<i64>,
 ) -> ApiResult<(Message, bool)> {
-    let content = validate::message_content(&req.content)?;
+    let file_ids: Vec<i64> = req.file_ids.iter().map(|f| f.get()).collect();
+    let content = if file_ids.is_empty() || !req.content.trim().is_empty() {
+        validate::message_content(&req.content)?
+    } else {
+        String::new()
+    };
     let nonce = req.nonce.as_deref().map(validate::nonce).transpose()?;
     let a = access::channel(state, viewer, channel_id).await?;
     a.require_member()?;
@@ -195,6 +207,7 @@ pub async fn send(
             return Ok((hydrate_one(state, &existing).await?, false));
         }
     }
+    let attachments = files::attachable(state, viewer, &file_ids).await?;
     let mentions = mentioned(state, channel_id, viewer, &content).await?;
     let now = now_ms();
     let notify = notify::targets(state, &a, viewer, &mentions, now).await?;
@@ -208,13 +221,16 @@ pub async fn send(
         nonce: nonce.clone(),
         thread_root_id: thread_root,
         mentions,
+        file_ids,
+        jobs: Vec::new(),
         now,
     };
+    let reply_attachments = attachments.clone();
     // Built inside the transaction, once the seq is known. Serializing our
     // own types cannot fail; were it to, the message still stands and
     // clients catch up through history.
     let announce = move |row: &MessageRow| {
-        let msg = message(row, author.clone(), Vec::new());
+        let msg = message(row, author.clone(), Vec::new(), attachments.clone());
         let mut evs: Vec<EventDraft> =
             events::to_channel(channel_id, &ServerEvent::Message(msg.clone()))
                 .into_iter()
@@ -227,10 +243,20 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
-            Ok((message(&row, reply_author, Vec::new()), true))
+            Ok((
+                message(&row, reply_author, Vec::new(), reply_attachments),
+                true,
+            ))
         }
+        // One of the files was attached by a concurrent send meanwhile.
+        Err(StoreError::Conflict { constraint }) if constraint == "files.message_id" => Err(
+            ValidationError::new("file_ids", "a file is already attached to another message")
+                .into(),
+        ),
         // The same nonce raced in from a concurrent retry: the first one won.
-        Err(StoreError::Conflict { .. }) if nonce.is_some() => {
+        Err(StoreError::Conflict { constraint })
+            if nonce.is_some() && constraint != "files.message_id" =>
+        {
             let existing = state
                 .store
                 .fetch_message_by_nonce(channel_id, viewer, nonce.as_deref().unwrap_or_default())

@@ -88,6 +88,28 @@ pub async fn update(
     get(state, id).await
 }
 
+/// Points the viewer's profile at a new avatar (or none) and tells everyone
+/// who sees them; returns the profile and the avatar it replaced.
+pub async fn update_avatar(
+    state: &AppState,
+    viewer: i64,
+    file_id: Option<i64>,
+) -> ApiResult<(User, Option<i64>)> {
+    let row = load(state, viewer).await?;
+    let old = row.avatar_file_id;
+    let now = now_ms();
+    let changed = UserRow {
+        avatar_file_id: file_id,
+        ..row
+    };
+    let evs = profile_events(state, &changed, now).await?;
+    state
+        .store
+        .update_avatar(viewer, file_id, now, &evs)
+        .await?;
+    Ok((user(&changed, now), old))
+}
+
 pub async fn update_status(
     state: &AppState,
     viewer: i64,

@@ -73,6 +73,8 @@ impl Store {
             .await?;
         }
         Self::insert_mentions_tx(tx, m.id, m.channel_id, seq, &m.mentions, m.now).await?;
+        Self::attach_files_tx(tx, m.id, m.channel_id, m.author_id, &m.file_ids).await?;
+        Self::insert_jobs_tx(tx, &m.jobs).await?;
         sqlx::query(
             "UPDATE channel_members SET last_read_seq = $3 WHERE channel_id = $1 AND user_id = $2",
         )

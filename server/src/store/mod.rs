@@ -15,7 +15,9 @@
 
 mod channels;
 mod events;
+mod files;
 mod group_commit;
+mod jobs;
 mod messages;
 mod rows;
 mod search;
@@ -24,6 +26,7 @@ mod users;
 mod workspaces;
 
 pub use events::{EventDraft, EventRow};
+pub use jobs::{JobRow, NewJob};
 pub use messages::Page;
 pub use rows::*;
 pub use search::SearchFilter;

@@ -17,13 +17,14 @@ pub struct UserRow {
     pub theme: String,
     pub notify_level: String,
     pub mute_until: Option<i64>,
+    pub avatar_file_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.display_name, u.bio, u.timezone, \
     u.status_text, u.status_emoji, u.status_expires_at, u.theme, u.notify_level, u.mute_until, \
-    u.created_at, u.updated_at";
+    u.avatar_file_id, u.created_at, u.updated_at";
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -200,6 +201,10 @@ pub struct NewMessage {
     pub thread_root_id: Option<i64>,
     /// Users to record a mention for (already filtered to channel members).
     pub mentions: Vec<i64>,
+    /// The author's unattached uploads to attach.
+    pub file_ids: Vec<i64>,
+    /// Follow-up work (search indexing) committed with the message.
+    pub jobs: Vec<super::NewJob>,
     pub now: i64,
 }
 
@@ -218,3 +223,23 @@ pub enum Cursor {
     After(i64),
     Around(i64),
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub uploader_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub storage_key: String,
+    pub thumb_key: Option<String>,
+    /// Set once attached to a message (with the message's channel).
+    pub message_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub(crate) const FILE_COLS: &str = "f.id, f.uploader_id, f.name, f.content_type, f.size, f.width, \
+    f.height, f.storage_key, f.thumb_key, f.message_id, f.channel_id, f.created_at";

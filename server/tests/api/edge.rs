@@ -82,6 +82,14 @@ both!(openapi_documents_every_route, |app| {
         ("/api/v1/messages/{id}/thread", &["get", "post"]),
         ("/api/v1/dm", &["get", "post"]),
         ("/api/v1/dm/{id}/messages", &["get", "post"]),
+        ("/api/v1/files", &["post"]),
+        ("/api/v1/files/{id}", &["get"]),
+        ("/api/v1/files/{id}/link", &["get"]),
+        ("/api/v1/files/{id}/download", &["get"]),
+        ("/api/v1/files/{id}/thumbnail", &["get"]),
+        ("/api/v1/files/{id}/content", &["get"]),
+        ("/api/v1/users/me/avatar", &["put", "delete"]),
+        ("/api/v1/users/{id}/avatar", &["get"]),
     ];
     for (path, methods) in routes {
         let item = paths

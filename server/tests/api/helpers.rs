@@ -150,42 +150,119 @@ pub async fn start_node(
     base
 }
 
-/// Makes one test per backend: `both!(name, |app| { … });`, optionally
-/// with settings: `both!(name, [("PARLEY_WS_QUEUE", "8")], |app| { … });`.
+/// Settings that put uploads in a fresh bucket of the S3 server at
+/// `PARLEY_TEST_S3_ENDPOINT` (scripts/test starts SeaweedFS and sets it);
+/// `None` — loudly — when it is not configured, a failure under `CI=true`.
+pub fn s3_settings() -> Option<Vec<(&'static str, String)>> {
+    let Ok(endpoint) = std::env::var("PARLEY_TEST_S3_ENDPOINT") else {
+        if in_ci() {
+            panic!(
+                "CI=true but PARLEY_TEST_S3_ENDPOINT is not set (scripts/test starts an S3 server)"
+            );
+        }
+        eprintln!(
+            "\n\x1b[1;33m!!! SKIPPED: S3 test — PARLEY_TEST_S3_ENDPOINT is not set.\n\
+             !!! Run ./scripts/test, which starts SeaweedFS, or point it at any S3 server.\x1b[0m\n"
+        );
+        return None;
+    };
+    let key = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let bucket = format!(
+        "parley-t-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    Some(vec![
+        ("PARLEY_S3_ENDPOINT", endpoint),
+        ("PARLEY_S3_BUCKET", bucket),
+        (
+            "PARLEY_S3_ACCESS_KEY",
+            key("PARLEY_TEST_S3_ACCESS_KEY", "parley"),
+        ),
+        (
+            "PARLEY_S3_SECRET_KEY",
+            key("PARLEY_TEST_S3_SECRET_KEY", "parley-secret"),
+        ),
+    ])
+}
+
+pub async fn spawn_sqlite(extra: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_app_with(Backend::Sqlite, extra).await
+}
+
+pub async fn spawn_postgres(extra: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_app_with(Backend::Postgres, extra).await
+}
+
+/// SQLite with uploads in a fresh bucket of the test S3 server.
+pub async fn spawn_s3(extra: &[(&str, &str)]) -> Option<TestApp> {
+    let s3 = s3_settings()?;
+    let mut settings: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    settings.extend_from_slice(extra);
+    spawn_app_with(Backend::Sqlite, &settings).await
+}
+
+/// One test per variant, each on an app from its spawn function (which
+/// returns `None` to skip, loudly, when its service is missing outside CI):
+/// `variants!(name, [("PARLEY_X", "1")], [sqlite: spawn_sqlite], |app| { … });`
+#[macro_export]
+macro_rules! variants {
+    ($name:ident, $settings:expr, [$($variant:ident: $spawn:path),+], |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $variant() {
+                    let settings: &[(&str, &str)] = &$settings;
+                    let Some($app) = $spawn(settings).await else {
+                        return;
+                    };
+                    $body
+                }
+            )+
+        }
+    };
+}
+
+/// One test per backend (SQLite, PostgreSQL): `both!(name, |app| { … });`,
+/// optionally with settings: `both!(name, [("PARLEY_WS_QUEUE", "8")], |app| { … });`.
 #[macro_export]
 macro_rules! both {
     ($name:ident, |$app:ident| $body:block) => {
         $crate::both!($name, [], |$app| $body);
     };
-    ($name:ident, [$(($k:expr, $v:expr)),*], |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
+    ($name:ident, $settings:expr, |$app:ident| $body:block) => {
+        $crate::variants!(
+            $name,
+            $settings,
+            [
+                sqlite: $crate::helpers::spawn_sqlite,
+                postgres: $crate::helpers::spawn_postgres
+            ],
+            |$app| $body
+        );
+    };
+}
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let $app = $crate::helpers::spawn_app_with(
-                    $crate::helpers::Backend::Sqlite,
-                    &[$(($k, $v)),*],
-                )
-                .await
-                .expect("sqlite app");
-                $body
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some($app) = $crate::helpers::spawn_app_with(
-                    $crate::helpers::Backend::Postgres,
-                    &[$(($k, $v)),*],
-                )
-                .await
-                else {
-                    return;
-                };
-                $body
-            }
-        }
+/// One test per Blobs adapter: `local` (a directory) and `s3` (a real S3
+/// server), both on SQLite.
+#[macro_export]
+macro_rules! blobs {
+    ($name:ident, |$app:ident| $body:block) => {
+        $crate::blobs!($name, [], |$app| $body);
+    };
+    ($name:ident, $settings:expr, |$app:ident| $body:block) => {
+        $crate::variants!(
+            $name,
+            $settings,
+            [
+                local: $crate::helpers::spawn_sqlite,
+                s3: $crate::helpers::spawn_s3
+            ],
+            |$app| $body
+        );
     };
 }
 
@@ -304,6 +381,72 @@ impl TestApp {
             body,
             headers,
         }
+    }
+
+    /// Uploads `bytes` as the multipart field `file`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        user: &TestUser,
+        name: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Res {
+        let mut part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        if let Some(ct) = content_type {
+            part = part.mime_str(ct).expect("mime");
+        }
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let method = if path.ends_with("/avatar") {
+            Method::PUT
+        } else {
+            Method::POST
+        };
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&user.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
+        Res {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// GETs a URL (absolute, or a path on this app) without following
+    /// redirects: (status, headers, bytes).
+    pub async fn fetch(
+        &self,
+        url: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut req = client.get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("fetch");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("bytes").to_vec();
+        (status, headers, bytes)
     }
 
     pub async fn get(&self, path: &str, user: &TestUser) -> Res {

@@ -8,6 +8,7 @@ mod channels;
 mod cluster;
 mod dms;
 mod edge;
+mod files;
 mod messages;
 mod search;
 mod users;

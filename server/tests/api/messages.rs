@@ -147,9 +147,10 @@ both!(send_validation_changes_nothing, |app| {
     app.post(&path, &alice, json!({ "content": 5 }))
         .await
         .expect_error(400, "bad_request");
+    // Content may be left out only when files are attached.
     app.post(&path, &alice, json!({}))
         .await
-        .expect_error(400, "bad_request");
+        .expect_error(422, "validation_failed");
     app.post(
         "/api/v1/channels/0/messages",
         &alice,
