@@ -72,6 +72,10 @@ pub struct Config {
     /// `amqp://…`: jobs go through RabbitMQ; unset = an in-process worker
     /// reading the outbox table.
     pub amqp_url: Option<String>,
+    /// The RabbitMQ queue jobs go through.
+    pub amqp_queue: String,
+    /// The first retry delay of a failed job (later ones grow 4× each).
+    pub job_retry_base: Duration,
     /// Elasticsearch base URL: message search runs there; unset = the
     /// database's own full-text index.
     pub elasticsearch_url: Option<String>,
@@ -347,6 +351,10 @@ impl Config {
             files_dir,
             s3,
             amqp_url,
+            amqp_queue: get("PARLEY_AMQP_QUEUE").unwrap_or_else(|| "parley.jobs".into()),
+            job_retry_base: Duration::from_millis(
+                number("PARLEY_JOB_RETRY_BASE_MS", 1, 3_600_000)?.unwrap_or(1000),
+            ),
             elasticsearch_url,
             rate_limit_per_min,
             auth_rate_limit_per_min,

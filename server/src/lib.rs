@@ -110,7 +110,13 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     state.queue.start(
         state.store.clone(),
         Arc::new(service::jobs::Jobs::new(state.clone())),
-        config.amqp_url.clone(),
+        queue::QueueSettings {
+            amqp_url: config.amqp_url.clone(),
+            amqp_queue: config.amqp_queue.clone(),
+            retry: queue::RetryPolicy {
+                base: config.job_retry_base,
+            },
+        },
     );
     let listener = TcpListener::bind(config.bind).await?;
     let router = api::router(state.clone());

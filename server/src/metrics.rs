@@ -27,6 +27,8 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     pub db_pool: IntGaugeVec,
     pub db_pool_max: IntGauge,
+    /// Outbox jobs by state (waiting, dead): the queue backlog.
+    pub jobs: IntGaugeVec,
 }
 
 fn register<C: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: C) -> C {
@@ -113,6 +115,16 @@ impl Metrics {
                 &r,
                 IntGauge::new("db_pool_max_connections", "Configured read-pool size")?,
             ),
+            jobs: register(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "jobs",
+                        "Jobs in the outbox: waiting (not yet run or relayed) and dead",
+                    ),
+                    &["state"],
+                )?,
+            ),
             registry: r,
         })
     }
@@ -131,6 +143,13 @@ pub async fn serve(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
     m.ws_connections
         .set(state.realtime.hub.connection_count() as i64);
+    match state.store.count_jobs().await {
+        Ok((waiting, dead)) => {
+            m.jobs.with_label_values(&["waiting"]).set(waiting);
+            m.jobs.with_label_values(&["dead"]).set(dead);
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count jobs for the metrics"),
+    }
     for (pool, size, idle) in state.store.pool_stats() {
         m.db_pool
             .with_label_values(&[pool, "in_use"])

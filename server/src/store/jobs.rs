@@ -105,6 +105,24 @@ impl Store {
         Ok(())
     }
 
+    /// Hands claimed jobs back before their lease ends (the queue could not
+    /// take them), without counting the attempt against them.
+    pub async fn release_jobs(&self, ids: &[i64], run_after: i64) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE jobs SET run_after = $1, attempts = attempts - 1 WHERE id IN ({})",
+            placeholders(2, ids.len())
+        );
+        let mut q = sqlx::query(&sql).bind(run_after);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&self.write).await?;
+        Ok(())
+    }
+
     /// A failed attempt: try again at `run_after`, or, when `dead`, keep
     /// the job only for inspection (the dead letter).
     pub async fn update_job_failed(

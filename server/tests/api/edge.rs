@@ -144,6 +144,7 @@ both!(metrics_count_what_happens, |app| {
     );
     assert!(text.contains("parley_http_request_duration_seconds_bucket"));
     assert!(text.contains("parley_db_pool_connections{pool="));
+    assert!(text.contains("parley_jobs{state=\"waiting\"} 0"), "{text}");
     // No raw ids in labels: cardinality stays bounded.
     assert!(!text.contains(&ch), "a channel id leaked into a label");
 });

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::blobs;
 use crate::helpers::*;
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = RgbaImage::from_fn(w, h, |x, y| {
         image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255])
     });
@@ -85,7 +85,7 @@ async fn fetch_link(app: &TestApp, url: &str) -> Vec<u8> {
 }
 
 /// Waits for the thumbnail job (the queue runs it after the upload commits).
-async fn wait_thumbnail(app: &TestApp, file: &str) {
+pub async fn wait_thumbnail(app: &TestApp, file: &str) {
     for _ in 0..100 {
         let done = app
             .count(&format!(

@@ -10,6 +10,7 @@ mod dms;
 mod edge;
 mod files;
 mod messages;
+mod queue;
 mod search;
 mod users;
 mod workspaces;
