@@ -79,6 +79,7 @@ pub struct Config {
     /// Elasticsearch base URL: message search runs there; unset = the
     /// database's own full-text index.
     pub elasticsearch_url: Option<String>,
+    pub elasticsearch_index: String,
 }
 
 /// Path-style S3 access (MinIO, SeaweedFS, Ceph and AWS all accept it).
@@ -356,6 +357,8 @@ impl Config {
                 number("PARLEY_JOB_RETRY_BASE_MS", 1, 3_600_000)?.unwrap_or(1000),
             ),
             elasticsearch_url,
+            elasticsearch_index: get("PARLEY_ELASTICSEARCH_INDEX")
+                .unwrap_or_else(|| "parley-messages".into()),
             rate_limit_per_min,
             auth_rate_limit_per_min,
             tls: match (get("PARLEY_TLS_CERT"), get("PARLEY_TLS_KEY")) {

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod metrics;
 pub mod queue;
 pub mod realtime;
+pub mod search;
 pub mod service;
 pub mod snowflake;
 pub mod state;
@@ -106,7 +107,21 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         Some(s3) => Arc::new(blobs::S3Blobs::connect(s3).await?),
         None => Arc::new(blobs::LocalBlobs::new(config.files_dir.clone())?),
     };
-    let state = AppState::new(config.clone(), store, realtime, blobs)?;
+    let (search, backfill): (Option<Arc<dyn search::MessageIndex>>, bool) =
+        match &config.elasticsearch_url {
+            Some(url) => {
+                let (index, created) =
+                    search::ElasticIndex::connect(url, &config.elasticsearch_index).await?;
+                (Some(Arc::new(index)), created)
+            }
+            None => (None, false),
+        };
+    let state = AppState::new(config.clone(), store, realtime, blobs, search)?;
+    if backfill {
+        // A new index: fill it with the messages written before it existed.
+        let job = service::search::reindex_job(&state, 0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        state.store.insert_jobs(&[job]).await?;
+    }
     state.queue.start(
         state.store.clone(),
         Arc::new(service::jobs::Jobs::new(state.clone())),

@@ -8,6 +8,7 @@ use crate::limits::Limiter;
 use crate::metrics::Metrics;
 use crate::queue::Queue;
 use crate::realtime::Realtime;
+use crate::search::MessageIndex;
 use crate::service::auth::{Passwords, TokenKeys};
 use crate::snowflake::Snowflake;
 use crate::store::Store;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     pub blobs: Arc<dyn Blobs>,
     pub queue: Queue,
+    /// An external search index; `None` = the database's own.
+    pub search: Option<Arc<dyn MessageIndex>>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
         store: Store,
         realtime: Arc<Realtime>,
         blobs: Arc<dyn Blobs>,
+        search: Option<Arc<dyn MessageIndex>>,
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
         let limiter = match &config.redis_url {
@@ -42,6 +46,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             blobs,
             queue: Queue::new(),
+            search,
             metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,

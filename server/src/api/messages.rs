@@ -221,6 +221,8 @@ pub struct SearchParams {
     pub after: Option<Timestamp>,
     /// true: only thread replies; false: only top-level messages.
     pub in_thread: Option<bool>,
+    /// true: only messages with attachments; false: only without.
+    pub has_file: Option<bool>,
     /// Paging: hits older than this message id.
     #[param(value_type = Option<String>)]
     pub older_than: Option<MessageId>,
@@ -246,6 +248,7 @@ pub async fn search(
             after_ms: p.after.map(|t| t.millis()),
             in_thread: p.in_thread,
             before_id: p.older_than.map(|m| m.get()),
+            has_file: p.has_file,
         },
         limit: p.limit,
     };

@@ -6,6 +6,7 @@ use crate::state::AppState;
 use crate::store::JobRow;
 
 use super::files::{self, ThumbnailJob, JOB_THUMBNAIL};
+use super::search;
 
 pub struct Jobs {
     state: AppState,
@@ -30,6 +31,14 @@ impl JobHandler for Jobs {
                     Err(crate::error::ApiError::NotFound(_)) => Ok(()),
                     Err(e) => Err(e.to_string()),
                 }
+            }
+            search::JOB_INDEX => {
+                let j = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+                search::run_index_job(&self.state, j).await
+            }
+            search::JOB_REINDEX => {
+                let j = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+                search::run_reindex_job(&self.state, j).await
             }
             other => {
                 // A job from a newer version of the server, or a bug: keep

@@ -14,7 +14,7 @@ use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
 use super::convert::{file_info, message, reaction_groups};
-use super::{events, files, notify, now_ms, users};
+use super::{events, files, notify, now_ms, search, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
@@ -225,6 +225,10 @@ pub async fn send(
         jobs: Vec::new(),
         now,
     };
+    let new = NewMessage {
+        jobs: search::index_jobs(state, new.id, now)?,
+        ..new
+    };
     let reply_attachments = attachments.clone();
     // Built inside the transaction, once the seq is known. Serializing our
     // own types cannot fail; were it to, the message still stands and
@@ -243,6 +247,9 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
+            if !new.jobs.is_empty() {
+                state.queue.kick();
+            }
             Ok((
                 message(&row, reply_author, Vec::new(), reply_attachments),
                 true,
@@ -348,10 +355,12 @@ pub async fn edit(
     updated.content = content.clone();
     updated.edited_at = Some(Timestamp::from_millis(now));
     let ev = events::to_channel(row.channel_id, &ServerEvent::MessageUpdated(updated))?;
+    let jobs = search::index_jobs(state, message_id, now)?;
     state
         .store
-        .update_message_content(&row, &content, &mentions, now, &[ev])
+        .update_message_content(&row, &content, &mentions, now, &[ev], &jobs)
         .await?;
+    state.queue.kick();
     reload(state, message_id).await
 }
 
@@ -380,10 +389,13 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
             message_id: MessageId(row.id),
         },
     )?;
+    let now = now_ms();
+    let jobs = search::index_jobs(state, message_id, now)?;
     state
         .store
-        .tombstone_message(message_id, now_ms(), &[ev])
+        .tombstone_message(message_id, now, &[ev], &jobs)
         .await?;
+    state.queue.kick();
     Ok(())
 }
 

@@ -5,11 +5,96 @@
 use parley_shared::api::{SearchHit, SearchResults};
 use parley_shared::validate::ValidationError;
 
+use serde::{Deserialize, Serialize};
+
 use super::access;
 use super::messages::hydrate;
 use crate::error::{ApiError, ApiResult};
+use crate::search::IndexQuery;
 use crate::state::AppState;
-use crate::store::SearchFilter;
+use crate::store::{MessageRow, NewJob, SearchFilter};
+
+pub const JOB_INDEX: &str = "index_message";
+pub const JOB_REINDEX: &str = "reindex";
+/// Messages per backfill job.
+const REINDEX_PAGE: i64 = 500;
+
+/// Brings one message's document up to date (indexes it, or removes it
+/// when the message is gone or deleted).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IndexJob {
+    pub message_id: i64,
+}
+
+/// Indexes every message after `after_id`, one page per job.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReindexJob {
+    pub after_id: i64,
+}
+
+/// The indexing job for a message change, when an external index is in
+/// use (the database's own index needs none).
+pub fn index_jobs(state: &AppState, message_id: i64, now: i64) -> ApiResult<Vec<NewJob>> {
+    if state.search.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![NewJob {
+        id: state.next_id(),
+        kind: JOB_INDEX,
+        payload: serde_json::to_string(&IndexJob { message_id }).map_err(ApiError::internal)?,
+        now,
+    }])
+}
+
+/// Runs an indexing job.
+pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), String> {
+    let Some(index) = &state.search else {
+        return Ok(());
+    };
+    let docs = state
+        .store
+        .fetch_index_docs(Some(&[job.message_id]), 0, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    if docs.is_empty() {
+        index.remove(&[job.message_id]).await
+    } else {
+        index.upsert(&docs).await
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Runs one page of a backfill and queues the next page.
+pub async fn run_reindex_job(state: &AppState, job: ReindexJob) -> Result<(), String> {
+    let Some(index) = &state.search else {
+        return Ok(());
+    };
+    let docs = state
+        .store
+        .fetch_index_docs(None, job.after_id, REINDEX_PAGE)
+        .await
+        .map_err(|e| e.to_string())?;
+    index.upsert(&docs).await.map_err(|e| e.to_string())?;
+    if let Some(last) = docs.last().filter(|_| docs.len() as i64 == REINDEX_PAGE) {
+        let next = reindex_job(state, last.id).map_err(|e| e.to_string())?;
+        state
+            .store
+            .insert_jobs(&[next])
+            .await
+            .map_err(|e| e.to_string())?;
+        state.queue.kick();
+    }
+    Ok(())
+}
+
+pub fn reindex_job(state: &AppState, after_id: i64) -> ApiResult<NewJob> {
+    Ok(NewJob {
+        id: state.next_id(),
+        kind: JOB_REINDEX,
+        payload: serde_json::to_string(&ReindexJob { after_id }).map_err(ApiError::internal)?,
+        now: super::now_ms(),
+    })
+}
 
 const QUERY_MAX: usize = 200;
 const TERMS_MAX: usize = 10;
@@ -106,11 +191,16 @@ pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiRes
         // Searching a channel you cannot see is the same 404 as anywhere else.
         access::channel(state, viewer, c).await?;
     }
-    let (rows, has_more) = state
-        .store
-        .search_messages(viewer, &terms, &query.filter, limit)
-        .await
-        .map_err(ApiError::from)?;
+    let (rows, has_more) = match &state.search {
+        None => state
+            .store
+            .search_messages(viewer, &terms, &query.filter, limit)
+            .await
+            .map_err(ApiError::from)?,
+        Some(index) => {
+            external(state, index.as_ref(), viewer, &terms, &query.filter, limit).await?
+        }
+    };
     let messages = hydrate(state, &rows).await?;
     let results = messages
         .into_iter()
@@ -124,6 +214,49 @@ pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiRes
         })
         .collect();
     Ok(SearchResults { results, has_more })
+}
+
+/// Does `content` contain every term (case-insensitive)? An external
+/// index's n-gram match is wider than that; this makes it exact.
+fn contains_all(content: &str, terms: &[String]) -> bool {
+    let content = content.to_lowercase();
+    terms.iter().all(|t| content.contains(&t.to_lowercase()))
+}
+
+/// Search through the external index: candidates from it, rows (and the
+/// read rules) from the store, exact matching here.
+async fn external(
+    state: &AppState,
+    index: &dyn crate::search::MessageIndex,
+    viewer: i64,
+    terms: &[String],
+    filter: &SearchFilter,
+    limit: u32,
+) -> ApiResult<(Vec<MessageRow>, bool)> {
+    let channels = state.store.fetch_readable_channel_ids(viewer).await?;
+    // Over-fetch: some candidates fall to the exact check.
+    let ids = index
+        .search(&IndexQuery {
+            terms,
+            filter,
+            channels: &channels,
+            limit: limit * 3 + 1,
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "search index failed");
+            ApiError::Unavailable("search")
+        })?;
+    let mut rows: Vec<MessageRow> = state
+        .store
+        .fetch_readable_messages(viewer, &ids)
+        .await?
+        .into_iter()
+        .filter(|r| contains_all(&r.content, terms))
+        .collect();
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use sqlx::any::Any;
 use sqlx::Transaction;
 
 use super::{
-    placeholders, Cursor, EventDraft, MessageRow, NewMessage, ReactionRow, Store, StoreError,
-    StoreResult, MESSAGE_COLS,
+    placeholders, Cursor, EventDraft, MessageRow, NewJob, NewMessage, ReactionRow, Store,
+    StoreError, StoreResult, MESSAGE_COLS,
 };
 
 /// A page of history plus whether more exists on either side.
@@ -283,6 +283,7 @@ impl Store {
         mentions: &[i64],
         now: i64,
         events: &[EventDraft],
+        jobs: &[NewJob],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
@@ -298,6 +299,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Self::insert_mentions_tx(&mut tx, row.id, row.channel_id, row.seq, mentions, now).await?;
+        Self::insert_jobs_tx(&mut tx, jobs).await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         self.events_committed();
@@ -311,6 +313,7 @@ impl Store {
         id: i64,
         now: i64,
         events: &[EventDraft],
+        jobs: &[NewJob],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
@@ -329,6 +332,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        Self::insert_jobs_tx(&mut tx, jobs).await?;
         Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
         tx.commit().await?;
         self.events_committed();

@@ -29,7 +29,7 @@ pub use events::{EventDraft, EventRow};
 pub use jobs::{JobRow, NewJob};
 pub use messages::Page;
 pub use rows::*;
-pub use search::SearchFilter;
+pub use search::{IndexDocRow, SearchFilter};
 pub use tokens::Rotation;
 pub use workspaces::InviteAcceptance;
 

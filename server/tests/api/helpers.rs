@@ -97,7 +97,7 @@ pub struct TestApp {
     pub base: String,
     pub database_url: String,
     client: reqwest::Client,
-    data_dir: std::path::PathBuf,
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Drop for TestApp {
@@ -198,6 +198,40 @@ pub async fn spawn_postgres(extra: &[(&str, &str)]) -> Option<TestApp> {
 pub async fn spawn_s3(extra: &[(&str, &str)]) -> Option<TestApp> {
     let s3 = s3_settings()?;
     let mut settings: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    settings.extend_from_slice(extra);
+    spawn_app_with(Backend::Sqlite, &settings).await
+}
+
+/// The test Elasticsearch URL and a fresh index name; `None` (loudly) when
+/// it is not configured, a failure under `CI=true`.
+pub fn elasticsearch_settings() -> Option<(String, String)> {
+    let Ok(url) = std::env::var("PARLEY_TEST_ELASTICSEARCH_URL") else {
+        if in_ci() {
+            panic!(
+                "CI=true but PARLEY_TEST_ELASTICSEARCH_URL is not set (scripts/test starts one)"
+            );
+        }
+        eprintln!(
+            "\n\x1b[1;33m!!! SKIPPED: Elasticsearch test — PARLEY_TEST_ELASTICSEARCH_URL is not set.\x1b[0m\n"
+        );
+        return None;
+    };
+    let index = format!(
+        "parley-t-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    Some((url, index))
+}
+
+/// SQLite with search on the Elasticsearch-compatible server at
+/// `PARLEY_TEST_ELASTICSEARCH_URL` (a fresh index per test).
+pub async fn spawn_elasticsearch(extra: &[(&str, &str)]) -> Option<TestApp> {
+    let (url, index) = elasticsearch_settings()?;
+    let mut settings = vec![
+        ("PARLEY_ELASTICSEARCH_URL", url.as_str()),
+        ("PARLEY_ELASTICSEARCH_INDEX", index.as_str()),
+    ];
     settings.extend_from_slice(extra);
     spawn_app_with(Backend::Sqlite, &settings).await
 }
@@ -562,6 +596,17 @@ impl TestApp {
             .connect(&self.database_url)
             .await
             .expect("db")
+    }
+
+    /// Waits until the job outbox is empty: indexing and thumbnails done.
+    pub async fn settle(&self) {
+        for _ in 0..200 {
+            if self.count("SELECT COUNT(*) FROM jobs").await == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("jobs still waiting after 10 s");
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -565,7 +565,8 @@ both!(history_pages_are_gzipped_for_clients_that_ask, |app| {
         .await;
     }
     let url = format!("{}/api/v1/channels/{ch}/messages", app.base);
-    let client = reqwest::Client::new();
+    // Raw bytes as sent: no transparent decompression by the client.
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
     let plain = client
         .get(&url)
         .bearer_auth(&alice.token)

@@ -83,6 +83,15 @@ impl Proxy {
     }
 }
 
+/// A queue name no earlier run used (a failed run leaves its queues).
+fn fresh_queue() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    unique(&format!("parley.test.{}.{nanos}.", std::process::id()))
+}
+
 async fn delete_queues(url: &str, queue: &str) {
     let Ok(conn) = Connection::connect(url, ConnectionProperties::default()).await else {
         return;
@@ -103,7 +112,7 @@ async fn delete_queues(url: &str, queue: &str) {
 async fn jobs_wait_out_a_rabbitmq_outage_and_then_all_run() {
     let Some(url) = amqp_url() else { return };
     let proxy = Proxy::start(amqp_addr(&url)).await;
-    let queue = unique("parley.test.jobs.");
+    let queue = fresh_queue();
     let via_proxy = format!("amqp://guest:guest@{}/%2f", proxy.addr);
     let app = spawn_sqlite(&[
         ("PARLEY_AMQP_URL", &via_proxy),
@@ -201,7 +210,7 @@ async fn failing_jobs_are_dead_lettered_in_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_jobs_are_dead_lettered_in_rabbitmq() {
     let Some(url) = amqp_url() else { return };
-    let queue = unique("parley.test.jobs.");
+    let queue = fresh_queue();
     let app = spawn_sqlite(&[
         ("PARLEY_AMQP_URL", &url),
         ("PARLEY_AMQP_QUEUE", &queue),
@@ -242,5 +251,77 @@ async fn failing_jobs_are_dead_lettered_in_rabbitmq() {
         0,
         "relayed, so gone from the outbox"
     );
+    delete_queues(&url, &queue).await;
+}
+
+/// The fault test: with search on Elasticsearch and jobs on
+/// RabbitMQ, cut RabbitMQ, keep sending (every send succeeds), bring it
+/// back, and every message is indexed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexing_survives_a_rabbitmq_outage_exactly_once() {
+    let Some(url) = amqp_url() else { return };
+    let Some((es, index)) = elasticsearch_settings() else {
+        return;
+    };
+    let proxy = Proxy::start(amqp_addr(&url)).await;
+    let queue = fresh_queue();
+    let via_proxy = format!("amqp://guest:guest@{}/%2f", proxy.addr);
+    let app = spawn_sqlite(&[
+        ("PARLEY_AMQP_URL", &via_proxy),
+        ("PARLEY_AMQP_QUEUE", &queue),
+        ("PARLEY_ELASTICSEARCH_URL", &es),
+        ("PARLEY_ELASTICSEARCH_INDEX", &index),
+    ])
+    .await
+    .expect("app");
+    let alice = app.user("qi").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    app.settle().await;
+
+    proxy.set_up(false);
+    let mut sent = Vec::new();
+    for i in 0..20 {
+        let m = app.send(&ch, &alice, &format!("outage report {i}")).await;
+        sent.push(m["id"].as_str().expect("id").to_owned());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM jobs").await,
+        20,
+        "indexing waits in the outbox"
+    );
+
+    proxy.set_up(true);
+    // The outbox empties when RabbitMQ has the jobs; the index fills when
+    // the consumers have run them.
+    let mut found: Vec<String> = Vec::new();
+    for _ in 0..150 {
+        let r = app
+            .get("/api/v1/messages/search?q=outage&limit=50", &alice)
+            .await
+            .expect(200);
+        found = r["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|h| h["message"]["id"].as_str().expect("id").to_owned())
+            .collect();
+        if found.len() >= sent.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    found.sort();
+    sent.sort();
+    assert_eq!(found, sent, "every message found once");
+    // And the index holds exactly one document per message.
+    let count: serde_json::Value = reqwest::get(format!("{es}/{index}/_count"))
+        .await
+        .expect("count")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(count["count"], 20, "{count}");
     delete_queues(&url, &queue).await;
 }

@@ -3,8 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::both;
+use crate::files::png;
 use crate::helpers::*;
+use crate::variants;
 
 fn contents(v: &Value) -> Vec<String> {
     v["results"]
@@ -29,7 +30,24 @@ fn q(s: &str) -> String {
         .collect()
 }
 
-both!(finds_substrings_in_any_script, |app| {
+/// One test per search adapter: SQLite FTS5, PostgreSQL pg_trgm, and
+/// Elasticsearch (fed through the job queue).
+macro_rules! search_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        variants!(
+            $name,
+            [],
+            [
+                sqlite: spawn_sqlite,
+                postgres: spawn_postgres,
+                elasticsearch: spawn_elasticsearch
+            ],
+            |$app| $body
+        );
+    };
+}
+
+search_test!(finds_substrings_in_any_script, |app| {
     let alice = app.user("sr").await;
     let bob = app.user("srb").await;
     let carol = app.user("src").await;
@@ -50,6 +68,7 @@ both!(finds_substrings_in_any_script, |app| {
     )
     .await
     .expect(204);
+    app.settle().await;
 
     let search = |user: &TestUser, query: &str| {
         let (app, user) = (&app, user.clone());
@@ -97,6 +116,7 @@ both!(finds_substrings_in_any_script, |app| {
     )
     .await
     .expect(200);
+    app.settle().await;
     assert!(contents(&search(&alice, "draft").await).is_empty());
     assert_eq!(
         contents(&search(&alice, "100%").await),
@@ -121,7 +141,7 @@ both!(finds_substrings_in_any_script, |app| {
     .expect_error(404, "not_found");
 });
 
-both!(filters_and_paging, |app| {
+search_test!(filters_and_paging, |app| {
     let alice = app.user("sf").await;
     let bob = app.user("sfb").await;
     let ws = app.workspace(&alice).await;
@@ -138,6 +158,7 @@ both!(filters_and_paging, |app| {
     .expect(201);
     app.send(&b, &bob, "release party tonight").await;
     let url = |extra: &str| format!("/api/v1/messages/search?q=release{extra}");
+    app.settle().await;
 
     assert_eq!(
         contents(&app.get(&url(""), &alice).await.expect(200)).len(),
@@ -198,4 +219,64 @@ both!(filters_and_paging, |app| {
         .expect(200);
     assert_eq!(rest["has_more"], false);
     assert_eq!(contents(&rest), vec!["release notes draft"]);
+
+    // has_file: only messages with attachments (or only without).
+    let up = app
+        .upload(
+            "/api/v1/files",
+            &bob,
+            "shot.png",
+            Some("image/png"),
+            png(8, 8),
+        )
+        .await
+        .expect(201);
+    app.post(
+        &format!("/api/v1/channels/{b}/messages"),
+        &bob,
+        json!({ "content": "release screenshot", "file_ids": [up["id"]] }),
+    )
+    .await
+    .expect(201);
+    app.settle().await;
+    assert_eq!(
+        contents(&app.get(&url("&has_file=true"), &alice).await.expect(200)),
+        vec!["release screenshot"]
+    );
+    assert_eq!(
+        contents(&app.get(&url("&has_file=false"), &alice).await.expect(200)).len(),
+        3
+    );
 });
+
+/// Turning Elasticsearch on for a database that already has messages fills
+/// the new index from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_index_is_backfilled() {
+    let Some((es, index)) = elasticsearch_settings() else {
+        return;
+    };
+    let app = spawn_sqlite(&[]).await.expect("app");
+    let alice = app.user("bf").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    for i in 0..3 {
+        app.send(&ch, &alice, &format!("backfill 회의 {i}")).await;
+    }
+    let node = start_node(
+        &app.data_dir,
+        &app.database_url,
+        &[
+            ("PARLEY_ELASTICSEARCH_URL", &es),
+            ("PARLEY_ELASTICSEARCH_INDEX", &index),
+        ],
+    )
+    .await;
+    let with_es = TestApp::at(&node, &app.database_url, &app.data_dir);
+    with_es.settle().await;
+    let r = with_es
+        .get(&format!("/api/v1/messages/search?q={}", q("회의")), &alice)
+        .await
+        .expect(200);
+    assert_eq!(contents(&r).len(), 3, "{r}");
+}
