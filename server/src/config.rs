@@ -80,6 +80,14 @@ pub struct Config {
     /// database's own full-text index.
     pub elasticsearch_url: Option<String>,
     pub elasticsearch_index: String,
+    /// VAPID private key (raw 32-byte P-256 scalar, base64url); `None`: one
+    /// is generated on first start and kept in `data_dir`.
+    pub vapid_private_key: Option<String>,
+    /// The contact push services may use (`mailto:` or `https:`).
+    pub vapid_subject: String,
+    /// Accept push endpoints over plain HTTP and on private addresses
+    /// (tests only; production endpoints are public HTTPS services).
+    pub push_allow_insecure: bool,
 }
 
 /// Path-style S3 access (MinIO, SeaweedFS, Ceph and AWS all accept it).
@@ -359,6 +367,13 @@ impl Config {
             elasticsearch_url,
             elasticsearch_index: get("PARLEY_ELASTICSEARCH_INDEX")
                 .unwrap_or_else(|| "parley-messages".into()),
+            vapid_private_key: get("PARLEY_VAPID_PRIVATE_KEY"),
+            vapid_subject: match get("PARLEY_VAPID_SUBJECT") {
+                Some(s) if s.starts_with("mailto:") || s.starts_with("https://") => s,
+                Some(_) => return Err(bad("PARLEY_VAPID_SUBJECT", "expected mailto: or https:")),
+                None => "mailto:admin@parley.invalid".into(),
+            },
+            push_allow_insecure: get("PARLEY_PUSH_ALLOW_INSECURE").as_deref() == Some("true"),
             rate_limit_per_min,
             auth_rate_limit_per_min,
             tls: match (get("PARLEY_TLS_CERT"), get("PARLEY_TLS_KEY")) {

@@ -10,6 +10,7 @@ use crate::queue::Queue;
 use crate::realtime::Realtime;
 use crate::search::MessageIndex;
 use crate::service::auth::{Passwords, TokenKeys};
+use crate::service::push::Vapid;
 use crate::snowflake::Snowflake;
 use crate::store::Store;
 
@@ -27,6 +28,9 @@ pub struct AppState {
     pub queue: Queue,
     /// An external search index; `None` = the database's own.
     pub search: Option<Arc<dyn MessageIndex>>,
+    pub vapid: Arc<Vapid>,
+    /// Outgoing HTTP (Web Push deliveries).
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -47,6 +51,10 @@ impl AppState {
             blobs,
             queue: Queue::new(),
             search,
+            vapid: Arc::new(Vapid::from_config(&config)?),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
+                .build()?,
             metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,

@@ -506,6 +506,44 @@ pub struct SearchResults {
     pub has_more: bool,
 }
 
+// ---------------------------------------------------------------- push
+
+/// The server's VAPID public key (uncompressed P-256 point, base64url):
+/// the `applicationServerKey` for `pushManager.subscribe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VapidKey {
+    pub public_key: String,
+}
+
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushSubscriptionRequest {
+    pub endpoint: String,
+    pub keys: PushKeys,
+    /// Ignored; browsers include it.
+    #[serde(default, rename = "expirationTime")]
+    pub expiration_time: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushKeys {
+    /// The browser's P-256 public key (base64url).
+    pub p256dh: String,
+    /// The 16-byte auth secret (base64url).
+    pub auth: String,
+}
+
+/// What a push message carries (encrypted) to the service worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushPayload {
+    pub title: String,
+    pub body: String,
+    /// Where clicking it leads (a path of the web app).
+    pub url: String,
+    /// Notifications with the same tag replace each other (one per channel).
+    pub tag: String,
+}
+
 // ---------------------------------------------------------------- service
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod files;
 pub mod health;
 pub mod messages;
 pub mod openapi;
+pub mod push;
 pub mod users;
 pub mod workspaces;
 
@@ -146,6 +147,11 @@ fn api_routes(max_upload: u64) -> Router<AppState> {
         .route("/dm/{id}/messages", get(dms::messages).post(dms::send))
         .route("/users/{id}/presence", get(users::presence))
         .route("/users/{id}/avatar", get(files::avatar))
+        .route("/push/vapid-key", get(push::vapid_key))
+        .route(
+            "/push/subscriptions",
+            post(push::subscribe).delete(push::unsubscribe),
+        )
         .route("/files/{id}", get(files::get))
         .route("/files/{id}/link", get(files::link))
         .route("/files/{id}/download", get(files::download))

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, channels, dms, files, health, messages, users, workspaces};
+use super::{auth, channels, dms, files, health, messages, push, users, workspaces};
 
 struct BearerAuth;
 
@@ -30,6 +30,7 @@ impl Modify for BearerAuth {
         users::presence,
         files::upload, files::get, files::link, files::download, files::thumbnail, files::content,
         files::set_avatar, files::clear_avatar, files::avatar,
+        push::vapid_key, push::subscribe, push::unsubscribe,
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
         workspaces::members, workspaces::set_role, workspaces::remove_member,
         workspaces::create_invite, workspaces::list_invites, workspaces::revoke_invite,

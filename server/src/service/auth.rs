@@ -4,7 +4,6 @@
 //! are short-lived HS256 JWTs; refresh tokens are opaque, single use, stored
 //! hashed, and rotated on every refresh (see `store::tokens`).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
@@ -20,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::convert::current_user;
 use super::now_ms;
-use super::secrets::{hash_secret, random_token};
+use super::secrets::{hash_secret, load_or_create_secret, random_token};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -48,7 +47,11 @@ impl TokenKeys {
     pub fn from_config(config: &Config) -> anyhow::Result<TokenKeys> {
         let secret = match &config.jwt_secret {
             Some(s) => s.clone(),
-            None => load_or_create_secret(&config.data_dir.join("jwt-secret"))?,
+            None => load_or_create_secret(
+                &config.data_dir.join("jwt-secret"),
+                |s| s.len() >= 32,
+                || random_token(48),
+            )?,
         };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
@@ -99,26 +102,6 @@ impl TokenKeys {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         data.claims.sub.parse().ok()
     }
-}
-
-fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
-    if let Ok(s) = std::fs::read_to_string(path) {
-        let s = s.trim().to_owned();
-        if s.len() >= 32 {
-            return Ok(s);
-        }
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let secret = random_token(48);
-    std::fs::write(path, &secret)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(secret)
 }
 
 /// Argon2id with the configured cost. The default (19 MiB, 2 passes) is

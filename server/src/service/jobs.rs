@@ -6,7 +6,7 @@ use crate::state::AppState;
 use crate::store::JobRow;
 
 use super::files::{self, ThumbnailJob, JOB_THUMBNAIL};
-use super::search;
+use super::{push, search};
 
 pub struct Jobs {
     state: AppState,
@@ -31,6 +31,10 @@ impl JobHandler for Jobs {
                     Err(crate::error::ApiError::NotFound(_)) => Ok(()),
                     Err(e) => Err(e.to_string()),
                 }
+            }
+            push::JOB_PUSH => {
+                let j = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+                push::run_push_job(&self.state, j).await
             }
             search::JOB_INDEX => {
                 let j = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;

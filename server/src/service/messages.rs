@@ -14,7 +14,7 @@ use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
 use super::convert::{file_info, message, reaction_groups};
-use super::{events, files, notify, now_ms, search, users};
+use super::{events, files, notify, now_ms, push, search, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
@@ -225,10 +225,9 @@ pub async fn send(
         jobs: Vec::new(),
         now,
     };
-    let new = NewMessage {
-        jobs: search::index_jobs(state, new.id, now)?,
-        ..new
-    };
+    let mut jobs = search::index_jobs(state, new.id, now)?;
+    jobs.extend(push::jobs_for(state, &notify, new.id, now).await?);
+    let new = NewMessage { jobs, ..new };
     let reply_attachments = attachments.clone();
     // Built inside the transaction, once the seq is known. Serializing our
     // own types cannot fail; were it to, the message still stands and

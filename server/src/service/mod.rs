@@ -11,6 +11,7 @@ pub mod files;
 pub mod jobs;
 pub mod messages;
 pub mod notify;
+pub mod push;
 pub mod search;
 pub mod secrets;
 pub mod users;

@@ -22,6 +22,33 @@ pub fn hash_secret(secret: &str) -> String {
         .collect()
 }
 
+/// A secret kept in a file in the data directory (mode 0600): read when
+/// the file holds a `valid` one, otherwise made with `make` and written, so
+/// restarts keep it.
+pub fn load_or_create_secret(
+    path: &std::path::Path,
+    valid: impl Fn(&str) -> bool,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        let s = s.trim().to_owned();
+        if valid(&s) {
+            return Ok(s);
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let secret = make();
+    std::fs::write(path, &secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(secret)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

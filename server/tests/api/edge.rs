@@ -90,6 +90,8 @@ both!(openapi_documents_every_route, |app| {
         ("/api/v1/files/{id}/content", &["get"]),
         ("/api/v1/users/me/avatar", &["put", "delete"]),
         ("/api/v1/users/{id}/avatar", &["get"]),
+        ("/api/v1/push/vapid-key", &["get"]),
+        ("/api/v1/push/subscriptions", &["post", "delete"]),
     ];
     for (path, methods) in routes {
         let item = paths

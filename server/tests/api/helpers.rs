@@ -344,6 +344,16 @@ impl Res {
     }
 }
 
+/// Percent-encodes everything but unreserved characters (for query values).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

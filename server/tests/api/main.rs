@@ -10,6 +10,7 @@ mod dms;
 mod edge;
 mod files;
 mod messages;
+mod push;
 mod queue;
 mod search;
 mod users;

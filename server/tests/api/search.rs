@@ -21,15 +21,6 @@ fn contents(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn q(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One test per search adapter: SQLite FTS5, PostgreSQL pg_trgm, and
 /// Elasticsearch (fed through the job queue).
 macro_rules! search_test {
@@ -72,7 +63,7 @@ search_test!(finds_substrings_in_any_script, |app| {
 
     let search = |user: &TestUser, query: &str| {
         let (app, user) = (&app, user.clone());
-        let url = format!("/api/v1/messages/search?q={}", q(query));
+        let url = format!("/api/v1/messages/search?q={}", url_encode(query));
         async move { app.get(&url, &user).await.expect(200) }
     };
     // Two-syllable Korean word inside a longer word; private hits for members only.
@@ -275,7 +266,10 @@ async fn a_new_index_is_backfilled() {
     let with_es = TestApp::at(&node, &app.database_url, &app.data_dir);
     with_es.settle().await;
     let r = with_es
-        .get(&format!("/api/v1/messages/search?q={}", q("회의")), &alice)
+        .get(
+            &format!("/api/v1/messages/search?q={}", url_encode("회의")),
+            &alice,
+        )
         .await
         .expect(200);
     assert_eq!(contents(&r).len(), 3, "{r}");

@@ -1,0 +1,333 @@
+//! Web Push (RFC 8030 with VAPID, RFC 8292, and aes128gcm payloads, RFC
+//! 8291) for people with no open session: a notification that cannot
+//! reach a WebSocket is queued as a push job in the message's own
+//! transaction and delivered to every browser the person subscribed.
+//!
+//! The server POSTs to URLs its users supply, so endpoints must be public
+//! HTTPS services (no private or loopback addresses) unless
+//! `PARLEY_PUSH_ALLOW_INSECURE` is set for tests.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use parley_shared::api::{PushPayload, PushSubscriptionRequest, VapidKey};
+use parley_shared::validate::ValidationError;
+use parley_shared::ws::{NotificationReason, PresenceStatus};
+use serde::{Deserialize, Serialize};
+use web_push_native::jwt_simple::algorithms::ES256KeyPair;
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+use web_push_native::{p256, Auth, WebPushBuilder};
+
+use super::now_ms;
+use super::secrets::load_or_create_secret;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::NewJob;
+
+pub const JOB_PUSH: &str = "push";
+/// How long a push service should keep trying to reach the browser.
+const PUSH_TTL: Duration = Duration::from_secs(24 * 3600);
+const BODY_MAX_CHARS: usize = 200;
+
+/// The server's VAPID identity.
+pub struct Vapid {
+    keys: ES256KeyPair,
+    public_key: String,
+    subject: String,
+}
+
+impl Vapid {
+    /// The configured key, or one generated on first start and kept in the
+    /// data directory (browsers' subscriptions are bound to it).
+    pub fn from_config(config: &Config) -> anyhow::Result<Vapid> {
+        let decode = |s: &str| {
+            URL_SAFE_NO_PAD
+                .decode(s.trim())
+                .ok()
+                .and_then(|raw| ES256KeyPair::from_bytes(&raw).ok())
+        };
+        let encoded = match &config.vapid_private_key {
+            Some(k) => k.clone(),
+            None => load_or_create_secret(
+                &config.data_dir.join("vapid-private-key"),
+                |s| decode(s).is_some(),
+                || URL_SAFE_NO_PAD.encode(ES256KeyPair::generate().to_bytes()),
+            )?,
+        };
+        let keys = decode(&encoded).ok_or_else(|| {
+            anyhow::anyhow!("PARLEY_VAPID_PRIVATE_KEY is not a base64url P-256 private key")
+        })?;
+        // Browsers want the uncompressed point (65 bytes).
+        let point = p256::PublicKey::from_sec1_bytes(&keys.public_key().to_bytes())
+            .map_err(|e| anyhow::anyhow!("VAPID public key: {e}"))?
+            .to_encoded_point(false);
+        let public_key = URL_SAFE_NO_PAD.encode(point.as_bytes());
+        Ok(Vapid {
+            keys,
+            public_key,
+            subject: config.vapid_subject.clone(),
+        })
+    }
+}
+
+pub fn vapid_key(state: &AppState) -> VapidKey {
+    VapidKey {
+        public_key: state.vapid.public_key.clone(),
+    }
+}
+
+/// Refuses endpoints the server must not be made to call.
+fn check_endpoint(endpoint: &str, allow_insecure: bool) -> ApiResult<()> {
+    let bad = |why: &str| -> ApiError { ValidationError::new("endpoint", why).into() };
+    if endpoint.len() > 2048 {
+        return Err(bad("must be at most 2048 characters"));
+    }
+    let uri: axum::http::Uri = endpoint.parse().map_err(|_| bad("must be a URL"))?;
+    let host = uri.host().ok_or_else(|| bad("must be an absolute URL"))?;
+    if allow_insecure {
+        return match uri.scheme_str() {
+            Some("http" | "https") => Ok(()),
+            _ => Err(bad("must be an http(s) URL")),
+        };
+    }
+    if uri.scheme_str() != Some("https") {
+        return Err(bad("must be an https URL"));
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let private = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+        }
+        Err(_) => host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local"),
+    };
+    if private {
+        return Err(bad("must be a public push service"));
+    }
+    Ok(())
+}
+
+fn decode_key(field: &'static str, value: &str, len: Option<usize>) -> ApiResult<Vec<u8>> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(value.trim_end_matches('='))
+        .map_err(|_| ValidationError::new(field, "must be base64url"))?;
+    if len.is_some_and(|n| raw.len() != n) {
+        return Err(ValidationError::new(field, "has the wrong length").into());
+    }
+    Ok(raw)
+}
+
+pub async fn subscribe(
+    state: &AppState,
+    viewer: i64,
+    req: PushSubscriptionRequest,
+) -> ApiResult<()> {
+    check_endpoint(&req.endpoint, state.config.push_allow_insecure)?;
+    let p256dh = decode_key("keys.p256dh", &req.keys.p256dh, None)?;
+    p256::PublicKey::from_sec1_bytes(&p256dh)
+        .map_err(|_| ValidationError::new("keys.p256dh", "is not a P-256 public key"))?;
+    decode_key("keys.auth", &req.keys.auth, Some(16))?;
+    state
+        .store
+        .upsert_push_subscription(
+            state.next_id(),
+            viewer,
+            &req.endpoint,
+            &req.keys.p256dh,
+            &req.keys.auth,
+            now_ms(),
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn unsubscribe(state: &AppState, viewer: i64, endpoint: &str) -> ApiResult<()> {
+    if state
+        .store
+        .delete_push_subscription(viewer, endpoint)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("push subscription"))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PushJob {
+    pub user_id: i64,
+    pub message_id: i64,
+    pub reason: NotificationReason,
+}
+
+/// Push jobs for the notified people who have no open session anywhere
+/// (connected ones get the NOTIFICATION frame) and have subscribed.
+pub async fn jobs_for(
+    state: &AppState,
+    targets: &[(i64, NotificationReason)],
+    message_id: i64,
+    now: i64,
+) -> ApiResult<Vec<NewJob>> {
+    let presence = &state.realtime.presence;
+    let away: Vec<i64> = targets
+        .iter()
+        .map(|t| t.0)
+        .filter(|&u| presence.status(u) == PresenceStatus::Offline)
+        .collect();
+    let subscribed = state.store.fetch_push_subscribers(&away).await?;
+    targets
+        .iter()
+        .filter(|t| subscribed.contains(&t.0))
+        .map(|&(user_id, reason)| {
+            Ok(NewJob {
+                id: state.next_id(),
+                kind: JOB_PUSH,
+                payload: serde_json::to_string(&PushJob {
+                    user_id,
+                    message_id,
+                    reason,
+                })
+                .map_err(ApiError::internal)?,
+                now,
+            })
+        })
+        .collect()
+}
+
+/// What the notification says, built when it is sent (so an edit made in
+/// the meantime shows, and a deleted message sends nothing).
+async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>, String> {
+    let store = &state.store;
+    let Some(msg) = store
+        .fetch_message(job.message_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    if msg.deleted_at.is_some() {
+        return Ok(None);
+    }
+    let Some(access) = store
+        .fetch_channel_access(msg.channel_id, job.user_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    if access.m_role.is_none() {
+        // No longer a member: they may not read it any more.
+        return Ok(None);
+    }
+    let author = store
+        .fetch_user(msg.author_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let title = match job.reason {
+        NotificationReason::DirectMessage => author,
+        NotificationReason::Mention => {
+            format!("{author} mentioned you in #{}", access.channel.name)
+        }
+        NotificationReason::ChannelMessage => format!("{author} in #{}", access.channel.name),
+    };
+    let mut body: String = msg.content.chars().take(BODY_MAX_CHARS).collect();
+    if msg.content.chars().count() > BODY_MAX_CHARS {
+        body.push('…');
+    }
+    if body.is_empty() {
+        body = "sent a file".into();
+    }
+    Ok(Some(PushPayload {
+        title,
+        body,
+        url: format!("/c/{}?message={}", msg.channel_id, msg.id),
+        tag: format!("channel-{}", msg.channel_id),
+    }))
+}
+
+/// Sends one notification to every browser of the user. Subscriptions the
+/// push service reports gone (404/410) are deleted; other failures make
+/// the job retry.
+pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), String> {
+    let Some(payload) = payload(state, &job).await? else {
+        return Ok(());
+    };
+    let body = serde_json::to_vec(&payload).map_err(|e| e.to_string())?;
+    let subs = state
+        .store
+        .fetch_push_subscriptions(job.user_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut failures = Vec::new();
+    for sub in subs {
+        let keys = (
+            decode_key("p256dh", &sub.p256dh, None)
+                .ok()
+                .and_then(|k| p256::PublicKey::from_sec1_bytes(&k).ok()),
+            decode_key("auth", &sub.auth, Some(16)).ok(),
+        );
+        let (Some(public), Some(auth)) = keys else {
+            let _ = state.store.delete_push_subscription_by_id(sub.id).await;
+            continue;
+        };
+        let Ok(endpoint) = sub.endpoint.parse() else {
+            let _ = state.store.delete_push_subscription_by_id(sub.id).await;
+            continue;
+        };
+        let request = WebPushBuilder::new(endpoint, public, Auth::clone_from_slice(&auth))
+            .with_valid_duration(PUSH_TTL)
+            .with_vapid(&state.vapid.keys, &state.vapid.subject)
+            .build(body.clone())
+            .map_err(|e| e.to_string())?;
+        let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
+        match state.http.execute(request).await {
+            Ok(res) if res.status().is_success() => {}
+            Ok(res) if matches!(res.status().as_u16(), 404 | 410) => {
+                let _ = state.store.delete_push_subscription_by_id(sub.id).await;
+            }
+            Ok(res) => failures.push(format!("{}: {}", sub.endpoint, res.status())),
+            Err(e) => failures.push(format!("{}: {e}", sub.endpoint)),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_https_endpoints() {
+        assert!(check_endpoint("https://fcm.googleapis.com/fcm/send/abc", false).is_ok());
+        assert!(check_endpoint(
+            "https://updates.push.services.mozilla.com/wpush/v2/x",
+            false
+        )
+        .is_ok());
+        for bad in [
+            "http://fcm.googleapis.com/x",
+            "https://127.0.0.1/x",
+            "https://10.0.0.5/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/x",
+            "https://localhost/x",
+            "ftp://example.com/x",
+            "not a url",
+        ] {
+            assert!(check_endpoint(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_endpoint("http://127.0.0.1:9999/push", true).is_ok());
+    }
+}
