@@ -29,7 +29,20 @@ pub struct Metrics {
     pub db_pool_max: IntGauge,
     /// Outbox jobs by state (waiting, dead): the queue backlog.
     pub jobs: IntGaugeVec,
+    pub active_users: IntGauge,
+    /// Channels by how many connections follow them here, in a few fixed
+    /// size classes: activity per channel without a label per channel.
+    pub channels_by_activity: IntGaugeVec,
 }
+
+/// Size classes of `channels_by_activity`.
+const ACTIVITY_CLASSES: [(usize, &str); 5] = [
+    (1, "1"),
+    (10, "2-10"),
+    (100, "11-100"),
+    (1000, "101-1000"),
+    (usize::MAX, "1001+"),
+];
 
 fn register<C: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: C) -> C {
     // Names are fixed and unique here; registration cannot collide.
@@ -125,6 +138,23 @@ impl Metrics {
                     &["state"],
                 )?,
             ),
+            active_users: register(
+                &r,
+                IntGauge::new(
+                    "ws_active_users",
+                    "People with at least one WebSocket connection on this node",
+                )?,
+            ),
+            channels_by_activity: register(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "channels_by_active_connections",
+                        "Channels by the number of connections following them on this node",
+                    ),
+                    &["size"],
+                )?,
+            ),
             registry: r,
         })
     }
@@ -143,6 +173,19 @@ pub async fn serve(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
     m.ws_connections
         .set(state.realtime.hub.connection_count() as i64);
+    let (users, channel_sizes) = state.realtime.hub.activity();
+    m.active_users.set(i64::try_from(users).unwrap_or(i64::MAX));
+    let mut classes = [0i64; ACTIVITY_CLASSES.len()];
+    for n in channel_sizes {
+        if let Some(i) = ACTIVITY_CLASSES.iter().position(|(max, _)| n <= *max) {
+            classes[i] += 1;
+        }
+    }
+    for ((_, label), count) in ACTIVITY_CLASSES.iter().zip(classes) {
+        m.channels_by_activity
+            .with_label_values(&[label])
+            .set(count);
+    }
     match state.store.count_jobs().await {
         Ok((waiting, dead)) => {
             m.jobs.with_label_values(&["waiting"]).set(waiting);

@@ -234,6 +234,16 @@ impl Hub {
         self.read().conns.len()
     }
 
+    /// (users with a connection here, each channel's count of connections
+    /// here) — for the metrics, which bucket the counts.
+    pub fn activity(&self) -> (usize, Vec<usize>) {
+        let ix = self.read();
+        (
+            ix.by_user.len(),
+            ix.by_channel.values().map(HashSet::len).collect(),
+        )
+    }
+
     /// Hands `frame` to every connection in the audience. Never blocks.
     pub fn deliver(&self, audience: &Audience, frame: &Outgoing) -> Delivered {
         let ix = self.read();

@@ -147,6 +147,13 @@ both!(metrics_count_what_happens, |app| {
     assert!(text.contains("parley_http_request_duration_seconds_bucket"));
     assert!(text.contains("parley_db_pool_connections{pool="));
     assert!(text.contains("parley_jobs{state=\"waiting\"} 0"), "{text}");
+    assert_eq!(value("parley_ws_active_users "), 1.0);
+    // Her connection follows #general and the new channel: two channels
+    // with one connection each.
+    assert_eq!(
+        value("parley_channels_by_active_connections{size=\"1\"}"),
+        2.0
+    );
     // No raw ids in labels: cardinality stays bounded.
     assert!(!text.contains(&ch), "a channel id leaked into a label");
 });
