@@ -42,6 +42,9 @@ pub struct Config {
     pub ws_write_timeout: Duration,
     /// How long after the last connection closes a user turns offline.
     pub presence_grace: Duration,
+    /// How often a node says it is alive; three silent intervals and the
+    /// other nodes drop its users' presence.
+    pub node_heartbeat: Duration,
     /// How long durable events are kept for RESUME (the replay window).
     pub event_retention: Duration,
     /// A typing indicator not renewed for this long is cleared for everyone.
@@ -218,6 +221,11 @@ impl Config {
             "PARLEY_PRESENCE_GRACE",
             Duration::from_secs(30),
         )?;
+        let node_heartbeat = duration(
+            &["PARLEY_NODE_HEARTBEAT"],
+            "PARLEY_NODE_HEARTBEAT",
+            Duration::from_secs(10),
+        )?;
         let event_retention = duration(
             &["PARLEY_EVENT_RETENTION"],
             "PARLEY_EVENT_RETENTION",
@@ -351,6 +359,7 @@ impl Config {
             ws_queue,
             ws_write_timeout,
             presence_grace,
+            node_heartbeat,
             event_retention,
             typing_expiry,
             socket_send_buffer,

@@ -22,6 +22,9 @@ pub enum BusMessage {
         exclude_user: Option<i64>,
         frame: String,
     },
+    /// A node is alive (sent every heartbeat interval). A node that falls
+    /// silent is presumed dead and its presence views expire.
+    NodeAlive { node: String },
     /// A node's view of one user's presence there (nodes merge the views).
     Presence {
         node: String,

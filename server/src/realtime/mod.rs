@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
-use parley_shared::ws::{PresenceUpdate, ServerEvent};
+use parley_shared::ws::{PresenceStatus, PresenceUpdate, ServerEvent};
 use parley_shared::{ChannelId, UserId};
 use tokio::sync::Notify;
 
@@ -126,6 +126,7 @@ impl Realtime {
         tokio::spawn(tail(rt.clone()));
         tokio::spawn(listen(rt.clone()));
         tokio::spawn(doorbell(rt.clone()));
+        tokio::spawn(node_heartbeat(rt.clone()));
         tokio::spawn(prune(rt.clone()));
         Ok(rt)
     }
@@ -306,22 +307,10 @@ async fn listen(rt: Arc<Realtime>) {
                 status,
             }) => {
                 if let Some(merged) = rt.presence.apply(&node, user_id, status) {
-                    let ev = ServerEvent::Presence(PresenceUpdate {
-                        user_id: UserId(user_id),
-                        status: merged,
-                    });
-                    if let Some(text) = ephemeral_frame(&ev) {
-                        // Followers only (and the user's own sessions):
-                        // presence is opt-in, see PRESENCE_SUBSCRIBE.
-                        let audience = Audience {
-                            user_id: Some(user_id),
-                            presence_of: Some(user_id),
-                            ..Audience::default()
-                        };
-                        rt.count(rt.hub.deliver(&audience, &Outgoing { seq: 0, text }));
-                    }
+                    deliver_presence(&rt, user_id, merged);
                 }
             }
+            Ok(BusMessage::NodeAlive { node }) => rt.presence.heard_from(&node),
             // Missed bus messages: durable events are safe in the log; poll it.
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!(missed = n, "bus receiver lagged");
@@ -333,6 +322,42 @@ async fn listen(rt: Arc<Realtime>) {
 }
 
 /// Tells other nodes about new events, one doorbell per burst of commits.
+/// Tells the user's followers (and the user's own sessions) a new status.
+fn deliver_presence(rt: &Realtime, user_id: i64, status: PresenceStatus) {
+    let ev = ServerEvent::Presence(PresenceUpdate {
+        user_id: UserId(user_id),
+        status,
+    });
+    if let Some(text) = ephemeral_frame(&ev) {
+        // Followers only: presence is opt-in, see PRESENCE_SUBSCRIBE.
+        let audience = Audience {
+            user_id: Some(user_id),
+            presence_of: Some(user_id),
+            ..Audience::default()
+        };
+        rt.count(rt.hub.deliver(&audience, &Outgoing { seq: 0, text }));
+    }
+}
+
+/// Says "alive" on the bus every heartbeat, and expires the presence views
+/// of nodes that stopped saying it three heartbeats ago.
+async fn node_heartbeat(rt: Arc<Realtime>) {
+    let mut stop = rt.shutdown_signal();
+    let every = rt.config.node_heartbeat;
+    loop {
+        rt.bus.publish(BusMessage::NodeAlive {
+            node: rt.presence.node().to_owned(),
+        });
+        for (user_id, status) in rt.presence.expire_silent_nodes(every * 3) {
+            deliver_presence(&rt, user_id, status);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 async fn doorbell(rt: Arc<Realtime>) {
     let mut stop = rt.shutdown_signal();
     loop {

@@ -5,10 +5,14 @@
 //! every node and shows the best of them. A user goes offline only after
 //! their last connection has been gone for the grace period (30 s), so short
 //! reconnects never flap.
+//!
+//! Views expire with their node: every node says it is alive on the bus each
+//! heartbeat, and a node silent for three heartbeats (it crashed, or lost
+//! its network) is dropped, so its users do not stay online forever.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parley_shared::ws::PresenceStatus;
 
@@ -30,6 +34,8 @@ pub struct Presence {
     bus: Arc<dyn Bus>,
     local: Mutex<HashMap<i64, Local>>,
     views: Mutex<HashMap<i64, HashMap<String, PresenceStatus>>>,
+    /// When each other node was last heard from.
+    heard: Mutex<HashMap<String, Instant>>,
 }
 
 fn rank(s: PresenceStatus) -> u8 {
@@ -52,7 +58,52 @@ impl Presence {
             bus,
             local: Mutex::default(),
             views: Mutex::default(),
+            heard: Mutex::default(),
         }
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Records a sign of life from `node`.
+    pub fn heard_from(&self, node: &str) {
+        if node != self.node {
+            lock(&self.heard).insert(node.to_owned(), Instant::now());
+        }
+    }
+
+    /// Drops every view of nodes silent for longer than `silence`; returns
+    /// the users whose merged status changed, with the new status.
+    pub fn expire_silent_nodes(&self, silence: Duration) -> Vec<(i64, PresenceStatus)> {
+        let dead: Vec<String> = {
+            let mut heard = lock(&self.heard);
+            let dead: Vec<String> = heard
+                .iter()
+                .filter(|(_, at)| at.elapsed() > silence)
+                .map(|(n, _)| n.clone())
+                .collect();
+            for n in &dead {
+                heard.remove(n);
+            }
+            dead
+        };
+        if dead.is_empty() {
+            return Vec::new();
+        }
+        tracing::warn!(nodes = ?dead, "nodes fell silent; their users' presence expires");
+        let mut views = lock(&self.views);
+        let mut changed = Vec::new();
+        views.retain(|&user, by_node| {
+            let before = merged(Some(by_node));
+            by_node.retain(|n, _| !dead.contains(n));
+            let after = merged(Some(by_node));
+            if after != before {
+                changed.push((user, after));
+            }
+            !by_node.is_empty()
+        });
+        changed
     }
 
     fn announce(&self, user_id: i64, status: PresenceStatus) {
@@ -153,6 +204,7 @@ impl Presence {
         user_id: i64,
         status: PresenceStatus,
     ) -> Option<PresenceStatus> {
+        self.heard_from(node);
         let mut views = lock(&self.views);
         let before = merged(views.get(&user_id));
         let entry = views.entry(user_id).or_default();

@@ -74,6 +74,43 @@ async fn messages_typing_and_presence_cross_nodes() {
     }
 }
 
+/// A node that dies without a word (SIGKILL, a lost machine) does not leave
+/// its users online on the others: its presence expires with its heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_nodes_users_go_offline() {
+    let Some(mut c) = spawn_cluster_with(&[("PARLEY_NODE_HEARTBEAT", "300ms")]).await else {
+        return;
+    };
+    let (alice, bob, _) = setup(&c).await;
+    let mut a = c.a.ws(&alice).await;
+    a.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": [bob.id] } }))
+        .await;
+    a.send(json!({ "type": "PING" })).await;
+    a.next_of("PONG").await;
+    let _b = c.b.ws(&bob).await;
+    loop {
+        let p = a.next_of("PRESENCE").await;
+        if p["payload"]["user_id"] == bob.id.as_str() {
+            assert_eq!(p["payload"]["status"], "online");
+            break;
+        }
+    }
+    c.crash_b().await;
+    loop {
+        let p = a.next_of("PRESENCE").await;
+        if p["payload"]["user_id"] == bob.id.as_str() {
+            assert_eq!(p["payload"]["status"], "offline");
+            break;
+        }
+    }
+    assert_eq!(
+        c.a.get(&format!("/api/v1/users/{}/presence", bob.id), &alice)
+            .await
+            .expect(200)["status"],
+        "offline"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_on_the_other_node() {
     let Some(c) = spawn_cluster().await else {

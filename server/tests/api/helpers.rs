@@ -903,7 +903,15 @@ async fn redis_reachable() -> bool {
 pub struct Cluster {
     pub a: TestApp,
     pub b: TestApp,
-    _procs: Vec<tokio::process::Child>,
+    procs: Vec<tokio::process::Child>,
+}
+
+impl Cluster {
+    /// Kills node B outright (SIGKILL): it announces nothing.
+    pub async fn crash_b(&mut self) {
+        let b = self.procs.last_mut().expect("node b");
+        b.kill().await.expect("kill node b");
+    }
 }
 
 /// Starts a real `parley-server` process; `redis_prefix` puts it on the
@@ -988,9 +996,5 @@ pub async fn spawn_cluster_with(extra: &[(&str, &str)]) -> Option<Cluster> {
     }
     let b = apps.pop().expect("node b");
     let a = apps.pop().expect("node a");
-    Some(Cluster {
-        a,
-        b,
-        _procs: procs,
-    })
+    Some(Cluster { a, b, procs })
 }
