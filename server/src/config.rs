@@ -98,6 +98,8 @@ pub struct Config {
 pub struct S3Config {
     pub endpoint: String,
     pub bucket: String,
+    /// Put before every key, so several deployments can share a bucket.
+    pub prefix: String,
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
@@ -290,6 +292,7 @@ impl Config {
                     bucket: first(&["PARLEY_S3_BUCKET", "S3_BUCKET"])
                         .unwrap_or_else(|| "chatapp-files".into()),
                     region: get("PARLEY_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    prefix: get("PARLEY_S3_PREFIX").unwrap_or_default(),
                     access_key: key(
                         &["PARLEY_S3_ACCESS_KEY", "S3_ACCESS_KEY"],
                         "PARLEY_S3_ACCESS_KEY",

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod blobs;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod limits;

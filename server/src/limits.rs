@@ -1,44 +1,31 @@
-//! Rate limits: fixed-window counters, in process (one node) or in Redis
-//! (shared by every node, so a client cannot multiply its allowance by
-//! spreading requests over nodes).
+//! Rate limits: fixed-window counters in the Cache port, in process (one
+//! node) or in Redis (shared by every node).
 //!
 //! If Redis is unreachable the limiter lets requests through and logs it:
 //! a limiter outage must not take the whole API down with it.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::extract::bearer_token;
+use crate::cache::Cache;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub enum Limiter {
-    Memory(Mutex<HashMap<String, (Instant, u32)>>),
-    Redis(Box<RedisCounters>),
-}
-
-pub struct RedisCounters {
-    client: redis::Client,
-    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
-    prefix: String,
+/// Fixed-window counters in the Cache port: in process, or in Redis where
+/// every node shares them (a client cannot multiply its allowance by
+/// spreading requests over nodes).
+pub struct Limiter {
+    cache: Arc<dyn Cache>,
 }
 
 impl Limiter {
-    pub fn memory() -> Limiter {
-        Limiter::Memory(Mutex::default())
-    }
-
-    pub fn redis(url: &str, prefix: &str) -> anyhow::Result<Limiter> {
-        Ok(Limiter::Redis(Box::new(RedisCounters {
-            client: redis::Client::open(url)?,
-            conn: tokio::sync::Mutex::new(None),
-            prefix: prefix.to_owned(),
-        })))
+    pub fn new(cache: Arc<dyn Cache>) -> Limiter {
+        Limiter { cache }
     }
 
     /// Counts one hit on `key`; `Err(retry_after)` once more than `limit`
@@ -47,68 +34,12 @@ impl Limiter {
         if limit == 0 {
             return Ok(());
         }
-        match self {
-            Limiter::Memory(map) => {
-                let now = Instant::now();
-                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-                if map.len() > 100_000 {
-                    map.retain(|_, (start, _)| now.duration_since(*start) < window);
-                }
-                let entry = map.entry(key.to_owned()).or_insert((now, 0));
-                if now.duration_since(entry.0) >= window {
-                    *entry = (now, 0);
-                }
-                entry.1 += 1;
-                if entry.1 > limit {
-                    Err(window.saturating_sub(now.duration_since(entry.0)))
-                } else {
-                    Ok(())
-                }
-            }
-            Limiter::Redis(r) => {
-                let RedisCounters {
-                    client,
-                    conn,
-                    prefix,
-                } = &**r;
-                let key = format!("{prefix}:rl:{key}");
-                let mut guard = conn.lock().await;
-                if guard.is_none() {
-                    match client.get_multiplexed_async_connection().await {
-                        Ok(c) => *guard = Some(c),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "rate limiter: Redis unreachable; allowing");
-                            return Ok(());
-                        }
-                    }
-                }
-                let Some(c) = guard.as_mut() else {
-                    return Ok(());
-                };
-                let ms = window.as_millis() as u64;
-                let counted: redis::RedisResult<(u64, (), i64)> = redis::pipe()
-                    .atomic()
-                    .cmd("INCR")
-                    .arg(&key)
-                    .cmd("PEXPIRE")
-                    .arg(&key)
-                    .arg(ms)
-                    .arg("NX")
-                    .cmd("PTTL")
-                    .arg(&key)
-                    .query_async(c)
-                    .await;
-                match counted {
-                    Ok((n, (), ttl)) if n > u64::from(limit) => {
-                        Err(Duration::from_millis(ttl.max(0) as u64))
-                    }
-                    Ok(_) => Ok(()),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "rate limiter: Redis failed; allowing");
-                        *guard = None;
-                        Ok(())
-                    }
-                }
+        match self.cache.hit(key, window).await {
+            Ok((n, left)) if n > u64::from(limit) => Err(left),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "rate limiter: counters unavailable; allowing");
+                Ok(())
             }
         }
     }

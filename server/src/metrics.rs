@@ -30,6 +30,9 @@ pub struct Metrics {
     /// Outbox jobs by state (waiting, dead): the queue backlog.
     pub jobs: IntGaugeVec,
     pub active_users: IntGauge,
+    /// Latest-page reads served from the cache, and those that were not.
+    pub cache_hits: IntCounter,
+    pub cache_misses: IntCounter,
     /// Channels by how many connections follow them here, in a few fixed
     /// size classes: activity per channel without a label per channel.
     pub channels_by_activity: IntGaugeVec,
@@ -136,6 +139,20 @@ impl Metrics {
                         "Jobs in the outbox: waiting (not yet run or relayed) and dead",
                     ),
                     &["state"],
+                )?,
+            ),
+            cache_hits: register(
+                &r,
+                IntCounter::new(
+                    "page_cache_hits_total",
+                    "Latest pages served from the cache",
+                )?,
+            ),
+            cache_misses: register(
+                &r,
+                IntCounter::new(
+                    "page_cache_misses_total",
+                    "Latest pages read from the database",
                 )?,
             ),
             active_users: register(

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::blobs::Blobs;
+use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::config::Config;
 use crate::limits::Limiter;
 use crate::metrics::Metrics;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub realtime: Arc<Realtime>,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<Limiter>,
+    pub cache: Arc<dyn Cache>,
     pub blobs: Arc<dyn Blobs>,
     pub queue: Queue,
     /// An external search index; `None` = the database's own.
@@ -42,12 +44,13 @@ impl AppState {
         search: Option<Arc<dyn MessageIndex>>,
     ) -> anyhow::Result<AppState> {
         let tokens = TokenKeys::from_config(&config)?;
-        let limiter = match &config.redis_url {
-            Some(url) => Limiter::redis(url, &config.redis_prefix)?,
-            None => Limiter::memory(),
+        let cache: Arc<dyn Cache> = match &config.redis_url {
+            Some(url) => Arc::new(RedisCache::new(url, &config.redis_prefix)?),
+            None => Arc::new(MemoryCache::new(64 << 20)),
         };
         Ok(AppState {
-            limiter: Arc::new(limiter),
+            limiter: Arc::new(Limiter::new(cache.clone())),
+            cache,
             blobs,
             queue: Queue::new(),
             search,

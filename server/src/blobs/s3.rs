@@ -18,6 +18,7 @@ use crate::config::S3Config;
 pub struct S3Blobs {
     client: Client,
     bucket: String,
+    prefix: String,
 }
 
 fn other(e: impl std::error::Error) -> BlobError {
@@ -48,9 +49,14 @@ impl S3Blobs {
         let blobs = S3Blobs {
             client: Client::from_conf(conf),
             bucket: c.bucket.clone(),
+            prefix: c.prefix.clone(),
         };
         blobs.ensure_bucket().await?;
         Ok(blobs)
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
     }
 
     async fn ensure_bucket(&self) -> Result<(), BlobError> {
@@ -93,7 +99,7 @@ impl Blobs for S3Blobs {
         self.client
             .put_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.key(key))
             .content_type(content_type)
             .body(body)
             .send()
@@ -111,7 +117,7 @@ impl Blobs for S3Blobs {
         self.client
             .put_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.key(key))
             .content_type(content_type)
             .body(ByteStream::from(bytes))
             .send()
@@ -125,7 +131,7 @@ impl Blobs for S3Blobs {
             .client
             .get_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.key(key))
             .send()
             .await
         {
@@ -139,7 +145,7 @@ impl Blobs for S3Blobs {
         self.client
             .delete_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.key(key))
             .send()
             .await
             .map_err(other)?;
@@ -159,7 +165,7 @@ impl Blobs for S3Blobs {
             .client
             .get_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.key(key))
             .response_content_type(content_type)
             .response_content_disposition(content_disposition(disposition, download_name))
             .presigned(presigning)

@@ -14,7 +14,7 @@ use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
 use super::convert::{file_info, message, reaction_groups};
-use super::{events, files, notify, now_ms, push, search, users};
+use super::{events, files, notify, now_ms, push, recent, search, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
@@ -158,6 +158,9 @@ pub async fn list(
     let cursor = cursor(q)?;
     let limit = validate::page_limit(q.limit)?;
     access::channel(state, viewer, channel_id).await?;
+    if cursor == Cursor::Latest && limit == recent::PAGE {
+        return recent::latest(state, channel_id).await;
+    }
     let page = state.store.fetch_page(channel_id, cursor, limit).await?;
     Ok(MessagePage {
         messages: hydrate(state, &page.rows).await?,
@@ -246,6 +249,7 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
+            recent::changed(state, &[channel_id]).await;
             if !new.jobs.is_empty() {
                 state.queue.kick();
             }
@@ -359,6 +363,7 @@ pub async fn edit(
         .store
         .update_message_content(&row, &content, &mentions, now, &[ev], &jobs)
         .await?;
+    recent::changed(state, &[row.channel_id]).await;
     state.queue.kick();
     reload(state, message_id).await
 }
@@ -394,6 +399,7 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
         .store
         .tombstone_message(message_id, now, &[ev], &jobs)
         .await?;
+    recent::changed(state, &[row.channel_id]).await;
     state.queue.kick();
     Ok(())
 }
@@ -425,6 +431,7 @@ pub async fn add_reaction(
         .store
         .insert_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
         .await?;
+    recent::changed(state, &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -445,6 +452,7 @@ pub async fn remove_reaction(
     {
         return Err(ApiError::NotFound("reaction"));
     }
+    recent::changed(state, &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -470,6 +478,7 @@ pub async fn set_pin(
         .store
         .set_pin(message_id, pinned.then_some(viewer), now, &[ev])
         .await?;
+    recent::changed(state, &[row.channel_id]).await;
     reload(state, message_id).await
 }
 

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod messages;
 pub mod notify;
 pub mod push;
+pub mod recent;
 pub mod search;
 pub mod secrets;
 pub mod users;

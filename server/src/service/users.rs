@@ -10,7 +10,7 @@ use parley_shared::validate::{self, ValidationError};
 use super::convert::{current_user, notify_str, theme_str, user};
 use parley_shared::ws::ServerEvent;
 
-use super::{access, events, now_ms};
+use super::{access, events, now_ms, recent};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{EventDraft, UserRow};
@@ -41,6 +41,14 @@ async fn profile_events(state: &AppState, row: &UserRow, now: i64) -> ApiResult<
         out.push(events::to_workspace(ws, &ev)?);
     }
     Ok(out)
+}
+
+/// After a profile change commits: cached pages show the author's name,
+/// status and avatar, so the user's channels get fresh ones.
+async fn profile_changed(state: &AppState, user_id: i64) -> ApiResult<()> {
+    let (channels, _) = state.store.fetch_subscriptions(user_id).await?;
+    recent::changed(state, &channels).await;
+    Ok(())
 }
 
 pub async fn me(state: &AppState, viewer: i64) -> ApiResult<CurrentUser> {
@@ -85,6 +93,7 @@ pub async fn update(
         .store
         .update_profile(id, &display_name, &bio, &timezone, now, &evs)
         .await?;
+    profile_changed(state, id).await?;
     get(state, id).await
 }
 
@@ -107,6 +116,7 @@ pub async fn update_avatar(
         .store
         .update_avatar(viewer, file_id, now, &evs)
         .await?;
+    profile_changed(state, viewer).await?;
     Ok((user(&changed, now), old))
 }
 
@@ -146,6 +156,7 @@ pub async fn update_status(
         .store
         .update_status(id, &text, emoji.as_deref(), expires, now, &evs)
         .await?;
+    profile_changed(state, id).await?;
     get(state, id).await
 }
 

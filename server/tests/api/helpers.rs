@@ -152,6 +152,7 @@ pub async fn start_node(
 
 /// Settings that put uploads in a fresh bucket of the S3 server at
 /// `PARLEY_TEST_S3_ENDPOINT` (scripts/test starts SeaweedFS and sets it);
+/// uploads of each test go under their own key prefix;
 /// `None` — loudly — when it is not configured, a failure under `CI=true`.
 pub fn s3_settings() -> Option<Vec<(&'static str, String)>> {
     let Ok(endpoint) = std::env::var("PARLEY_TEST_S3_ENDPOINT") else {
@@ -167,14 +168,17 @@ pub fn s3_settings() -> Option<Vec<(&'static str, String)>> {
         return None;
     };
     let key = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let bucket = format!(
-        "parley-t-{}-{}",
+    // One bucket for all tests (each bucket costs the S3 server volumes),
+    // a fresh key prefix per test.
+    let prefix = format!(
+        "t-{}-{}/",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     Some(vec![
         ("PARLEY_S3_ENDPOINT", endpoint),
-        ("PARLEY_S3_BUCKET", bucket),
+        ("PARLEY_S3_BUCKET", "parley-test".into()),
+        ("PARLEY_S3_PREFIX", prefix),
         (
             "PARLEY_S3_ACCESS_KEY",
             key("PARLEY_TEST_S3_ACCESS_KEY", "parley"),
@@ -198,6 +202,21 @@ pub async fn spawn_postgres(extra: &[(&str, &str)]) -> Option<TestApp> {
 pub async fn spawn_s3(extra: &[(&str, &str)]) -> Option<TestApp> {
     let s3 = s3_settings()?;
     let mut settings: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    settings.extend_from_slice(extra);
+    spawn_app_with(Backend::Sqlite, &settings).await
+}
+
+/// SQLite with the Cache (and Bus) on the test Redis, under a fresh prefix.
+pub async fn spawn_redis(extra: &[(&str, &str)]) -> Option<TestApp> {
+    if !redis_reachable().await {
+        return None;
+    }
+    let url = redis_url();
+    let prefix = unique(&format!("parley-test-{}-", std::process::id()));
+    let mut settings = vec![
+        ("PARLEY_REDIS_URL", url.as_str()),
+        ("PARLEY_REDIS_PREFIX", prefix.as_str()),
+    ];
     settings.extend_from_slice(extra);
     spawn_app_with(Backend::Sqlite, &settings).await
 }

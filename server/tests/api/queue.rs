@@ -226,22 +226,25 @@ async fn failing_jobs_are_dead_lettered_in_rabbitmq() {
     let conn = Connection::connect(&url, ConnectionProperties::default())
         .await
         .expect("connect");
-    let ch = conn.create_channel().await.expect("channel");
+    // The app declares its queues once it has connected; until then a
+    // basic.get fails and closes the channel, so take a new one each try.
     let mut dead = None;
-    for _ in 0..100 {
-        if let Ok(Some(m)) = ch
+    for _ in 0..150 {
+        let ch = conn.create_channel().await.expect("channel");
+        let got = ch
             .basic_get(
                 format!("{queue}.dead").as_str().into(),
                 BasicGetOptions { no_ack: true },
             )
-            .await
-        {
+            .await;
+        if let Ok(Some(m)) = got {
             dead = Some(m);
             break;
         }
+        let _ = ch.close(200, "".into()).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let dead = dead.expect("the job reached the dead-letter queue within 10 s");
+    let dead = dead.expect("the job reached the dead-letter queue within 15 s");
     assert_eq!(dead.delivery.data, b"{\"x\":1}");
     let headers = dead.delivery.properties.headers().clone().expect("headers");
     let attempt = headers.inner().get("x-parley-attempt").cloned();
