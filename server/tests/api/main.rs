@@ -14,5 +14,6 @@ mod push;
 mod queue;
 mod search;
 mod users;
+mod web;
 mod workspaces;
 mod ws;
