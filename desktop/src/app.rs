@@ -52,6 +52,14 @@ pub fn latest() -> Rc<Store> {
 impl Reducible for Store {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // The clock ticks every second; only re-render when a typing
+        // indicator actually expires.
+        if let Action::Tick(now) = action {
+            let expired = self.0.typing.values().flatten().any(|(_, exp)| *exp <= now);
+            if !expired {
+                return self;
+            }
+        }
         let mut next = Store(self.0.clone());
         next.0.apply(action);
         let next = Rc::new(next);

@@ -35,6 +35,8 @@ pub struct Pending {
     pub channel_id: ChannelId,
     pub thread_root_id: Option<MessageId>,
     pub content: String,
+    /// Uploaded files it carries.
+    pub files: Vec<parley_shared::api::FileInfo>,
     pub created_at: Timestamp,
     /// Set when the server refused it (shown with a retry button).
     pub error: Option<String>,
@@ -907,6 +909,7 @@ pub(crate) mod tests {
                 channel_id: c,
                 thread_root_id: None,
                 content: "hello".into(),
+                files: Vec::new(),
                 created_at: Timestamp(0),
                 error: None,
             }));

@@ -230,6 +230,7 @@ impl WsClient {
         channel_id: ChannelId,
         content: String,
         thread_root_id: Option<MessageId>,
+        files: Vec<parley_shared::api::FileInfo>,
     ) {
         let nonce = self.next_nonce();
         let frame = ClientFrame::Message {
@@ -237,7 +238,7 @@ impl WsClient {
             content: content.clone(),
             nonce: Some(nonce.clone()),
             thread_root_id,
-            file_ids: Vec::new(),
+            file_ids: files.iter().map(|f| f.id).collect(),
         };
         let dispatch = self.0.borrow().dispatch.clone();
         dispatch(Action::Queue(Pending {
@@ -245,6 +246,7 @@ impl WsClient {
             channel_id,
             thread_root_id,
             content,
+            files,
             created_at: Timestamp::from_millis(now_ms() as i64),
             error: None,
         }));
@@ -261,7 +263,7 @@ impl WsClient {
             content: p.content.clone(),
             nonce: Some(p.nonce.clone()),
             thread_root_id: p.thread_root_id,
-            file_ids: Vec::new(),
+            file_ids: p.files.iter().map(|f| f.id).collect(),
         };
         let dispatch = self.0.borrow().dispatch.clone();
         dispatch(Action::Queue(Pending {

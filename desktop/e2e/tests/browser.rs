@@ -185,13 +185,23 @@ async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) -> Durat
 
 const SECS5: Duration = Duration::from_secs(5);
 
+/// Types into an element, finding it again if a re-render replaced it
+/// between the lookup and the keys.
 async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = c
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .expect("input exists");
-    el.send_keys(text).await.expect("typing");
+    let mut last = None;
+    for _ in 0..40 {
+        let el = c
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+        match el.send_keys(text).await {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot type into {css}: {last:?}");
 }
 
 async fn click(c: &Client, css: &str) {
@@ -519,6 +529,44 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "!document.querySelector('.pane')",
         SECS5,
         "Esc to close the thread",
+    )
+    .await;
+
+    // An image upload: progress, then a thumbnail on both sides.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
+    let picker = a
+        .find(Locator::Css("#composer-file"))
+        .await
+        .expect("file input");
+    picker
+        .send_keys(&fixture.display().to_string())
+        .await
+        .expect("choose a file");
+    wait_js(
+        a,
+        "document.querySelector('.upload.done')",
+        Duration::from_secs(10),
+        "the upload to finish",
+    )
+    .await;
+    type_into(a, "#composer-input", "Latest numbers").await;
+    type_into(a, "#composer-input", ENTER).await;
+    let img = format!(
+        "{}?.querySelector('.attach-image img')",
+        msg_with("Latest numbers")
+    );
+    wait_js(
+        b,
+        &format!("{img}?.complete && {img}.naturalWidth > 0"),
+        Duration::from_secs(10),
+        "the image at Bob",
+    )
+    .await;
+    wait_js(
+        a,
+        &format!("{img}?.complete && {img}.naturalWidth > 0"),
+        Duration::from_secs(10),
+        "the image at Alice",
     )
     .await;
 

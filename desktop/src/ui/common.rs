@@ -26,7 +26,11 @@ pub fn avatar(p: &AvatarProps) -> Html {
     );
     html! {
         <span class="avatar" {style} aria-hidden="true">
-            { util::initials(util::display_name(&p.user)) }
+            if let Some(src) = p.user.avatar_url.clone() {
+                <img class="avatar-img" {src} alt="" loading="lazy" />
+            } else {
+                { util::initials(util::display_name(&p.user)) }
+            }
             if let Some(st) = p.presence {
                 <PresenceDot status={st} />
             }

@@ -1,6 +1,7 @@
 //! The message box: Enter sends, Shift+Enter adds a line, Up edits your
 //! last message, `@` opens member autocomplete, the smiley opens the emoji
-//! picker, and typing is announced to the channel (throttled).
+//! picker, typing is announced to the channel (throttled), and files come
+//! in through the paperclip or by dropping them anywhere on the page.
 
 use parley_shared::api::User;
 use parley_shared::validate;
@@ -11,6 +12,7 @@ use yew::prelude::*;
 
 use crate::app::use_ctx;
 use crate::ui::common::{icon, Avatar};
+use crate::ui::files::{human_size, listen, start_upload, UploadAction, Uploads};
 use crate::ui::message::EmojiPicker;
 use crate::util;
 
@@ -49,21 +51,78 @@ pub fn composer(p: &ComposerProps) -> Html {
     let mention = use_state(|| None::<(usize, String, usize)>);
     let last_typing = use_mut_ref(|| 0.0f64);
     let idle = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let uploads = use_reducer(Uploads::default);
+    let dragging = use_state(|| false);
     let box_id = if p.thread_root.is_some() {
         "thread-input"
     } else {
         "composer-input"
+    };
+    let file_input_id = if p.thread_root.is_some() {
+        "thread-file"
+    } else {
+        "composer-file"
     };
     let channel = p.channel;
     let thread_root = p.thread_root;
 
     // A new channel starts with an empty box, focused.
     {
-        let (text, error) = (text.clone(), error.clone());
+        let (text, error, uploads) = (text.clone(), error.clone(), uploads.dispatcher());
         use_effect_with((channel, thread_root), move |_| {
             text.set(String::new());
             error.set(None);
+            uploads.dispatch(UploadAction::Clear);
             crate::ui::focus_id(box_id);
+        });
+    }
+
+    // Files dropped anywhere on the page go to the channel's composer (the
+    // thread pane has its own paperclip).
+    {
+        let (api, uploads, dragging) = (ctx.api.clone(), uploads.dispatcher(), dragging.clone());
+        let main = thread_root.is_none();
+        use_effect_with(main, move |main| {
+            let listeners = main.then(|| {
+                let d = dragging.clone();
+                let over = listen("dragover", move |e| {
+                    let has_files = e
+                        .dyn_ref::<web_sys::DragEvent>()
+                        .and_then(|e| e.data_transfer())
+                        .is_some_and(|dt| dt.types().includes(&"Files".into(), 0));
+                    if has_files {
+                        e.prevent_default();
+                        d.set(true);
+                    }
+                });
+                let d = dragging.clone();
+                let leave = listen("dragleave", move |e| {
+                    // Leaving the window reports no related target.
+                    let out = e
+                        .dyn_ref::<web_sys::DragEvent>()
+                        .is_some_and(|e| e.related_target().is_none());
+                    if out {
+                        d.set(false);
+                    }
+                });
+                let drop = listen("drop", move |e| {
+                    dragging.set(false);
+                    let files = e
+                        .dyn_ref::<web_sys::DragEvent>()
+                        .and_then(|e| e.data_transfer())
+                        .and_then(|dt| dt.files());
+                    if let Some(files) = files {
+                        e.prevent_default();
+                        for i in 0..files.length() {
+                            if let Some(f) = files.item(i) {
+                                start_upload(&api, f, uploads.clone());
+                            }
+                        }
+                    }
+                });
+                (over, leave, drop)
+            });
+            move || drop(listeners)
         });
     }
 
@@ -117,6 +176,12 @@ pub fn composer(p: &ComposerProps) -> Html {
         None => Vec::new(),
     };
 
+    let uploading = uploads
+        .0
+        .iter()
+        .any(|u| u.done.is_none() && u.error.is_none());
+    let ready_files: Vec<parley_shared::api::FileInfo> =
+        uploads.0.iter().filter_map(|u| u.done.clone()).collect();
     let send = {
         let (ctx, text, error, stop_typing) = (
             ctx.clone(),
@@ -124,24 +189,86 @@ pub fn composer(p: &ComposerProps) -> Html {
             error.clone(),
             stop_typing.clone(),
         );
+        let (files, uploads) = (ready_files.clone(), uploads.dispatcher());
         move || {
-            let content = match validate::message_content(&text) {
-                Ok(c) => c,
-                Err(e) if text.trim().is_empty() => {
-                    let _ = e;
-                    return;
-                }
-                Err(e) => {
-                    error.set(Some(format!("Message {}", e.message)));
-                    return;
+            if uploading {
+                error.set(Some("Wait for the uploads to finish".into()));
+                return;
+            }
+            let content = if text.trim().is_empty() && !files.is_empty() {
+                String::new()
+            } else {
+                match validate::message_content(&text) {
+                    Ok(c) => c,
+                    Err(_) if text.trim().is_empty() => return,
+                    Err(e) => {
+                        error.set(Some(format!("Message {}", e.message)));
+                        return;
+                    }
                 }
             };
-            ctx.ws.send_message(channel, content, thread_root);
+            ctx.ws
+                .send_message(channel, content, thread_root, files.clone());
             text.set(String::new());
             error.set(None);
+            uploads.dispatch(UploadAction::Clear);
             stop_typing();
         }
     };
+    let pick_files = {
+        let (api, uploads) = (ctx.api.clone(), uploads.dispatcher());
+        Callback::from(move |e: Event| {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            if let Some(files) = input.files() {
+                for i in 0..files.length() {
+                    if let Some(f) = files.item(i) {
+                        start_upload(&api, f, uploads.clone());
+                    }
+                }
+            }
+            // The same file may be picked again later.
+            input.set_value("");
+        })
+    };
+    let open_picker = Callback::from(move |_: MouseEvent| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(file_input_id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            el.click();
+        }
+    });
+    let tray = uploads.0.iter().map(|u| {
+        let remove = {
+            let (d, k) = (uploads.dispatcher(), u.key);
+            Callback::from(move |_: MouseEvent| d.dispatch(UploadAction::Remove(k)))
+        };
+        let pct = (u.progress * 100.0).round() as u32;
+        html! {
+            <div class={classes!("upload", u.error.is_some().then_some("failed"), u.done.is_some().then_some("done"))} key={u.key.to_string()}>
+                <span class="file-icon">{ icon("paperclip") }</span>
+                <span class="file-text">
+                    <span class="file-name">{ u.name.clone() }</span>
+                    if let Some(e) = &u.error {
+                        <span class="field-error">{ e.clone() }</span>
+                    } else if u.done.is_some() {
+                        <span class="muted small">{ human_size(u.size) }</span>
+                    } else {
+                        <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.to_string()} aria-label={format!("Uploading {}", u.name)}>
+                            <span class="bar" style={format!("width:{pct}%")}></span>
+                        </span>
+                    }
+                </span>
+                <button class="icon-btn" aria-label={format!("Remove {}", u.name)} onclick={remove}>{ icon("x") }</button>
+            </div>
+        }
+    });
 
     let complete = {
         let (text, mention) = (text.clone(), mention.clone());
@@ -267,6 +394,7 @@ pub fn composer(p: &ComposerProps) -> Html {
         })
     };
     let rows = text.lines().count().clamp(1, 8).to_string();
+    let can_send = (!text.trim().is_empty() || !ready_files.is_empty()) && !uploading;
     let over = text.chars().count() > validate::MESSAGE_MAX;
     let sel = mention.as_ref().map_or(0, |m| m.2);
     let send_click = {
@@ -290,16 +418,24 @@ pub fn composer(p: &ComposerProps) -> Html {
                     }) }
                 </ul>
             }
+            if *dragging {
+                <div class="drop-overlay" aria-hidden="true"><div>{ icon("paperclip") }{ format!("Drop files to share in {}", p.placeholder.trim_start_matches("Message ")) }</div></div>
+            }
             if *picker {
                 <EmojiPicker on_pick={add_emoji} on_close={let pk = picker.clone(); Callback::from(move |_| pk.set(false))} />
             }
             <div class={classes!("composer-box", over.then_some("invalid"))}>
+                if !uploads.0.is_empty() {
+                    <div class="upload-tray">{ for tray }</div>
+                }
                 <textarea id={box_id} class="composer-input" placeholder={p.placeholder.clone()} aria-label={p.placeholder.clone()}
                     value={(*text).clone()} oninput={on_input} onkeydown={on_key} {rows} />
                 <div class="composer-tools">
+                    <input type="file" multiple=true id={file_input_id} class="hidden-file" onchange={pick_files} aria-hidden="true" tabindex="-1" />
+                    <button class="icon-btn" aria-label="Attach files" title="Attach files" onclick={open_picker}>{ icon("paperclip") }</button>
                     <button class="icon-btn" aria-label="Insert emoji" title="Emoji" onclick={let pk = picker.clone(); move |_| pk.set(!*pk)}>{ icon("smile") }</button>
                     <span class="hint">{ "Enter to send · Shift+Enter for a new line" }</span>
-                    <button class="send-btn" aria-label="Send message" title="Send" disabled={text.trim().is_empty() || over} onclick={send_click}>{ icon("send") }</button>
+                    <button class="send-btn" aria-label="Send message" title="Send" disabled={!can_send || over} onclick={send_click}>{ icon("send") }</button>
                 </div>
             </div>
             if let Some(e) = (*error).clone() {

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::app::use_ctx;
 use crate::store::{Action, Pending};
 use crate::ui::common::{icon, Avatar};
+use crate::ui::files::{human_size, Attachment};
 use crate::ui::shell::{use_ui, Dialog, Panel};
 use crate::{markdown, util};
 
@@ -281,6 +282,11 @@ pub fn message_row(p: &RowProps) -> Html {
                     </div>
                 }
                 { body }
+                if !m.attachments.is_empty() {
+                    <div class="attachments">
+                        { for m.attachments.iter().map(|f| html! { <Attachment key={f.id.to_string()} file={f.clone()} /> }) }
+                    </div>
+                }
                 if !m.reactions.is_empty() {
                     <div class="reactions">
                         { for reactions }
@@ -356,6 +362,13 @@ pub fn pending_row(p: &PendingProps) -> Html {
                     <span class="msg-time">{ if pm.error.is_some() { "Not sent" } else { "Sending…" } }</span>
                 </div>
                 <div class="msg-body md">{ Html::from_html_unchecked(AttrValue::from(html_body)) }</div>
+                if !pm.files.is_empty() {
+                    <div class="attachments">
+                        { for pm.files.iter().map(|f| html! {
+                            <span class="attach-file pending-file">{ icon("paperclip") }<span class="file-name">{ f.name.clone() }</span><span class="muted small">{ human_size(f.size) }</span></span>
+                        }) }
+                    </div>
+                }
                 if let Some(err) = &pm.error {
                     <div class="send-error" role="alert">
                         { err.clone() }

@@ -21,9 +21,11 @@ use crate::state::AppState;
 /// The UI's own policy, replacing the API's deny-all CSP for its pages:
 /// scripts and wasm only from this origin, no inline script, API and
 /// WebSocket calls to this origin only. Inline styles are allowed because
-/// avatars colour themselves with a `style` attribute.
+/// avatars colour themselves with a `style` attribute. Images may also come
+/// from any HTTPS host, because with S3 storage attachment links are
+/// presigned bucket URLs.
 const UI_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; connect-src 'self'; \
     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
