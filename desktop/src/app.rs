@@ -173,7 +173,15 @@ pub fn app() -> Html {
             }
             {
                 let platform = api.platform().clone();
-                ws.set_hook(Rc::new(move |ev| notify(&platform, ev)));
+                // Presence subscriptions belong to a session: renew them on
+                // every HELLO (the hook lives as long as the app).
+                let ws2 = ws.clone();
+                ws.set_hook(Rc::new(move |ev| {
+                    if matches!(ev, ServerEvent::Hello(_)) {
+                        subscribe_presence(&ws2);
+                    }
+                    notify(&platform, ev);
+                }));
             }
             let t = gloo_timers::callback::Interval::new(1_000, {
                 let d = dispatch.clone();

@@ -652,3 +652,150 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     );
     shot(b, "bob").await;
 }
+
+/// Seeds a lively workspace through the API (from the page, with `fetch`)
+/// and saves screenshots for design review: light, dark, a thread, the
+/// quick switcher. Not part of the suite: run it with
+/// `cargo test -p parley-e2e -- --ignored screenshots`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "design review tool, not a test"]
+async fn screenshots_of_a_busy_workspace() {
+    let (Some(chromium), Some(chromedriver)) = (
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+        find_binary(&["chromedriver"]),
+    ) else {
+        return unavailable("chromium or chromedriver is missing");
+    };
+    let web = web_dir();
+    let tmp = std::env::temp_dir().join(format!("parley-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(port, &tmp.join("data"), &web).await;
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let c = browser(
+        &format!("http://127.0.0.1:{driver_port}"),
+        &chromium,
+        &tmp.join("profile"),
+    )
+    .await;
+    c.goto(&format!("{base}/login")).await.expect("open");
+    let seeded = c
+        .execute_async(SEED_JS, Vec::new())
+        .await
+        .expect("seed script");
+    let channel = seeded["engineering"]
+        .as_str()
+        .expect("channel id")
+        .to_owned();
+    let root = seeded["root"].as_str().expect("root id").to_owned();
+    c.goto(&format!("{base}/c/{channel}"))
+        .await
+        .expect("open channel");
+    wait_js(&c, &msg_with("cargo build"), SECS5, "the seeded messages").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shot(&c, "demo-light").await;
+    js(
+        &c,
+        &format!("document.querySelector('#msg-{root} .thread-summary').click(); return null;"),
+    )
+    .await;
+    wait_js(
+        &c,
+        "document.querySelector('.pane .thread')",
+        SECS5,
+        "the thread",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "demo-thread").await;
+    click(&c, "#open-settings").await;
+    click(&c, "#theme-dark").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-dark").await;
+    js(&c, "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true})); return null;").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-switcher").await;
+    js(&c, "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return null;").await;
+    type_into(&c, "#composer-input", "Thanks @ca").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-mention").await;
+    let _ = c.close().await;
+    server.down().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+const SEED_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const call = async (method, path, token, body) => {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    const r = await fetch('/api/v1' + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    const t = await r.text();
+    if (!r.ok) throw new Error(method + ' ' + path + ' ' + r.status + ' ' + t);
+    return t ? JSON.parse(t) : null;
+  };
+  const people = [
+    ['alice', 'Alice Kim'], ['bob', 'Bob Lee'], ['carol', 'Carol Díaz'],
+    ['dave', 'Dave Okafor'], ['eunji', 'Eun-ji Park'], ['frank', 'Frank Müller'],
+  ];
+  const s = {};
+  for (const [u, name] of people) {
+    s[u] = await call('POST', '/auth/register', null,
+      {username: u, email: u + '@acme.test', password: 'correct horse battery', display_name: name});
+  }
+  const t = (u) => s[u].access_token;
+  const ws = await call('POST', '/workspaces', t('alice'), {name: 'Acme Robotics'});
+  const inv = await call('POST', '/workspaces/' + ws.id + '/invites', t('alice'), {});
+  for (const [u] of people.slice(1)) await call('POST', '/invites/' + inv.code + '/accept', t(u));
+  const mk = async (name, topic, kind) => call('POST', '/workspaces/' + ws.id + '/channels', t('alice'),
+    {name, topic, kind: kind || 'public', member_ids: people.slice(1).map(([u]) => s[u].user.id)});
+  const eng = await mk('engineering', 'Builds, deploys and the occasional fire 🔥');
+  const design = await mk('design', 'Pixels and feelings');
+  const random = await mk('random', 'Cats, coffee, chaos');
+  await mk('launch-plan', 'Q3 launch', 'private');
+  await mk('announcements', 'Company news');
+  const say = async (u, ch, content) => call('POST', '/channels/' + ch.id + '/messages', t(u), {content});
+  await say('dave', eng, 'Morning all! The nightly build is green again after yesterday\'s flake.');
+  await say('eunji', eng, 'Nice. Was it the **flaky network test** again?');
+  await say('dave', eng, 'Yep. I pinned the retry count and added a timeout:\n```rust\nlet client = Client::builder()\n    .timeout(Duration::from_secs(10)) // fail fast\n    .build()?;\n```');
+  const root = await say('carol', eng, 'Heads-up: I\'m moving the staging database to the new cluster at 3 PM. Expect ~5 minutes of read-only mode.');
+  await say('bob', eng, '@carol will the migrations run automatically, or should we hold merges?');
+  await say('alice', eng, 'Let\'s hold merges to `main` until Carol gives the go. Checklist:\n- freeze deploys\n- snapshot staging\n- run `cargo build --release` on the new runners');
+  await say('frank', eng, 'Docs for the new runners are here: https://wiki.acme.test/runners');
+  for (const [u, e] of [['bob', '👍'], ['dave', '👍'], ['eunji', '👍'], ['frank', '🎉'], ['alice', '🎉']])
+    await call('POST', '/messages/' + root.id + '/reactions', t(u), {emoji: e});
+  for (const [u, c] of [['dave', 'I\'ll pause the nightly job.'], ['bob', 'Holding my merge 🙏'], ['carol', 'Done — staging is on the new cluster. Merges are open again.']])
+    await call('POST', '/messages/' + root.id + '/thread', t(u), {content: c});
+  await say('bob', design, '@alice the new onboarding mockups are ready for review ✨');
+  await say('eunji', design, 'Love the empty states!');
+  await say('frank', random, 'Who took the last oat milk? ☕');
+  await call('PUT', '/users/' + s.alice.user.id + '/status', t('alice'), {text: 'Focusing', emoji: '🎧'});
+  await call('PUT', '/users/' + s.bob.user.id + '/status', t('bob'), {text: 'In a meeting', emoji: '📅'});
+  const dm = await call('POST', '/dm', t('bob'), {user_ids: [s.alice.user.id]});
+  await call('POST', '/dm/' + dm.id + '/messages', t('bob'), {content: 'Got a minute to look at my PR?'});
+  await call('POST', '/dm', t('eunji'), {user_ids: [s.alice.user.id]});
+  await call('POST', '/dm', t('alice'), {user_ids: [s.dave.user.id, s.carol.user.id]});
+  localStorage.setItem('parley.tokens', JSON.stringify({access: s.alice.access_token, refresh: s.alice.refresh_token, expires_at: Date.now() + 600000}));
+  done({engineering: eng.id, root: root.id});
+})().catch((e) => done({error: String(e)}));
+"#;

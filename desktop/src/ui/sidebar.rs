@@ -60,6 +60,12 @@ pub fn sidebar(p: &SidebarProps) -> Html {
             }
             ChannelKind::GroupDm => icon("users"),
         };
+        // Like a mention, every message in a DM is addressed to you.
+        let badge = if util::is_dm(c) {
+            c.unread_count
+        } else {
+            c.mention_count
+        };
         let label = if c.mention_count > 0 {
             format!("{title}, {} mentions", c.mention_count)
         } else if unread {
@@ -73,8 +79,8 @@ pub fn sidebar(p: &SidebarProps) -> Html {
                     classes={classes!("side-item", active.then_some("active"), unread.then_some("unread"))}>
                     <span class="side-glyph" aria-hidden="true">{ glyph }</span>
                     <span class="side-name" aria-label={label}>{ title }</span>
-                    if c.mention_count > 0 && !active {
-                        <span class="badge" aria-hidden="true">{ c.mention_count }</span>
+                    if badge > 0 && !active {
+                        <span class="badge" aria-hidden="true">{ badge }</span>
                     }
                 </Link<Route>>
             </li>
