@@ -149,11 +149,19 @@ async fn browser(driver: &str, chromium: &Path, profile: &Path) -> Client {
     let Value::Object(caps) = caps else {
         unreachable!("a JSON object literal")
     };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(driver)
         .await
-        .expect("a chromedriver session")
+        .expect("a chromedriver session");
+    // Seeding scripts post hundreds of messages.
+    let timeouts = fantoccini::wd::TimeoutConfiguration::new(
+        Some(Duration::from_secs(180)),
+        Some(Duration::from_secs(30)),
+        Some(Duration::ZERO),
+    );
+    c.update_timeouts(timeouts).await.expect("set timeouts");
+    c
 }
 
 async fn js(c: &Client, script: &str) -> Value {
@@ -241,8 +249,13 @@ async fn shot(c: &Client, name: &str) -> PathBuf {
     path
 }
 
+/// The browser tests share two cores with everything else: one at a time,
+/// so the latency assertion measures the app and not the neighbours.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_chat_in_the_browser() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(chromium) = find_binary(&["chromium", "chromium-browser", "google-chrome"]) else {
         return unavailable("chromium is not installed (apt-get install -y chromium)");
     };
@@ -660,6 +673,7 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "design review tool, not a test"]
 async fn screenshots_of_a_busy_workspace() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (Some(chromium), Some(chromedriver)) = (
         find_binary(&["chromium", "chromium-browser", "google-chrome"]),
         find_binary(&["chromedriver"]),
@@ -797,5 +811,139 @@ const done = arguments[arguments.length - 1];
   await call('POST', '/dm', t('alice'), {user_ids: [s.dave.user.id, s.carol.user.id]});
   localStorage.setItem('parley.tokens', JSON.stringify({access: s.alice.access_token, refresh: s.alice.refresh_token, expires_at: Date.now() + 600000}));
   done({engineering: eng.id, root: root.id});
+})().catch((e) => done({error: String(e)}));
+"#;
+
+/// 600 messages: scrolling up through all of them pages 50 at a time and
+/// never puts more than the window (120) of messages in the DOM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_history_scrolls_with_a_bounded_dom() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (Some(chromium), Some(chromedriver)) = (
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+        find_binary(&["chromedriver"]),
+    ) else {
+        return unavailable("chromium or chromedriver is missing");
+    };
+    let web = web_dir();
+    if !web.join("index.html").is_file() {
+        return unavailable(&format!(
+            "the UI is not built ({} is missing)",
+            web.display()
+        ));
+    }
+    let tmp = std::env::temp_dir().join(format!("parley-e2e-long-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(port, &tmp.join("data"), &web).await;
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let c = browser(
+        &format!("http://127.0.0.1:{driver_port}"),
+        &chromium,
+        &tmp.join("profile"),
+    )
+    .await;
+    c.goto(&format!("{base}/login")).await.expect("open");
+    let seeded = c
+        .execute_async(LONG_SEED_JS, Vec::new())
+        .await
+        .expect("seed");
+    let channel = seeded["channel"]
+        .as_str()
+        .unwrap_or_else(|| panic!("seeding failed: {seeded}"))
+        .to_owned();
+    c.goto(&format!("{base}/c/{channel}"))
+        .await
+        .expect("open channel");
+    wait_js(
+        &c,
+        &msg_with("history message 600"),
+        SECS5,
+        "the newest message",
+    )
+    .await;
+
+    let count = "document.querySelectorAll('#message-list .msg').length";
+    let mut most = 0;
+    let mut reached_start = false;
+    for _ in 0..120 {
+        js(&c, "const l = document.querySelector('#message-list'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll')); return null;").await;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let n = js(&c, &format!("return {count};"))
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        most = most.max(n);
+        if js(&c, "return !!document.querySelector('.channel-intro');").await == Value::Bool(true) {
+            reached_start = true;
+            break;
+        }
+    }
+    assert!(reached_start, "never scrolled back to the first message");
+    wait_js(
+        &c,
+        "document.querySelector('.msg[data-seq=\"1\"]')",
+        SECS5,
+        "the first message",
+    )
+    .await;
+    eprintln!("at most {most} messages were in the DOM while scrolling through 600");
+    assert!(most <= 120, "{most} messages rendered at once");
+    // Nothing was skipped: the oldest window is contiguous.
+    let seqs = js(&c, "return [...document.querySelectorAll('#message-list .msg')].map(m => Number(m.dataset.seq));").await;
+    let seqs: Vec<u64> = seqs
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "gap in {seqs:?}");
+    assert_eq!(seqs.first(), Some(&1));
+
+    click(&c, "#jump-latest").await;
+    wait_js(
+        &c,
+        &msg_with("history message 600"),
+        SECS5,
+        "back at the newest message",
+    )
+    .await;
+    let _ = c.close().await;
+    server.down().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+const LONG_SEED_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const call = async (method, path, token, body) => {
+    const headers = {'Content-Type': 'application/json'};
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    const r = await fetch('/api/v1' + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    const t = await r.text();
+    if (!r.ok) throw new Error(method + ' ' + path + ' ' + r.status + ' ' + t);
+    return t ? JSON.parse(t) : null;
+  };
+  const me = await call('POST', '/auth/register', null,
+    {username: 'historian', email: 'h@acme.test', password: 'correct horse battery', display_name: 'Hannah Story'});
+  const t = me.access_token;
+  const ws = await call('POST', '/workspaces', t, {name: 'Archive'});
+  const ch = await call('POST', '/workspaces/' + ws.id + '/channels', t, {name: 'history'});
+  for (let i = 1; i <= 600; i++) {
+    await call('POST', '/channels/' + ch.id + '/messages', t, {content: 'history message ' + i});
+  }
+  localStorage.setItem('parley.tokens', JSON.stringify({access: me.access_token, refresh: me.refresh_token, expires_at: Date.now() + 600000}));
+  done({channel: ch.id});
 })().catch((e) => done({error: String(e)}));
 "#;
