@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_shared::api::{Channel, CurrentUser, Workspace, WorkspaceMember};
-use parley_shared::ws::{ClientFrame, NotificationReason, ServerEvent};
+use parley_shared::ws::{ClientFrame, NotificationReason, PresenceStatus, ServerEvent};
 use parley_shared::{ChannelId, WorkspaceId};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -104,7 +104,11 @@ pub async fn load_all(
     let me: CurrentUser = api.get("/users/me").await?;
     let theme = me.preferences.theme;
     dispatch(Action::SignedIn(Box::new(me)));
+    // The account's theme wins; remembered locally so the next start
+    // paints in it before any request returns.
     crate::ui::apply_theme(theme);
+    api.platform()
+        .save("parley.theme", crate::ui::theme_name(theme));
     let workspaces: Vec<Workspace> = api.get("/workspaces").await?;
     let ids: Vec<WorkspaceId> = workspaces.iter().map(|w| w.id).collect();
     dispatch(Action::Workspaces(workspaces));
@@ -164,6 +168,7 @@ pub fn app() -> Html {
                 ws.set_on_resync(Rc::new(move || {
                     let (api3, ws3, d3) = (api2.clone(), ws2.clone(), d.clone());
                     wasm_bindgen_futures::spawn_local(async move {
+                        d3(Action::Resynced);
                         let _ = load_all(&api3, &d3, &ws3).await;
                         if let Some(active) = latest().0.active {
                             ui::channel::load_latest(&api3, &d3, active).await;
@@ -187,6 +192,7 @@ pub fn app() -> Html {
                 let d = dispatch.clone();
                 move || d(Action::Tick(crate::api::now_ms() as i64))
             });
+            let idle = watch_idle(ws.clone());
             if let Some(saved) = api.platform().load("parley.theme") {
                 let t = match saved.as_str() {
                     "light" => parley_shared::api::Theme::Light,
@@ -208,7 +214,7 @@ pub fn app() -> Html {
             } else {
                 booted.set(true);
             }
-            move || drop(t)
+            move || drop((t, idle))
         });
     }
 
@@ -283,6 +289,55 @@ fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
     };
     let body: String = message.content.chars().take(140).collect();
     platform.notify(&title, &body);
+}
+
+/// No input for this long turns the user `away`.
+const AWAY_AFTER_MS: f64 = 5.0 * 60_000.0;
+
+/// Reports `away` after five idle minutes and `online` at the next key
+/// press or mouse move (the server shows it to everyone who follows us).
+fn watch_idle(ws: WsClient) -> IdleWatch {
+    use std::cell::Cell;
+    let last = Rc::new(Cell::new(crate::api::now_ms()));
+    let away = Rc::new(Cell::new(false));
+    let active = {
+        let (last, away, ws) = (last.clone(), away.clone(), ws.clone());
+        move |_: web_sys::Event| {
+            last.set(crate::api::now_ms());
+            if away.replace(false) {
+                ws.send(ClientFrame::Presence {
+                    status: PresenceStatus::Online,
+                });
+            }
+        }
+    };
+    let listeners = (
+        ui::files::listen("keydown", active.clone()),
+        ui::files::listen("mousemove", active.clone()),
+        ui::files::listen("focusin", active),
+    );
+    let check = gloo_timers::callback::Interval::new(30_000, move || {
+        if !away.get() && crate::api::now_ms() - last.get() > AWAY_AFTER_MS {
+            away.set(true);
+            ws.send(ClientFrame::Presence {
+                status: PresenceStatus::Away,
+            });
+        }
+    });
+    IdleWatch {
+        _listeners: listeners,
+        _check: check,
+    }
+}
+
+/// Held for its drop: removes the listeners and stops the timer.
+struct IdleWatch {
+    _listeners: (
+        ui::files::DocListener,
+        ui::files::DocListener,
+        ui::files::DocListener,
+    ),
+    _check: gloo_timers::callback::Interval,
 }
 
 /// Whether the socket is down (the offline banner).

@@ -141,6 +141,9 @@ pub enum Action {
     },
     /// The user dropped a failed send.
     Discard(String),
+    /// Events may have been missed (RESYNC, or a new session after a drop):
+    /// loaded history is stale, so every channel reloads when next opened.
+    Resynced,
     /// Expires stale typing indicators (`now` in ms).
     Tick(i64),
     TypingSeen {
@@ -667,6 +670,10 @@ impl State {
                 }
             }
             Action::Discard(nonce) => self.pending.retain(|p| p.nonce != nonce),
+            Action::Resynced => {
+                self.timelines.clear();
+                self.typing.clear();
+            }
             Action::Tick(now) => {
                 self.typing.retain(|_, v| {
                     v.retain(|(_, exp)| *exp > now);
@@ -989,6 +996,30 @@ pub(crate) mod tests {
         })));
         let t = s.timeline(c).expect("loaded");
         assert!(t.messages[0].deleted && t.messages[0].content.is_empty());
+    }
+
+    #[test]
+    fn a_resync_forgets_stale_history() {
+        let mut s = signed_in();
+        let bob = user(2, "bob");
+        s.apply(Action::Page(
+            ChannelId(10),
+            PageKind::Latest,
+            page(vec![msg(1, 10, 1, &bob, "a")], false),
+        ));
+        s.apply(Action::TypingSeen {
+            channel_id: ChannelId(10),
+            user_id: UserId(2),
+            typing: true,
+            now: 0,
+        });
+        s.apply(Action::Resynced);
+        assert!(s.timeline(ChannelId(10)).is_none());
+        assert!(s.typing_in(ChannelId(10)).is_empty());
+        assert!(
+            s.channels.contains_key(&ChannelId(10)),
+            "channels stay until refetched"
+        );
     }
 
     #[test]

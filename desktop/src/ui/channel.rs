@@ -138,6 +138,8 @@ pub fn channel_view(p: &ChannelProps) -> Html {
     let empty = Rc::new(Timeline::default());
     let timeline = state.timelines.get(&channel_id).cloned().unwrap_or(empty);
 
+    // Where "New" goes: the read position when the channel was opened.
+    let read_mark = use_state(|| None::<i64>);
     // Load the newest page when the channel opens.
     {
         let (ctx, load_error, end_seq, stick, editing) = (
@@ -147,8 +149,16 @@ pub fn channel_view(p: &ChannelProps) -> Html {
             stick.clone(),
             editing.clone(),
         );
+        let read_mark = read_mark.clone();
         use_effect_with(channel_id, move |c| {
             let c = *c;
+            read_mark.set(
+                ctx.state()
+                    .channels
+                    .get(&c)
+                    .filter(|ch| ch.unread_count > 0 && ch.last_read_seq > 0)
+                    .map(|ch| ch.last_read_seq),
+            );
             end_seq.set(None);
             editing.set(None);
             *stick.borrow_mut() = true;
@@ -348,14 +358,25 @@ pub fn channel_view(p: &ChannelProps) -> Html {
     } else {
         None
     };
-    if start == 0 && timeline.loaded && !timeline.has_more_before {
+    if !timeline.loaded && load_error.is_none() {
+        rows.push(html! {
+            <div class="skeleton" key="skeleton" aria-busy="true" aria-label="Loading messages">
+                { for (0..4).map(|i| html! { <div class="sk-row"><span class="sk-avatar"></span><span class="sk-lines"><span class="sk-line short"></span><span class={classes!("sk-line", (i % 2 == 0).then_some("long"))}></span></span></div> }) }
+            </div>
+        });
+    } else if start == 0 && timeline.loaded && !timeline.has_more_before {
         rows.push(channel_intro(&channel, me));
     } else if start == 0 && timeline.has_more_before {
         rows.push(
             html! { <div class="loading-older" key="older">{ "Loading earlier messages…" }</div> },
         );
     }
+    let mut marked = false;
     for m in window {
+        if !marked && read_mark.is_some_and(|mark| m.seq > mark) && Some(m.author.id) != me {
+            marked = true;
+            rows.push(html! { <div class="new-sep" key="new" role="separator" aria-label="New messages"><span>{ "New" }</span></div> });
+        }
         let new_day = prev.is_none_or(|p| {
             util::day_key(p.created_at, offset) != util::day_key(m.created_at, offset)
         });

@@ -94,7 +94,81 @@ thread_local! {
     static LINKS: RefCell<HashMap<FileId, (FileLink, f64)>> = RefCell::new(HashMap::new());
 }
 
-/// Starts uploading `file`; progress and the result go to `dispatch`.
+/// Sends `file` as the multipart field `file` with the bearer token.
+/// `progress` gets 0.0–1.0; `done` gets the 2xx body or a message to show.
+pub fn send_file(
+    api: &Api,
+    method: &'static str,
+    path: &'static str,
+    file: web_sys::File,
+    progress: Rc<dyn Fn(f64)>,
+    done: Rc<dyn Fn(Result<String, String>)>,
+) {
+    let api = api.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(token) = api.access_token().await else {
+            return done(Err("Signed out".into()));
+        };
+        let (Ok(xhr), Ok(form)) = (web_sys::XmlHttpRequest::new(), web_sys::FormData::new()) else {
+            return done(Err("This browser cannot upload files".into()));
+        };
+        if form
+            .append_with_blob_and_filename("file", &file, &file.name())
+            .is_err()
+            || xhr
+                .open_with_async(method, &format!("/api/v1{path}"), true)
+                .is_err()
+            || xhr
+                .set_request_header("Authorization", &format!("Bearer {token}"))
+                .is_err()
+        {
+            return done(Err("Could not start the upload".into()));
+        }
+        let on_progress =
+            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+                if e.length_computable() && e.total() > 0.0 {
+                    progress(e.loaded() / e.total());
+                }
+            });
+        if let Ok(up) = xhr.upload() {
+            up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        }
+        let (d, x) = (done.clone(), xhr.clone());
+        let on_load = Closure::<dyn FnMut()>::new(move || {
+            let status = x.status().unwrap_or(0);
+            let body = x.response_text().ok().flatten().unwrap_or_default();
+            if (200..300).contains(&status) {
+                d(Ok(body));
+            } else {
+                let e = error_from(status, &body);
+                d(Err(match e.code {
+                    Some(parley_shared::ErrorCode::PayloadTooLarge) => {
+                        "This file is too large".to_owned()
+                    }
+                    Some(parley_shared::ErrorCode::UnsupportedMediaType) => {
+                        "This kind of file can't be uploaded".to_owned()
+                    }
+                    _ => e.message,
+                }));
+            }
+        });
+        let d = done.clone();
+        let on_error =
+            Closure::<dyn FnMut()>::new(move || d(Err("The upload was interrupted".into())));
+        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
+        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        if xhr.send_with_opt_form_data(Some(&form)).is_err() {
+            return done(Err("Could not start the upload".into()));
+        }
+        // The request owns nothing on the Rust side: keep the callbacks for
+        // its lifetime (one upload, a few hundred bytes).
+        on_progress.forget();
+        on_load.forget();
+        on_error.forget();
+    });
+}
+
+/// Starts uploading an attachment; progress and the result go to `dispatch`.
 pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatcher<Uploads>) {
     let key = NEXT_KEY.with(|k| {
         let mut k = k.borrow_mut();
@@ -109,81 +183,19 @@ pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatch
         done: None,
         error: None,
     }));
-    let api = api.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let fail = |d: &UseReducerDispatcher<Uploads>, m: &str| {
-            d.dispatch(UploadAction::Failed(key, m.to_owned()))
-        };
-        let Some(token) = api.access_token().await else {
-            return fail(&dispatch, "Signed out");
-        };
-        let (Ok(xhr), Ok(form)) = (web_sys::XmlHttpRequest::new(), web_sys::FormData::new()) else {
-            return fail(&dispatch, "This browser cannot upload files");
-        };
-        if form
-            .append_with_blob_and_filename("file", &file, &file.name())
-            .is_err()
-            || xhr.open_with_async("POST", "/api/v1/files", true).is_err()
-            || xhr
-                .set_request_header("Authorization", &format!("Bearer {token}"))
-                .is_err()
-        {
-            return fail(&dispatch, "Could not start the upload");
-        }
-        let d = dispatch.clone();
-        let on_progress =
-            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-                if e.length_computable() && e.total() > 0.0 {
-                    d.dispatch(UploadAction::Progress(key, e.loaded() / e.total()));
-                }
-            });
-        if let Ok(up) = xhr.upload() {
-            up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        }
-        let (d, x) = (dispatch.clone(), xhr.clone());
-        let on_load = Closure::<dyn FnMut()>::new(move || {
-            let status = x.status().unwrap_or(0);
-            let body = x.response_text().ok().flatten().unwrap_or_default();
-            if status == 201 || status == 200 {
-                match serde_json::from_str::<FileInfo>(&body) {
-                    Ok(info) => d.dispatch(UploadAction::Done(key, info)),
-                    Err(_) => d.dispatch(UploadAction::Failed(
-                        key,
-                        "Unexpected answer from the server".into(),
-                    )),
-                }
-            } else {
-                let e = error_from(status, &body);
-                let msg = match e.code {
-                    Some(parley_shared::ErrorCode::PayloadTooLarge) => {
-                        "This file is too large".to_owned()
-                    }
-                    Some(parley_shared::ErrorCode::UnsupportedMediaType) => {
-                        "This kind of file can't be uploaded".to_owned()
-                    }
-                    _ => e.message,
-                };
-                d.dispatch(UploadAction::Failed(key, msg));
-            }
-        });
-        let d = dispatch.clone();
-        let on_error = Closure::<dyn FnMut()>::new(move || {
-            d.dispatch(UploadAction::Failed(
+    let d = dispatch.clone();
+    let progress = Rc::new(move |p| d.dispatch(UploadAction::Progress(key, p)));
+    let done = Rc::new(move |r: Result<String, String>| match r {
+        Ok(body) => match serde_json::from_str::<FileInfo>(&body) {
+            Ok(info) => dispatch.dispatch(UploadAction::Done(key, info)),
+            Err(_) => dispatch.dispatch(UploadAction::Failed(
                 key,
-                "The upload was interrupted".into(),
-            ));
-        });
-        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        if xhr.send_with_opt_form_data(Some(&form)).is_err() {
-            return fail(&dispatch, "Could not start the upload");
-        }
-        // The request owns nothing on the Rust side: keep the callbacks for
-        // its lifetime (one upload, a few hundred bytes).
-        on_progress.forget();
-        on_load.forget();
-        on_error.forget();
+                "Unexpected answer from the server".into(),
+            )),
+        },
+        Err(m) => dispatch.dispatch(UploadAction::Failed(key, m)),
     });
+    send_file(api, "POST", "/files", file, progress, done);
 }
 
 /// Token-free links for a file, cached until a minute before they expire.

@@ -31,6 +31,14 @@ pub fn apply_theme(theme: Theme) {
     };
 }
 
+pub fn theme_name(theme: Theme) -> &'static str {
+    match theme {
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+        Theme::System => "system",
+    }
+}
+
 /// The browser's offset from UTC in minutes (east positive), for times.
 pub fn utc_offset_min() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)

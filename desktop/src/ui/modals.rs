@@ -367,6 +367,8 @@ pub fn profile_dialog(p: &ProfileProps) -> Html {
     });
     let error = use_state(|| None::<String>);
     let saved = use_state(|| false);
+    let photo_busy = use_state(|| false);
+    let photo_error = use_state(|| None::<String>);
     let Some(user) = user else {
         return html! { <Modal title="Profile" on_close={p.on_close.clone()}><p class="muted">{ "Unknown user" }</p></Modal> };
     };
@@ -481,6 +483,69 @@ pub fn profile_dialog(p: &ProfileProps) -> Html {
             });
         })
     };
+    let on_photo = {
+        let (ctx, photo_busy, photo_error) = (ctx.clone(), photo_busy.clone(), photo_error.clone());
+        Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.item(0)) else {
+                return;
+            };
+            input.set_value("");
+            photo_busy.set(true);
+            let (ctx2, busy, err) = (ctx.clone(), photo_busy.clone(), photo_error.clone());
+            crate::ui::files::send_file(
+                &ctx.api,
+                "PUT",
+                "/users/me/avatar",
+                file,
+                std::rc::Rc::new(|_| ()),
+                std::rc::Rc::new(move |r: Result<String, String>| {
+                    busy.set(false);
+                    match r
+                        .and_then(|b| serde_json::from_str::<User>(&b).map_err(|e| e.to_string()))
+                    {
+                        Ok(u) => {
+                            err.set(None);
+                            ctx2.dispatch(Action::Event(Box::new(
+                                parley_shared::ws::ServerEvent::UserUpdated(u),
+                            )));
+                        }
+                        Err(m) => err.set(Some(m)),
+                    }
+                }),
+            );
+        })
+    };
+    let remove_photo = {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            let ctx = ctx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(u) = ctx
+                    .api
+                    .raw::<()>("DELETE", "/users/me/avatar", None)
+                    .await
+                    .and_then(|b| {
+                        serde_json::from_str::<User>(&b).map_err(|e| crate::api::ApiError {
+                            status: 0,
+                            code: None,
+                            message: e.to_string(),
+                        })
+                    })
+                {
+                    ctx.dispatch(Action::Event(Box::new(
+                        parley_shared::ws::ServerEvent::UserUpdated(u),
+                    )));
+                }
+            });
+        })
+    };
     let logout = {
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
@@ -495,6 +560,14 @@ pub fn profile_dialog(p: &ProfileProps) -> Html {
     html! {
         <Modal title="Your profile" on_close={p.on_close.clone()}>
             { header }
+            <div class="photo-row">
+                <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" id="avatar-file" class="hidden-file" onchange={on_photo} />
+                <label for="avatar-file" class="btn small" role="button">{ if *photo_busy { "Uploading…" } else { "Upload a photo" } }</label>
+                if user.avatar_url.is_some() {
+                    <button type="button" class="btn small" onclick={remove_photo}>{ "Remove photo" }</button>
+                }
+                if let Some(e) = (*photo_error).clone() { <span class="field-error">{ e }</span> }
+            </div>
             <form class="form" onsubmit={save}>
                 if let Some(e) = (*error).clone() { <ErrorBanner message={e} /> }
                 <div class="field">
@@ -537,7 +610,8 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
     let ctx = use_ctx();
     let prefs = ctx.state().me.as_ref().map(|m| m.preferences.clone());
     let error = use_state(|| None::<String>);
-    let theme = *ctx.theme;
+    // The account's preference once known; before that, the local one.
+    let theme = prefs.as_ref().map_or(*ctx.theme, |p| p.theme);
     let notify_level = prefs.as_ref().map_or(NotifyLevel::All, |p| p.notify_level);
     let desktop = ctx.platform().load("parley.notify").as_deref() != Some("off")
         && ctx.platform().notifications_allowed();
@@ -548,12 +622,8 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
             let (ctx, error) = (ctx.clone(), error.clone());
             ctx.theme.set(theme);
             apply_theme(theme);
-            let name = match theme {
-                Theme::Light => "light",
-                Theme::Dark => "dark",
-                Theme::System => "system",
-            };
-            ctx.platform().save("parley.theme", name);
+            ctx.platform()
+                .save("parley.theme", crate::ui::theme_name(theme));
             wasm_bindgen_futures::spawn_local(async move {
                 let mute_until = ctx
                     .state()
