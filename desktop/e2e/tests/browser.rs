@@ -751,6 +751,37 @@ async fn screenshots_of_a_busy_workspace() {
     type_into(&c, "#composer-input", "Thanks @ca").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     shot(&c, "demo-mention").await;
+    click(&c, ".me-btn").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-profile").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    click(&c, "#open-settings").await;
+    click(&c, "#theme-light").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-settings").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    click(&c, "[aria-label^='Members']").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "demo-members").await;
+    click(&c, "#new-dm").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-new-dm").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    js(&c, &format!("document.querySelector('#msg-{root} [aria-label=\"Add reaction\"]').click(); return null;")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-emoji").await;
     let _ = c.close().await;
     server.down().await;
     let _ = std::fs::remove_dir_all(&tmp);

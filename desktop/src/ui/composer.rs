@@ -429,7 +429,8 @@ pub fn composer(p: &ComposerProps) -> Html {
                     <div class="upload-tray">{ for tray }</div>
                 }
                 <textarea id={box_id} class="composer-input" placeholder={p.placeholder.clone()} aria-label={p.placeholder.clone()}
-                    value={(*text).clone()} oninput={on_input} onkeydown={on_key} {rows} />
+                    value={(*text).clone()} oninput={on_input} onkeydown={on_key} {rows}
+                    onblur={let m = mention.clone(); move |_| m.set(None)} />
                 <div class="composer-tools">
                     <input type="file" multiple=true id={file_input_id} class="hidden-file" onchange={pick_files} aria-hidden="true" tabindex="-1" />
                     <button class="icon-btn" aria-label="Attach files" title="Attach files" onclick={open_picker}>{ icon("paperclip") }</button>

@@ -387,6 +387,13 @@ pub struct PickerProps {
     pub on_close: Callback<()>,
 }
 
+/// Emoji newer than Unicode 13 still render as empty boxes on many
+/// systems, so the picker does not offer them (they still display when
+/// someone else sends one).
+fn widely_supported(e: &emojis::Emoji) -> bool {
+    e.unicode_version() < emojis::UnicodeVersion::new(14, 0)
+}
+
 /// Emoji by name: the common ones first, then any match from the full set.
 #[function_component(EmojiPicker)]
 pub fn emoji_picker(p: &PickerProps) -> Html {
@@ -403,13 +410,18 @@ pub fn emoji_picker(p: &PickerProps) -> Html {
                         e.group() == emojis::Group::SmileysAndEmotion
                             || e.group() == emojis::Group::PeopleAndBody
                     })
-                    .filter(|e| e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default)),
+                    .filter(|e| {
+                        e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default)
+                            && widely_supported(e)
+                    }),
             )
             .take(64)
             .collect()
     } else {
         emojis::iter()
-            .filter(|e| e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default))
+            .filter(|e| {
+                e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default) && widely_supported(e)
+            })
             .filter(|e| {
                 e.name().contains(q.as_str()) || e.shortcodes().any(|s| s.contains(q.as_str()))
             })
