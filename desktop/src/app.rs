@@ -205,7 +205,22 @@ pub fn app() -> Html {
             if api.has_session() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match load_all(&api, &dispatch, &ws).await {
-                        Ok(()) => ws.start(),
+                        Ok(()) => {
+                            ws.start();
+                            // Keep this browser's push subscription current
+                            // (keys rotate; the server replaces by endpoint).
+                            let enabled = api.platform().load("parley.notify").as_deref()
+                                != Some("off")
+                                && api.platform().notifications_allowed();
+                            if enabled {
+                                // In the background: a slow push service
+                                // must not hold up the first screen.
+                                let api = api.clone();
+                                wasm_bindgen_futures::spawn_local(async move {
+                                    let _ = crate::push::subscribe(&api).await;
+                                });
+                            }
+                        }
                         Err(e) if e.status == 401 => api.clear_session(),
                         Err(e) => boot_error.set(Some(e.message)),
                     }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod markdown;
 pub mod platform;
+pub mod push;
 pub mod store;
 pub mod ui;
 pub mod util;

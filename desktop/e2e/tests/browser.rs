@@ -604,6 +604,17 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
 
     shot(a, "light").await;
 
+    // The service worker for Web Push registers for the whole app.
+    let scope = a
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             navigator.serviceWorker.register('/sw.js').then(r => done(r.scope), e => done('error: ' + e));",
+            Vec::new(),
+        )
+        .await
+        .expect("register the service worker");
+    assert_eq!(scope, json!(format!("{base}/")));
+
     // Dark theme applies.
     click(a, "#open-settings").await;
     click(a, "#theme-dark").await;

@@ -551,6 +551,8 @@ pub fn profile_dialog(p: &ProfileProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let ctx = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                // This browser must stop receiving the account's pushes.
+                crate::push::unsubscribe(&ctx.api).await;
                 ctx.ws.stop();
                 ctx.api.logout().await;
                 ctx.dispatch(Action::SignedOut);
@@ -665,16 +667,38 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                 onclick={move |_| save(theme, l)}>{ label }</button>
         }
     };
+    let push_note = use_state(|| None::<String>);
     let toggle_desktop = {
-        let (ctx, refresh) = (ctx.clone(), refresh.clone());
+        let (ctx, refresh, push_note) = (ctx.clone(), refresh.clone(), push_note.clone());
         Callback::from(move |_: MouseEvent| {
+            let (ctx, refresh, push_note) = (ctx.clone(), refresh.clone(), push_note.clone());
             if desktop {
                 ctx.platform().save("parley.notify", "off");
-            } else {
-                ctx.platform().save("parley.notify", "on");
-                ctx.platform().request_notifications();
+                wasm_bindgen_futures::spawn_local(async move {
+                    crate::push::unsubscribe(&ctx.api).await;
+                    refresh.set(*refresh + 1);
+                });
+                return;
             }
-            refresh.set(*refresh + 1);
+            ctx.platform().save("parley.notify", "on");
+            wasm_bindgen_futures::spawn_local(async move {
+                // Asked from the click, as browsers require.
+                if crate::push::request_permission().await {
+                    // Push also reaches you with every Parley tab closed;
+                    // without it, notifications still work while one is open.
+                    match crate::push::subscribe(&ctx.api).await {
+                        Ok(()) => push_note.set(None),
+                        Err(e) => push_note.set(Some(format!(
+                            "Notifications work while Parley is open; push is unavailable ({e})."
+                        ))),
+                    }
+                } else {
+                    push_note.set(Some(
+                        "Notifications are blocked for this site in your browser settings.".into(),
+                    ));
+                }
+                refresh.set(*refresh + 1);
+            });
         })
     };
     html! {
@@ -702,6 +726,7 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                     <input type="checkbox" checked={desktop} onclick={toggle_desktop} />
                     <span>{ "Show a notification when I'm mentioned or get a direct message while away from the conversation" }</span>
                 </label>
+                if let Some(n) = (*push_note).clone() { <p class="muted small">{ n }</p> }
             </section>
         </Modal>
     }

@@ -5,6 +5,8 @@
 //!   and sent pre-gzipped when the build left a `.gz` beside them.
 //! - Any other GET outside `/api` answers `index.html` with `no-cache`, so
 //!   deep links (`/c/123`) load the app and a new build is picked up at once.
+//! - Root files with fixed names (`/sw.js`, the service worker) are served
+//!   with `no-cache`.
 //! - Unknown `/api/...` paths keep the JSON `not_found` error.
 //! - Without a built UI, `/` explains how to build it instead of a 404.
 
@@ -41,6 +43,19 @@ const NOT_BUILT: &str = r#"<!doctype html>
 </body></html>
 "#;
 
+/// `/name.ext` with a plain file name: no subdirectory, no dot-file.
+fn is_root_file(path: &str) -> bool {
+    let Some(name) = path.strip_prefix('/') else {
+        return false;
+    };
+    name.contains('.')
+        && !name.starts_with('.')
+        && name != "index.html"
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
 fn with_headers(mut res: Response, cache: &'static str) -> Response {
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
@@ -73,6 +88,17 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
             // A stale page asking for an asset of an older build: a plain 404
             // that nobody caches.
             Ok(res) => with_headers(res.map(Body::new), "no-store"),
+            Err(never) => match never {},
+        };
+    }
+
+    // A few files live at the root under fixed names (the service worker,
+    // whose scope is the directory it is served from): served as they are,
+    // revalidated on every use.
+    if is_root_file(&path) && dir.join(&path[1..]).is_file() {
+        let serve = ServeDir::new(dir);
+        return match serve.oneshot(req).await {
+            Ok(res) => with_headers(res.map(Body::new), "no-cache"),
             Err(never) => match never {},
         };
     }

@@ -22,6 +22,11 @@ fn fake_dist() -> std::path::PathBuf {
         "export default 1;\n",
     )
     .expect("write asset");
+    std::fs::write(
+        dir.join("sw.js"),
+        "self.addEventListener('push', () => {});\n",
+    )
+    .expect("write service worker");
     dir
 }
 
@@ -77,6 +82,26 @@ both!(serves_the_ui_with_spa_fallback_and_cache_headers, |app| {
     );
     assert!(header(&res, "content-type").contains("javascript"));
     assert_eq!(res.text().await.expect("body"), "export default 1;\n");
+
+    // The service worker keeps its root URL and is revalidated each time.
+    let res = get(&format!("{base}/sw.js")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "cache-control"), "no-cache");
+    let ct = header(&res, "content-type");
+    assert!(
+        ct.contains("javascript"),
+        "{ct}: {}",
+        res.text().await.unwrap_or_default()
+    );
+    // Dot-files and paths outside the directory are never served.
+    for path in ["/.stamp", "/..%2fCargo.toml", "/assets/../index.html"] {
+        let res = get(&format!("{base}{path}")).await;
+        let body = res.text().await.expect("body");
+        assert!(
+            body.contains("PARLEY-INDEX") || body.is_empty(),
+            "{path}: {body}"
+        );
+    }
 
     let res = get(&format!("{base}/assets/parley_ui-gone.js")).await;
     assert_eq!(res.status(), 404);
