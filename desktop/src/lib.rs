@@ -63,7 +63,9 @@ fn show_crash(detail: &str) {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| {
+    // Through Yew: a hook set with std::panic::set_hook is replaced by
+    // Yew's console-only one when the app renders (a blank page on panic).
+    yew::set_custom_panic_hook(Box::new(|info| {
         let msg = info.to_string();
         web_sys::console::error_1(&msg.clone().into());
         show_crash(&msg);
