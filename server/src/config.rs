@@ -58,6 +58,9 @@ pub struct Config {
     /// Browser origins allowed to call the API cross-origin (CORS); empty =
     /// same-origin only.
     pub cors_origins: Vec<String>,
+    /// The built web UI (`scripts/build-ui`): served at `/` for every path
+    /// outside `/api`.
+    pub web_dir: PathBuf,
     /// Requests per minute per client IP and per signed-in user (0 = off).
     pub rate_limit_per_min: u32,
     /// Requests per minute per IP to the sign-up/sign-in/refresh routes,
@@ -398,6 +401,7 @@ impl Config {
                     ))
                 }
             },
+            web_dir: PathBuf::from(get("PARLEY_WEB_DIR").unwrap_or_else(|| "desktop/dist".into())),
             cors_origins: get("PARLEY_CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -438,6 +442,7 @@ mod tests {
         assert!(c.redis_url.is_none());
         assert_eq!(c.ws_heartbeat, Duration::from_secs(30));
         assert_eq!(c.presence_grace, Duration::from_secs(30));
+        assert_eq!(c.web_dir, PathBuf::from("desktop/dist"));
     }
 
     #[test]

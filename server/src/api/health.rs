@@ -42,10 +42,6 @@ pub async fn readyz(
     }
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound("route")
-}
-
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }

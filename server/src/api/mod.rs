@@ -11,6 +11,7 @@ pub mod messages;
 pub mod openapi;
 pub mod push;
 pub mod users;
+pub mod web;
 pub mod workspaces;
 
 use std::time::Duration;
@@ -224,7 +225,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::metrics::track,
         ))
-        .fallback(health::not_found)
+        // Everything else: the web UI (unknown /api paths still get the
+        // JSON 404 from there).
+        .fallback(web::fallback)
         .method_not_allowed_fallback(health::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         // gzip when the client accepts it (history pages shrink ~6×); the

@@ -15,5 +15,6 @@ mod push;
 mod queue;
 mod search;
 mod users;
+mod web;
 mod workspaces;
 mod ws;

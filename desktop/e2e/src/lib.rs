@@ -1,0 +1,1 @@
+//! No library code: the browser tests live in `tests/`.

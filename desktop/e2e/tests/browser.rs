@@ -1,0 +1,991 @@
+//! End-to-end: two headless Chromium sessions (chromedriver + fantoccini)
+//! against a real parley-server on 127.0.0.1 that serves the built UI.
+//!
+//! Needs `chromium` and `chromium-driver` (scripts/test installs them) and a
+//! built UI in desktop/dist (scripts/test runs scripts/build-ui first).
+//! Without them the test warns loudly and passes, except under `CI=true`,
+//! where it fails. Screenshots land in `PARLEY_E2E_SHOTS` (default /tmp).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use parley_server::config::Config;
+use serde_json::{json, Value};
+
+const ENTER: &str = "\u{E007}";
+const UP: &str = "\u{E013}";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips (loudly) outside CI, fails in CI.
+fn unavailable(why: &str) {
+    if in_ci() {
+        panic!("CI=true but the browser test cannot run: {why}");
+    }
+    eprintln!(
+        "\n\x1b[1;33m!!! SKIPPED: browser end-to-end test — {why}\n\
+         !!! Run ./scripts/test (it installs chromium and builds the UI).\x1b[0m\n"
+    );
+}
+
+fn find_binary(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+fn web_dir() -> PathBuf {
+    match std::env::var_os("PARLEY_WEB_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"),
+    }
+}
+
+/// One server process (in-process task) that can be stopped and started on
+/// the same port and database, to test reconnects.
+struct Server {
+    env: Vec<(String, String)>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    async fn start(port: u16, data: &Path, web: &Path) -> Server {
+        let env = vec![
+            ("PARLEY_PORT".into(), port.to_string()),
+            ("PARLEY_DATA_DIR".into(), data.display().to_string()),
+            ("PARLEY_WEB_DIR".into(), web.display().to_string()),
+            (
+                "PARLEY_JWT_SECRET".into(),
+                "e2e-secret-e2e-secret-e2e-secret-0123".into(),
+            ),
+            ("PARLEY_RATE_LIMIT_PER_MIN".into(), "1000000".into()),
+            ("PARLEY_AUTH_RATE_LIMIT_PER_MIN".into(), "100000".into()),
+            ("PARLEY_ARGON2_MEMORY_KIB".into(), "1024".into()),
+            ("PARLEY_ARGON2_ITERATIONS".into(), "1".into()),
+            // Typing stops showing soon after the typist goes quiet.
+            ("PARLEY_TYPING_EXPIRY".into(), "3s".into()),
+        ];
+        let mut s = Server {
+            env,
+            stop: None,
+            task: None,
+        };
+        s.up().await;
+        s
+    }
+
+    async fn up(&mut self) {
+        let env = self.env.clone();
+        let config = Config::from_lookup(|k| {
+            env.iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("e2e config");
+        let app = parley_server::build(config).await.expect("start server");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.stop = Some(tx);
+        self.task = Some(tokio::spawn(async move {
+            let _ = app
+                .serve(async {
+                    let _ = rx.await;
+                })
+                .await;
+        }));
+    }
+
+    async fn down(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+    }
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser(driver: &str, chromium: &Path, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1360,860",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a chromedriver session");
+    // Seeding scripts post hundreds of messages.
+    let timeouts = fantoccini::wd::TimeoutConfiguration::new(
+        Some(Duration::from_secs(180)),
+        Some(Duration::from_secs(30)),
+        Some(Duration::ZERO),
+    );
+    c.update_timeouts(timeouts).await.expect("set timeouts");
+    c
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, Vec::new()).await.expect("script runs")
+}
+
+/// Polls a JS expression until it is truthy.
+async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let v = js(c, &format!("return !!({expr});")).await;
+        if v == Value::Bool(true) {
+            return start.elapsed();
+        }
+        if start.elapsed() > timeout {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let body = js(c, "return document.body.innerText.slice(0, 1500);").await;
+            panic!(
+                "timed out after {timeout:?} waiting for {what} ({expr}) at {url}\npage: {body}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
+const SECS5: Duration = Duration::from_secs(5);
+
+/// Types into an element, finding it again if a re-render replaced it
+/// between the lookup and the keys.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let mut last = None;
+    for _ in 0..40 {
+        let el = c
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+        match el.send_keys(text).await {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot type into {css}: {last:?}");
+}
+
+async fn click(c: &Client, css: &str) {
+    // Through JS: hover-only toolbars are hidden from WebDriver clicks.
+    let sel = serde_json::to_string(css).expect("json string");
+    wait_js(c, &format!("document.querySelector({sel})"), SECS5, css).await;
+    js(
+        c,
+        &format!("document.querySelector({sel}).click(); return null;"),
+    )
+    .await;
+}
+
+async fn sign_up(c: &Client, base: &str, user: &str, name: &str) {
+    c.goto(&format!("{base}/signup"))
+        .await
+        .expect("open signup");
+    type_into(c, "#f-username", user).await;
+    type_into(c, "#f-email", &format!("{user}@example.com")).await;
+    type_into(c, "#f-display_name", name).await;
+    type_into(c, "#f-password", "correct horse battery").await;
+    click(c, "#auth-submit").await;
+}
+
+/// The message element (`.msg`) whose text contains `text`, as a JS expression.
+fn msg_with(text: &str) -> String {
+    let t = serde_json::to_string(text).expect("json string");
+    format!("[...document.querySelectorAll('#message-list .msg:not(.pending)')].find(m => m.innerText.includes({t}))")
+}
+
+async fn shot(c: &Client, name: &str) -> PathBuf {
+    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
+    let path = dir.join(format!("parley-{name}.png"));
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(&path, png).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+/// The browser tests share two cores with everything else: one at a time,
+/// so the latency assertion measures the app and not the neighbours.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_chat_in_the_browser() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(chromium) = find_binary(&["chromium", "chromium-browser", "google-chrome"]) else {
+        return unavailable("chromium is not installed (apt-get install -y chromium)");
+    };
+    let Some(chromedriver) = find_binary(&["chromedriver"]) else {
+        return unavailable("chromedriver is not installed (apt-get install -y chromium-driver)");
+    };
+    let web = web_dir();
+    if !web.join("index.html").is_file() {
+        return unavailable(&format!(
+            "the UI is not built ({} is missing; run scripts/build-ui)",
+            web.display()
+        ));
+    }
+
+    let tmp = std::env::temp_dir().join(format!("parley-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(port, &tmp.join("data"), &web).await;
+
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    let ready = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        assert!(
+            ready.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let a = browser(&driver_url, &chromium, &tmp.join("profile-a")).await;
+    let b = browser(&driver_url, &chromium, &tmp.join("profile-b")).await;
+    let result = scenario(&a, &b, &base, &mut server).await;
+    let _ = a.close().await;
+    let _ = b.close().await;
+    server.down().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
+    // Inline validation uses the shared rules before anything is sent.
+    a.goto(&format!("{base}/signup"))
+        .await
+        .expect("open signup");
+    type_into(a, "#f-username", "x").await;
+    type_into(a, "#f-email", "x@").await;
+    click(a, "#auth-submit").await;
+    wait_js(
+        a,
+        "document.querySelector('.field.invalid .field-error')",
+        SECS5,
+        "inline validation",
+    )
+    .await;
+    let err = js(
+        a,
+        "return document.querySelector('.field.invalid .field-error').innerText;",
+    )
+    .await;
+    assert_eq!(err, json!("Must be 2 to 32 characters"));
+
+    // Alice signs up, creates a workspace and a channel.
+    sign_up(a, base, "alice", "Alice Kim").await;
+    wait_js(
+        a,
+        "location.pathname === '/welcome'",
+        SECS5,
+        "the welcome page",
+    )
+    .await;
+    type_into(a, "#ws-name", "Acme").await;
+    click(a, "#create-ws").await;
+    wait_js(a, "location.pathname.startsWith('/c/')", SECS5, "#general").await;
+    click(a, "#new-channel").await;
+    type_into(a, "#channel-name-input", "Launch Plan").await;
+    type_into(a, "#channel-topic-input", "Shipping the Q3 launch").await;
+    click(a, "#create-channel-submit").await;
+    wait_js(
+        a,
+        "document.querySelector('#channel-name')?.innerText === 'launch-plan'",
+        SECS5,
+        "#launch-plan",
+    )
+    .await;
+    let channel_url = a.current_url().await.expect("url").to_string();
+
+    // Invite Bob.
+    click(a, "#invite-people").await;
+    wait_js(
+        a,
+        "document.querySelector('#invite-link')?.value.includes('/invite/')",
+        SECS5,
+        "an invite link",
+    )
+    .await;
+    let link = js(a, "return document.querySelector('#invite-link').value;").await;
+    let link = link.as_str().expect("link string").to_owned();
+    js(
+        a,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+
+    // Bob opens the link, signs up, accepts, and joins #launch-plan.
+    b.goto(&link).await.expect("open invite");
+    wait_js(b, "location.pathname.startsWith('/invite/') && document.body.innerText.includes('Create account')", SECS5, "invite page").await;
+    sign_up(b, base, "bob", "Bob Lee").await;
+    wait_js(
+        b,
+        "document.querySelector('#accept-invite')",
+        SECS5,
+        "the invite preview",
+    )
+    .await;
+    click(b, "#accept-invite").await;
+    wait_js(
+        b,
+        "location.pathname.startsWith('/c/')",
+        SECS5,
+        "Bob in #general",
+    )
+    .await;
+    b.goto(&channel_url).await.expect("open channel");
+    click(b, "#join-channel").await;
+    wait_js(
+        b,
+        "document.querySelector('#composer-input')",
+        SECS5,
+        "Bob's composer",
+    )
+    .await;
+
+    // A message appears on the other side within a second.
+    type_into(a, "#composer-input", "Hello @bob, the draft is up").await;
+    let sent = Instant::now();
+    type_into(a, "#composer-input", ENTER).await;
+    wait_js(
+        b,
+        &msg_with("the draft is up"),
+        Duration::from_secs(1),
+        "Alice's message at Bob",
+    )
+    .await;
+    let latency = sent.elapsed();
+    eprintln!("message reached the other browser in {latency:?}");
+    assert!(latency < Duration::from_secs(1), "took {latency:?}");
+    // The mention renders as a mention, and the composer is empty again.
+    wait_js(
+        b,
+        &format!("{}.querySelector('.mention')", msg_with("the draft is up")),
+        SECS5,
+        "a mention",
+    )
+    .await;
+    assert_eq!(
+        js(a, "return document.querySelector('#composer-input').value;").await,
+        json!("")
+    );
+
+    // Typing shows on the other side and clears.
+    type_into(b, "#composer-input", "thinking").await;
+    wait_js(
+        a,
+        "document.querySelector('#typing-indicator').innerText.includes('Bob Lee is typing')",
+        SECS5,
+        "typing indicator",
+    )
+    .await;
+    b.find(Locator::Css("#composer-input"))
+        .await
+        .expect("composer")
+        .clear()
+        .await
+        .expect("clear");
+    js(b, "const t = document.querySelector('#composer-input'); t.dispatchEvent(new InputEvent('input', {bubbles: true})); return null;").await;
+    wait_js(
+        a,
+        "document.querySelector('#typing-indicator').innerText.trim() === ''",
+        Duration::from_secs(8),
+        "typing to clear",
+    )
+    .await;
+
+    // Bob reacts; Alice sees it.
+    let hello = msg_with("the draft is up");
+    js(
+        b,
+        &format!("{hello}.querySelector('.emoji-quick').click(); return null;"),
+    )
+    .await;
+    wait_js(
+        a,
+        &format!("{hello}.querySelector('.reaction .r-count')?.innerText === '1'"),
+        SECS5,
+        "the reaction",
+    )
+    .await;
+
+    // Alice edits her last message with the Up key.
+    type_into(a, "#composer-input", UP).await;
+    wait_js(
+        a,
+        "document.querySelector('#edit-box')",
+        SECS5,
+        "the edit box",
+    )
+    .await;
+    js(
+        a,
+        "document.querySelector('#edit-box').select(); return null;",
+    )
+    .await;
+    type_into(a, "#edit-box", "Hello @bob, the final draft is up").await;
+    type_into(a, "#edit-box", ENTER).await;
+    wait_js(
+        b,
+        &format!(
+            "{0} && {0}.innerText.includes('(edited)')",
+            msg_with("final draft")
+        ),
+        SECS5,
+        "the edit at Bob",
+    )
+    .await;
+
+    // A message to delete, and one to find later.
+    type_into(a, "#composer-input", "oops, wrong channel").await;
+    type_into(a, "#composer-input", ENTER).await;
+    type_into(a, "#composer-input", "The launch codename is bluebird").await;
+    type_into(a, "#composer-input", ENTER).await;
+    wait_js(
+        b,
+        &msg_with("codename is bluebird"),
+        SECS5,
+        "the codename message",
+    )
+    .await;
+    js(a, "window.confirm = () => true; return null;").await;
+    let oops = msg_with("oops, wrong channel");
+    js(
+        a,
+        &format!("{oops}.querySelector('.msg-actions .danger').click(); return null;"),
+    )
+    .await;
+    wait_js(
+        b,
+        "[...document.querySelectorAll('.msg-body.deleted')].length === 1",
+        SECS5,
+        "the delete at Bob",
+    )
+    .await;
+
+    // Bob replies in a thread; Alice sees the reply count.
+    let root = msg_with("final draft");
+    js(
+        b,
+        &format!("{root}.querySelector('[aria-label=\"Reply in thread\"]').click(); return null;"),
+    )
+    .await;
+    type_into(b, "#thread-input", "Reviewing it now").await;
+    type_into(b, "#thread-input", ENTER).await;
+    wait_js(b, "document.querySelector('.pane .thread') && document.querySelector('.pane').innerText.includes('Reviewing it now')", SECS5, "the reply in Bob's pane").await;
+    wait_js(
+        a,
+        &format!("{root}.querySelector('.thread-summary')?.innerText.includes('1 reply')"),
+        SECS5,
+        "the reply count at Alice",
+    )
+    .await;
+    // Esc closes the pane.
+    js(b, "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return null;").await;
+    wait_js(
+        b,
+        "!document.querySelector('.pane')",
+        SECS5,
+        "Esc to close the thread",
+    )
+    .await;
+
+    // An image upload: progress, then a thumbnail on both sides.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
+    let picker = a
+        .find(Locator::Css("#composer-file"))
+        .await
+        .expect("file input");
+    picker
+        .send_keys(&fixture.display().to_string())
+        .await
+        .expect("choose a file");
+    wait_js(
+        a,
+        "document.querySelector('.upload.done')",
+        Duration::from_secs(10),
+        "the upload to finish",
+    )
+    .await;
+    type_into(a, "#composer-input", "Latest numbers").await;
+    type_into(a, "#composer-input", ENTER).await;
+    let img = format!(
+        "{}?.querySelector('.attach-image img')",
+        msg_with("Latest numbers")
+    );
+    wait_js(
+        b,
+        &format!("{img}?.complete && {img}.naturalWidth > 0"),
+        Duration::from_secs(10),
+        "the image at Bob",
+    )
+    .await;
+    wait_js(
+        a,
+        &format!("{img}?.complete && {img}.naturalWidth > 0"),
+        Duration::from_secs(10),
+        "the image at Alice",
+    )
+    .await;
+
+    // Search with highlights, and jump to the message.
+    type_into(a, "#search-input", "bluebird").await;
+    type_into(a, "#search-input", ENTER).await;
+    wait_js(
+        a,
+        "document.querySelector('#search-results mark')?.innerText.toLowerCase() === 'bluebird'",
+        SECS5,
+        "a highlighted hit",
+    )
+    .await;
+    click(a, "#search-results .result").await;
+    wait_js(
+        a,
+        "document.querySelector('.msg.focused')?.innerText.includes('bluebird')",
+        SECS5,
+        "the jump to the message",
+    )
+    .await;
+
+    shot(a, "light").await;
+
+    // The service worker for Web Push registers for the whole app.
+    let scope = a
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             navigator.serviceWorker.register('/sw.js').then(r => done(r.scope), e => done('error: ' + e));",
+            Vec::new(),
+        )
+        .await
+        .expect("register the service worker");
+    assert_eq!(scope, json!(format!("{base}/")));
+
+    // Dark theme applies.
+    click(a, "#open-settings").await;
+    click(a, "#theme-dark").await;
+    wait_js(
+        a,
+        "document.documentElement.dataset.theme === 'dark'",
+        SECS5,
+        "data-theme=dark",
+    )
+    .await;
+    let bg = js(
+        a,
+        "return getComputedStyle(document.querySelector('.main')).backgroundColor;",
+    )
+    .await;
+    assert_eq!(bg, json!("rgb(23, 25, 31)"), "the dark background");
+    js(
+        a,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    shot(a, "dark").await;
+
+    // Offline: the server goes away, Bob writes, the message arrives once
+    // the connection is back.
+    server.down().await;
+    wait_js(
+        b,
+        "document.querySelector('#offline-banner')",
+        Duration::from_secs(10),
+        "the offline banner",
+    )
+    .await;
+    type_into(b, "#composer-input", "Sent while offline").await;
+    type_into(b, "#composer-input", ENTER).await;
+    wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Sent while offline'))", SECS5, "the pending message").await;
+    shot(b, "offline").await;
+    server.up().await;
+    wait_js(
+        b,
+        "!document.querySelector('#offline-banner')",
+        Duration::from_secs(20),
+        "reconnect",
+    )
+    .await;
+    wait_js(
+        a,
+        &msg_with("Sent while offline"),
+        Duration::from_secs(20),
+        "the offline message at Alice",
+    )
+    .await;
+    wait_js(b, &msg_with("Sent while offline"), SECS5, "Bob's own copy").await;
+    let copies = js(b, "return [...document.querySelectorAll('#message-list .msg')].filter(m => m.innerText.includes('Sent while offline')).length;").await;
+    assert_eq!(
+        copies,
+        json!(1),
+        "delivered exactly once, nothing left pending"
+    );
+    shot(b, "bob").await;
+}
+
+/// Seeds a lively workspace through the API (from the page, with `fetch`)
+/// and saves screenshots for design review: light, dark, a thread, the
+/// quick switcher. Not part of the suite: run it with
+/// `cargo test -p parley-e2e -- --ignored screenshots`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "design review tool, not a test"]
+async fn screenshots_of_a_busy_workspace() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (Some(chromium), Some(chromedriver)) = (
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+        find_binary(&["chromedriver"]),
+    ) else {
+        return unavailable("chromium or chromedriver is missing");
+    };
+    let web = web_dir();
+    let tmp = std::env::temp_dir().join(format!("parley-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(port, &tmp.join("data"), &web).await;
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let c = browser(
+        &format!("http://127.0.0.1:{driver_port}"),
+        &chromium,
+        &tmp.join("profile"),
+    )
+    .await;
+    c.goto(&format!("{base}/login")).await.expect("open");
+    let seeded = c
+        .execute_async(SEED_JS, Vec::new())
+        .await
+        .expect("seed script");
+    let channel = seeded["engineering"]
+        .as_str()
+        .expect("channel id")
+        .to_owned();
+    let root = seeded["root"].as_str().expect("root id").to_owned();
+    c.goto(&format!("{base}/c/{channel}"))
+        .await
+        .expect("open channel");
+    wait_js(&c, &msg_with("cargo build"), SECS5, "the seeded messages").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shot(&c, "demo-light").await;
+    js(
+        &c,
+        &format!("document.querySelector('#msg-{root} .thread-summary').click(); return null;"),
+    )
+    .await;
+    wait_js(
+        &c,
+        "document.querySelector('.pane .thread')",
+        SECS5,
+        "the thread",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "demo-thread").await;
+    click(&c, "#open-settings").await;
+    click(&c, "#theme-dark").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-dark").await;
+    js(&c, "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true})); return null;").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-switcher").await;
+    js(&c, "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return null;").await;
+    type_into(&c, "#composer-input", "Thanks @ca").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-mention").await;
+    click(&c, ".me-btn").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-profile").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    click(&c, "#open-settings").await;
+    click(&c, "#theme-light").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-settings").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    click(&c, "[aria-label^='Members']").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "demo-members").await;
+    click(&c, "#new-dm").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-new-dm").await;
+    js(
+        &c,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+    js(&c, &format!("document.querySelector('#msg-{root} [aria-label=\"Add reaction\"]').click(); return null;")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "demo-emoji").await;
+    let _ = c.close().await;
+    server.down().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+const SEED_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const call = async (method, path, token, body) => {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    const r = await fetch('/api/v1' + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    const t = await r.text();
+    if (!r.ok) throw new Error(method + ' ' + path + ' ' + r.status + ' ' + t);
+    return t ? JSON.parse(t) : null;
+  };
+  const people = [
+    ['alice', 'Alice Kim'], ['bob', 'Bob Lee'], ['carol', 'Carol Díaz'],
+    ['dave', 'Dave Okafor'], ['eunji', 'Eun-ji Park'], ['frank', 'Frank Müller'],
+  ];
+  const s = {};
+  for (const [u, name] of people) {
+    s[u] = await call('POST', '/auth/register', null,
+      {username: u, email: u + '@acme.test', password: 'correct horse battery', display_name: name});
+  }
+  const t = (u) => s[u].access_token;
+  const ws = await call('POST', '/workspaces', t('alice'), {name: 'Acme Robotics'});
+  const inv = await call('POST', '/workspaces/' + ws.id + '/invites', t('alice'), {});
+  for (const [u] of people.slice(1)) await call('POST', '/invites/' + inv.code + '/accept', t(u));
+  const mk = async (name, topic, kind) => call('POST', '/workspaces/' + ws.id + '/channels', t('alice'),
+    {name, topic, kind: kind || 'public', member_ids: people.slice(1).map(([u]) => s[u].user.id)});
+  const eng = await mk('engineering', 'Builds, deploys and the occasional fire 🔥');
+  const design = await mk('design', 'Pixels and feelings');
+  const random = await mk('random', 'Cats, coffee, chaos');
+  await mk('launch-plan', 'Q3 launch', 'private');
+  await mk('announcements', 'Company news');
+  const say = async (u, ch, content) => call('POST', '/channels/' + ch.id + '/messages', t(u), {content});
+  await say('dave', eng, 'Morning all! The nightly build is green again after yesterday\'s flake.');
+  await say('eunji', eng, 'Nice. Was it the **flaky network test** again?');
+  await say('dave', eng, 'Yep. I pinned the retry count and added a timeout:\n```rust\nlet client = Client::builder()\n    .timeout(Duration::from_secs(10)) // fail fast\n    .build()?;\n```');
+  const root = await say('carol', eng, 'Heads-up: I\'m moving the staging database to the new cluster at 3 PM. Expect ~5 minutes of read-only mode.');
+  await say('bob', eng, '@carol will the migrations run automatically, or should we hold merges?');
+  await say('alice', eng, 'Let\'s hold merges to `main` until Carol gives the go. Checklist:\n- freeze deploys\n- snapshot staging\n- run `cargo build --release` on the new runners');
+  await say('frank', eng, 'Docs for the new runners are here: https://wiki.acme.test/runners');
+  for (const [u, e] of [['bob', '👍'], ['dave', '👍'], ['eunji', '👍'], ['frank', '🎉'], ['alice', '🎉']])
+    await call('POST', '/messages/' + root.id + '/reactions', t(u), {emoji: e});
+  for (const [u, c] of [['dave', 'I\'ll pause the nightly job.'], ['bob', 'Holding my merge 🙏'], ['carol', 'Done — staging is on the new cluster. Merges are open again.']])
+    await call('POST', '/messages/' + root.id + '/thread', t(u), {content: c});
+  await say('bob', design, '@alice the new onboarding mockups are ready for review ✨');
+  await say('eunji', design, 'Love the empty states!');
+  await say('frank', random, 'Who took the last oat milk? ☕');
+  await call('PUT', '/users/' + s.alice.user.id + '/status', t('alice'), {text: 'Focusing', emoji: '🎧'});
+  await call('PUT', '/users/' + s.bob.user.id + '/status', t('bob'), {text: 'In a meeting', emoji: '📅'});
+  const dm = await call('POST', '/dm', t('bob'), {user_ids: [s.alice.user.id]});
+  await call('POST', '/dm/' + dm.id + '/messages', t('bob'), {content: 'Got a minute to look at my PR?'});
+  await call('POST', '/dm', t('eunji'), {user_ids: [s.alice.user.id]});
+  await call('POST', '/dm', t('alice'), {user_ids: [s.dave.user.id, s.carol.user.id]});
+  localStorage.setItem('parley.tokens', JSON.stringify({access: s.alice.access_token, refresh: s.alice.refresh_token, expires_at: Date.now() + 600000}));
+  done({engineering: eng.id, root: root.id});
+})().catch((e) => done({error: String(e)}));
+"#;
+
+/// 600 messages: scrolling up through all of them pages 50 at a time and
+/// never puts more than the window (120) of messages in the DOM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_history_scrolls_with_a_bounded_dom() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (Some(chromium), Some(chromedriver)) = (
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+        find_binary(&["chromedriver"]),
+    ) else {
+        return unavailable("chromium or chromedriver is missing");
+    };
+    let web = web_dir();
+    if !web.join("index.html").is_file() {
+        return unavailable(&format!(
+            "the UI is not built ({} is missing)",
+            web.display()
+        ));
+    }
+    let tmp = std::env::temp_dir().join(format!("parley-e2e-long-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(port, &tmp.join("data"), &web).await;
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let c = browser(
+        &format!("http://127.0.0.1:{driver_port}"),
+        &chromium,
+        &tmp.join("profile"),
+    )
+    .await;
+    c.goto(&format!("{base}/login")).await.expect("open");
+    let seeded = c
+        .execute_async(LONG_SEED_JS, Vec::new())
+        .await
+        .expect("seed");
+    let channel = seeded["channel"]
+        .as_str()
+        .unwrap_or_else(|| panic!("seeding failed: {seeded}"))
+        .to_owned();
+    c.goto(&format!("{base}/c/{channel}"))
+        .await
+        .expect("open channel");
+    wait_js(
+        &c,
+        &msg_with("history message 600"),
+        SECS5,
+        "the newest message",
+    )
+    .await;
+
+    let count = "document.querySelectorAll('#message-list .msg').length";
+    let mut most = 0;
+    let mut reached_start = false;
+    for _ in 0..120 {
+        js(&c, "const l = document.querySelector('#message-list'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll')); return null;").await;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let n = js(&c, &format!("return {count};"))
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        most = most.max(n);
+        if js(&c, "return !!document.querySelector('.channel-intro');").await == Value::Bool(true) {
+            reached_start = true;
+            break;
+        }
+    }
+    assert!(reached_start, "never scrolled back to the first message");
+    wait_js(
+        &c,
+        "document.querySelector('.msg[data-seq=\"1\"]')",
+        SECS5,
+        "the first message",
+    )
+    .await;
+    eprintln!("at most {most} messages were in the DOM while scrolling through 600");
+    assert!(most <= 120, "{most} messages rendered at once");
+    // Nothing was skipped: the oldest window is contiguous.
+    let seqs = js(&c, "return [...document.querySelectorAll('#message-list .msg')].map(m => Number(m.dataset.seq));").await;
+    let seqs: Vec<u64> = seqs
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "gap in {seqs:?}");
+    assert_eq!(seqs.first(), Some(&1));
+
+    click(&c, "#jump-latest").await;
+    wait_js(
+        &c,
+        &msg_with("history message 600"),
+        SECS5,
+        "back at the newest message",
+    )
+    .await;
+    let _ = c.close().await;
+    server.down().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+const LONG_SEED_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const call = async (method, path, token, body) => {
+    const headers = {'Content-Type': 'application/json'};
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    const r = await fetch('/api/v1' + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    const t = await r.text();
+    if (!r.ok) throw new Error(method + ' ' + path + ' ' + r.status + ' ' + t);
+    return t ? JSON.parse(t) : null;
+  };
+  const me = await call('POST', '/auth/register', null,
+    {username: 'historian', email: 'h@acme.test', password: 'correct horse battery', display_name: 'Hannah Story'});
+  const t = me.access_token;
+  const ws = await call('POST', '/workspaces', t, {name: 'Archive'});
+  const ch = await call('POST', '/workspaces/' + ws.id + '/channels', t, {name: 'history'});
+  for (let i = 1; i <= 600; i++) {
+    await call('POST', '/channels/' + ch.id + '/messages', t, {content: 'history message ' + i});
+  }
+  localStorage.setItem('parley.tokens', JSON.stringify({access: me.access_token, refresh: me.refresh_token, expires_at: Date.now() + 600000}));
+  done({channel: ch.id});
+})().catch((e) => done({error: String(e)}));
+"#;

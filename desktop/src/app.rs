@@ -1,0 +1,361 @@
+//! The root component: wires the store, the API and WS clients and the
+//! platform into one context, boots the session, and routes.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use parley_shared::api::{Channel, CurrentUser, Workspace, WorkspaceMember};
+use parley_shared::ws::{ClientFrame, NotificationReason, PresenceStatus, ServerEvent};
+use parley_shared::{ChannelId, WorkspaceId};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::Api;
+use crate::platform::{BrowserPlatform, SharedPlatform};
+use crate::store::{Action, Conn, State};
+use crate::ui;
+use crate::ws::WsClient;
+
+#[derive(Clone, Routable, PartialEq, Debug)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[at("/login")]
+    Login,
+    #[at("/signup")]
+    Signup,
+    #[at("/welcome")]
+    Welcome,
+    #[at("/invite/:code")]
+    Invite { code: String },
+    #[at("/c/:id")]
+    Channel { id: String },
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+/// Wraps the store for Yew's reducer hook. Also keeps the newest state where
+/// callbacks that outlive a render (WS events, timers) can read it.
+#[derive(Default, PartialEq)]
+pub struct Store(pub State);
+
+thread_local! {
+    static LATEST: RefCell<Rc<Store>> = RefCell::new(Rc::new(Store::default()));
+}
+
+/// The newest state, for code outside the render cycle.
+pub fn latest() -> Rc<Store> {
+    LATEST.with(|l| l.borrow().clone())
+}
+
+impl Reducible for Store {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // The clock ticks every second; only re-render when a typing
+        // indicator actually expires.
+        if let Action::Tick(now) = action {
+            let expired = self.0.typing.values().flatten().any(|(_, exp)| *exp <= now);
+            if !expired {
+                return self;
+            }
+        }
+        let mut next = Store(self.0.clone());
+        next.0.apply(action);
+        let next = Rc::new(next);
+        LATEST.with(|l| *l.borrow_mut() = next.clone());
+        next
+    }
+}
+
+/// Everything a component needs, from one `use_context`.
+#[derive(Clone, PartialEq)]
+pub struct Ctx {
+    pub store: UseReducerHandle<Store>,
+    pub api: Api,
+    pub ws: WsClient,
+    pub theme: UseStateHandle<parley_shared::api::Theme>,
+}
+
+impl Ctx {
+    pub fn state(&self) -> &State {
+        &self.store.0
+    }
+    pub fn dispatch(&self, a: Action) {
+        self.store.dispatch(a);
+    }
+    pub fn platform(&self) -> &SharedPlatform {
+        self.api.platform()
+    }
+}
+
+#[hook]
+pub fn use_ctx() -> Ctx {
+    // The provider wraps the whole tree, so this never fails in the app.
+    use_context::<Ctx>().expect("Ctx is provided by App")
+}
+
+/// Loads what the shell shows: workspaces, their channels and members, DMs.
+pub async fn load_all(
+    api: &Api,
+    dispatch: &Rc<dyn Fn(Action)>,
+    ws: &WsClient,
+) -> Result<(), crate::api::ApiError> {
+    let me: CurrentUser = api.get("/users/me").await?;
+    let theme = me.preferences.theme;
+    dispatch(Action::SignedIn(Box::new(me)));
+    // The account's theme wins; remembered locally so the next start
+    // paints in it before any request returns.
+    crate::ui::apply_theme(theme);
+    api.platform()
+        .save("parley.theme", crate::ui::theme_name(theme));
+    let workspaces: Vec<Workspace> = api.get("/workspaces").await?;
+    let ids: Vec<WorkspaceId> = workspaces.iter().map(|w| w.id).collect();
+    dispatch(Action::Workspaces(workspaces));
+    let dms: Vec<Channel> = api.get("/dm").await?;
+    dispatch(Action::Channels(None, dms));
+    for id in ids {
+        let chans: Vec<Channel> = api.get(&format!("/workspaces/{id}/channels")).await?;
+        dispatch(Action::Channels(Some(id), chans));
+        let members: Vec<WorkspaceMember> = api.get(&format!("/workspaces/{id}/members")).await?;
+        dispatch(Action::Members(id, members));
+    }
+    subscribe_presence(ws);
+    Ok(())
+}
+
+/// Follows the presence of everyone the sidebar shows (capped by the server).
+pub fn subscribe_presence(ws: &WsClient) {
+    let s = latest();
+    let mut ids: Vec<_> = s.0.users.keys().copied().collect();
+    ids.sort();
+    ids.truncate(parley_shared::ws::MAX_PRESENCE_SUBSCRIPTIONS);
+    ws.send(ClientFrame::PresenceSubscribe { user_ids: ids });
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let store = use_reducer(Store::default);
+    let theme = use_state(|| parley_shared::api::Theme::System);
+    let booted = use_state(|| false);
+    let boot_error = use_state(|| None::<String>);
+    let services = use_memo((), |_| {
+        let platform: SharedPlatform = Rc::new(BrowserPlatform);
+        let api = Api::new(String::new(), platform);
+        let d = store.dispatcher();
+        let dispatch: Rc<dyn Fn(Action)> = Rc::new(move |a| d.dispatch(a));
+        let ws = WsClient::new(api.clone(), dispatch.clone());
+        (api, ws, dispatch)
+    });
+    let (api, ws, dispatch) = (*services).clone();
+
+    // One-time wiring and boot.
+    {
+        let (api, ws, dispatch) = (api.clone(), ws.clone(), dispatch.clone());
+        let booted = booted.clone();
+        let boot_error = boot_error.clone();
+        let theme = theme.clone();
+        use_effect_with((), move |_| {
+            {
+                let (ws2, d) = (ws.clone(), dispatch.clone());
+                api.on_signed_out(Rc::new(move || {
+                    ws2.stop();
+                    d(Action::SignedOut);
+                }));
+            }
+            {
+                let (api2, ws2, d) = (api.clone(), ws.clone(), dispatch.clone());
+                ws.set_on_resync(Rc::new(move || {
+                    let (api3, ws3, d3) = (api2.clone(), ws2.clone(), d.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        d3(Action::Resynced);
+                        let _ = load_all(&api3, &d3, &ws3).await;
+                        if let Some(active) = latest().0.active {
+                            ui::channel::load_latest(&api3, &d3, active).await;
+                        }
+                    });
+                }));
+            }
+            {
+                let platform = api.platform().clone();
+                // Presence subscriptions belong to a session: renew them on
+                // every HELLO (the hook lives as long as the app).
+                let ws2 = ws.clone();
+                ws.set_hook(Rc::new(move |ev| {
+                    if matches!(ev, ServerEvent::Hello(_)) {
+                        subscribe_presence(&ws2);
+                    }
+                    notify(&platform, ev);
+                }));
+            }
+            let t = gloo_timers::callback::Interval::new(1_000, {
+                let d = dispatch.clone();
+                move || d(Action::Tick(crate::api::now_ms() as i64))
+            });
+            let idle = watch_idle(ws.clone());
+            if let Some(saved) = api.platform().load("parley.theme") {
+                let t = match saved.as_str() {
+                    "light" => parley_shared::api::Theme::Light,
+                    "dark" => parley_shared::api::Theme::Dark,
+                    _ => parley_shared::api::Theme::System,
+                };
+                theme.set(t);
+                crate::ui::apply_theme(t);
+            }
+            if api.has_session() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    match load_all(&api, &dispatch, &ws).await {
+                        Ok(()) => {
+                            ws.start();
+                            // Keep this browser's push subscription current
+                            // (keys rotate; the server replaces by endpoint).
+                            let enabled = api.platform().load("parley.notify").as_deref()
+                                != Some("off")
+                                && api.platform().notifications_allowed();
+                            if enabled {
+                                // In the background: a slow push service
+                                // must not hold up the first screen.
+                                let api = api.clone();
+                                wasm_bindgen_futures::spawn_local(async move {
+                                    let _ = crate::push::subscribe(&api).await;
+                                });
+                            }
+                        }
+                        Err(e) if e.status == 401 => api.clear_session(),
+                        Err(e) => boot_error.set(Some(e.message)),
+                    }
+                    booted.set(true);
+                });
+            } else {
+                booted.set(true);
+            }
+            move || drop((t, idle))
+        });
+    }
+
+    let ctx = Ctx {
+        store,
+        api,
+        ws,
+        theme,
+    };
+    if !*booted {
+        return html! { <ui::common::Splash /> };
+    }
+    if let Some(err) = (*boot_error).clone() {
+        let retry = Callback::from(|_| crate::reload());
+        return html! { <ui::common::FullError message={err} {retry} /> };
+    }
+    html! {
+        <ContextProvider<Ctx> context={ctx}>
+            <BrowserRouter>
+                <Switch<Route> render={switch} />
+            </BrowserRouter>
+        </ContextProvider<Ctx>>
+    }
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Login => html! { <ui::auth::AuthPage signup={false} /> },
+        Route::Signup => html! { <ui::auth::AuthPage signup={true} /> },
+        Route::Welcome => html! { <ui::welcome::Welcome /> },
+        Route::Invite { code } => html! { <ui::welcome::InvitePage {code} /> },
+        Route::Channel { id } => match id.parse::<ChannelId>() {
+            Ok(id) => html! { <ui::shell::Shell channel={Some(id)} /> },
+            Err(_) => html! { <Redirect<Route> to={Route::Home} /> },
+        },
+        Route::Home => html! { <ui::shell::Shell channel={None::<ChannelId>} /> },
+        Route::NotFound => html! { <Redirect<Route> to={Route::Home} /> },
+    }
+}
+
+/// Shows a system notification for mentions and DMs when the user is not
+/// looking at that channel (or at the app at all).
+fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
+    let ServerEvent::Notification {
+        channel_id,
+        message,
+        reason,
+    } = ev
+    else {
+        return;
+    };
+    let s = latest();
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    if s.0.active == Some(*channel_id) && !hidden {
+        return;
+    }
+    if platform.load("parley.notify").as_deref() == Some("off") {
+        return;
+    }
+    let who = crate::util::display_name(&message.author).to_owned();
+    let place =
+        s.0.channels
+            .get(channel_id)
+            .map(|c| crate::util::channel_title(c, s.0.me_id()))
+            .unwrap_or_default();
+    let title = match reason {
+        NotificationReason::DirectMessage => who,
+        NotificationReason::Mention => format!("{who} mentioned you in #{place}"),
+        NotificationReason::ChannelMessage => format!("{who} in #{place}"),
+    };
+    let body: String = message.content.chars().take(140).collect();
+    platform.notify(&title, &body);
+}
+
+/// No input for this long turns the user `away`.
+const AWAY_AFTER_MS: f64 = 5.0 * 60_000.0;
+
+/// Reports `away` after five idle minutes and `online` at the next key
+/// press or mouse move (the server shows it to everyone who follows us).
+fn watch_idle(ws: WsClient) -> IdleWatch {
+    use std::cell::Cell;
+    let last = Rc::new(Cell::new(crate::api::now_ms()));
+    let away = Rc::new(Cell::new(false));
+    let active = {
+        let (last, away, ws) = (last.clone(), away.clone(), ws.clone());
+        move |_: web_sys::Event| {
+            last.set(crate::api::now_ms());
+            if away.replace(false) {
+                ws.send(ClientFrame::Presence {
+                    status: PresenceStatus::Online,
+                });
+            }
+        }
+    };
+    let listeners = (
+        ui::files::listen("keydown", active.clone()),
+        ui::files::listen("mousemove", active.clone()),
+        ui::files::listen("focusin", active),
+    );
+    let check = gloo_timers::callback::Interval::new(30_000, move || {
+        if !away.get() && crate::api::now_ms() - last.get() > AWAY_AFTER_MS {
+            away.set(true);
+            ws.send(ClientFrame::Presence {
+                status: PresenceStatus::Away,
+            });
+        }
+    });
+    IdleWatch {
+        _listeners: listeners,
+        _check: check,
+    }
+}
+
+/// Held for its drop: removes the listeners and stops the timer.
+struct IdleWatch {
+    _listeners: (
+        ui::files::DocListener,
+        ui::files::DocListener,
+        ui::files::DocListener,
+    ),
+    _check: gloo_timers::callback::Interval,
+}
+
+/// Whether the socket is down (the offline banner).
+pub fn is_offline(s: &State) -> bool {
+    s.conn == Conn::Offline
+}

@@ -1,0 +1,435 @@
+//! The one WebSocket client: AUTH, HELLO, heartbeats, automatic reconnect
+//! with `RESUME {session, last_seq}`, and the outbox.
+//!
+//! Sends are optimistic: a message gets a nonce, shows at once as pending,
+//! and its `MESSAGE` frame waits in the outbox until the socket is up. On
+//! every HELLO the whole outbox is (re)sent; the server's nonce idempotency
+//! makes a resend after a lost ACK harmless, so nothing is lost and nothing
+//! posts twice. Entries leave the outbox on their ACK or ERROR.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use parley_shared::ws::{ClientFrame, ServerEvent, ServerFrame};
+use parley_shared::{ChannelId, MessageId, Timestamp};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use crate::api::{now_ms, Api};
+use crate::store::{Action, Pending};
+
+/// Reconnect delays grow to this cap (ms), so a long outage costs little.
+const MAX_BACKOFF_MS: u32 = 10_000;
+
+/// The delay before reconnect attempt `n` (0-based): 250 ms doubling to 10 s.
+pub fn backoff_ms(attempt: u32) -> u32 {
+    250u32
+        .saturating_mul(1u32 << attempt.min(6))
+        .min(MAX_BACKOFF_MS)
+}
+
+/// What the client does with a server frame besides the store.
+pub type EventHook = Rc<dyn Fn(&ServerEvent)>;
+
+struct Inner {
+    api: Api,
+    dispatch: Rc<dyn Fn(Action)>,
+    hook: Option<EventHook>,
+    /// Called after RESYNC or a fresh session after a drop: refetch over REST.
+    on_resync: Option<Rc<dyn Fn()>>,
+    socket: Option<web_sys::WebSocket>,
+    /// Keeps the JS callbacks alive as long as their socket.
+    handlers: Vec<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    close_handler: Option<Closure<dyn FnMut(web_sys::CloseEvent)>>,
+    open_handler: Option<Closure<dyn FnMut()>>,
+    heartbeat: Option<gloo_timers::callback::Interval>,
+    session: Option<String>,
+    last_seq: i64,
+    ready: bool,
+    attempt: u32,
+    /// Sessions seen: a fresh (not resumed) HELLO after the first means
+    /// events may have been missed.
+    hellos: u32,
+    outbox: Vec<(String, ClientFrame)>,
+    stopped: bool,
+    nonce_counter: u64,
+}
+
+#[derive(Clone)]
+pub struct WsClient(Rc<RefCell<Inner>>);
+
+impl PartialEq for WsClient {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl WsClient {
+    pub fn new(api: Api, dispatch: Rc<dyn Fn(Action)>) -> WsClient {
+        WsClient(Rc::new(RefCell::new(Inner {
+            api,
+            dispatch,
+            hook: None,
+            on_resync: None,
+            socket: None,
+            handlers: Vec::new(),
+            close_handler: None,
+            open_handler: None,
+            heartbeat: None,
+            session: None,
+            last_seq: 0,
+            ready: false,
+            attempt: 0,
+            hellos: 0,
+            outbox: Vec::new(),
+            stopped: true,
+            nonce_counter: 0,
+        })))
+    }
+
+    pub fn set_hook(&self, hook: EventHook) {
+        self.0.borrow_mut().hook = Some(hook);
+    }
+
+    pub fn set_on_resync(&self, f: Rc<dyn Fn()>) {
+        self.0.borrow_mut().on_resync = Some(f);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.0.borrow().ready
+    }
+
+    /// Connects (once); reconnects by itself until [`WsClient::stop`].
+    pub fn start(&self) {
+        let was_stopped = std::mem::replace(&mut self.0.borrow_mut().stopped, false);
+        if was_stopped {
+            self.connect();
+        }
+    }
+
+    /// Signs out: closes the socket and forgets the session and outbox.
+    pub fn stop(&self) {
+        let mut inner = self.0.borrow_mut();
+        inner.stopped = true;
+        inner.session = None;
+        inner.outbox.clear();
+        inner.ready = false;
+        inner.heartbeat = None;
+        if let Some(s) = inner.socket.take() {
+            s.set_onmessage(None);
+            s.set_onclose(None);
+            s.set_onopen(None);
+            let _ = s.close();
+        }
+    }
+
+    /// Drops the connection as a network failure would (tests, and the
+    /// "reconnect now" button after the machine wakes up).
+    pub fn reconnect_now(&self) {
+        let socket = self.0.borrow_mut().socket.clone();
+        match socket {
+            Some(s) => {
+                let _ = s.close();
+            }
+            None => self.connect(),
+        }
+    }
+
+    fn connect(&self) {
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let api = this.0.borrow().api.clone();
+            let Some(token) = api.access_token().await else {
+                return;
+            };
+            if this.0.borrow().stopped {
+                return;
+            }
+            let url = api.ws_url();
+            match web_sys::WebSocket::new(&url) {
+                Ok(ws) => this.attach(ws, token),
+                Err(_) => this.schedule_reconnect(),
+            }
+        });
+    }
+
+    fn attach(&self, ws: web_sys::WebSocket, token: String) {
+        let me = self.clone();
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            let frame = {
+                let inner = me.0.borrow();
+                match &inner.session {
+                    Some(session) => ClientFrame::Resume {
+                        token: token.clone(),
+                        session: session.clone(),
+                        last_seq: inner.last_seq,
+                    },
+                    None => ClientFrame::Auth {
+                        token: token.clone(),
+                    },
+                }
+            };
+            me.send_now(&frame);
+        });
+        let me = self.clone();
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(text) = e.data().as_string() {
+                    me.on_text(&text);
+                }
+            });
+        let me = self.clone();
+        let on_close =
+            Closure::<dyn FnMut(web_sys::CloseEvent)>::new(move |e: web_sys::CloseEvent| {
+                me.on_close(e.code());
+            });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut inner = self.0.borrow_mut();
+        inner.socket = Some(ws);
+        inner.open_handler = Some(on_open);
+        inner.handlers = vec![on_message];
+        inner.close_handler = Some(on_close);
+    }
+
+    fn send_now(&self, frame: &ClientFrame) -> bool {
+        let socket = self.0.borrow().socket.clone();
+        match (socket, serde_json::to_string(frame)) {
+            (Some(s), Ok(json)) if s.ready_state() == web_sys::WebSocket::OPEN => {
+                s.send_with_str(&json).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends an ephemeral frame if connected (typing, reactions, reads);
+    /// dropped when offline, where they would be stale on arrival anyway.
+    pub fn send(&self, frame: ClientFrame) {
+        if self.is_ready() {
+            self.send_now(&frame);
+        }
+    }
+
+    fn next_nonce(&self) -> String {
+        let mut inner = self.0.borrow_mut();
+        inner.nonce_counter += 1;
+        // Unique per author and channel: time plus a counter plus randomness
+        // (two tabs of the same user share neither counter nor clock tick).
+        format!(
+            "ui-{:x}-{:x}-{:x}",
+            now_ms() as u64,
+            inner.nonce_counter,
+            (js_sys::Math::random() * 1e9) as u64
+        )
+    }
+
+    /// An optimistic send: shows at once, delivered now or after reconnect.
+    pub fn send_message(
+        &self,
+        channel_id: ChannelId,
+        content: String,
+        thread_root_id: Option<MessageId>,
+        files: Vec<parley_shared::api::FileInfo>,
+    ) {
+        let nonce = self.next_nonce();
+        let frame = ClientFrame::Message {
+            channel_id,
+            content: content.clone(),
+            nonce: Some(nonce.clone()),
+            thread_root_id,
+            file_ids: files.iter().map(|f| f.id).collect(),
+        };
+        let dispatch = self.0.borrow().dispatch.clone();
+        dispatch(Action::Queue(Pending {
+            nonce: nonce.clone(),
+            channel_id,
+            thread_root_id,
+            content,
+            files,
+            created_at: Timestamp::from_millis(now_ms() as i64),
+            error: None,
+        }));
+        self.0.borrow_mut().outbox.push((nonce, frame.clone()));
+        if self.is_ready() {
+            self.send_now(&frame);
+        }
+    }
+
+    /// Sends a failed message again (same nonce, so at most once).
+    pub fn retry(&self, p: &Pending) {
+        let frame = ClientFrame::Message {
+            channel_id: p.channel_id,
+            content: p.content.clone(),
+            nonce: Some(p.nonce.clone()),
+            thread_root_id: p.thread_root_id,
+            file_ids: p.files.iter().map(|f| f.id).collect(),
+        };
+        let dispatch = self.0.borrow().dispatch.clone();
+        dispatch(Action::Queue(Pending {
+            error: None,
+            ..p.clone()
+        }));
+        {
+            let mut inner = self.0.borrow_mut();
+            inner.outbox.retain(|(n, _)| *n != p.nonce);
+            inner.outbox.push((p.nonce.clone(), frame.clone()));
+        }
+        if self.is_ready() {
+            self.send_now(&frame);
+        }
+    }
+
+    pub fn discard(&self, nonce: &str) {
+        self.0.borrow_mut().outbox.retain(|(n, _)| n != nonce);
+        let dispatch = self.0.borrow().dispatch.clone();
+        dispatch(Action::Discard(nonce.to_owned()));
+    }
+
+    fn on_text(&self, text: &str) {
+        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
+            web_sys::console::warn_1(&format!("unreadable frame: {text}").into());
+            return;
+        };
+        if let Some(seq) = frame.seq {
+            let mut inner = self.0.borrow_mut();
+            inner.last_seq = inner.last_seq.max(seq);
+        }
+        let (dispatch, hook) = {
+            let inner = self.0.borrow();
+            (inner.dispatch.clone(), inner.hook.clone())
+        };
+        match &frame.event {
+            ServerEvent::Hello(h) => {
+                let (flush, resync) = {
+                    let mut inner = self.0.borrow_mut();
+                    inner.session = Some(h.session.clone());
+                    if !h.resumed {
+                        inner.last_seq = h.seq;
+                    }
+                    inner.ready = true;
+                    inner.attempt = 0;
+                    inner.hellos += 1;
+                    let resync = !h.resumed && inner.hellos > 1;
+                    (
+                        inner
+                            .outbox
+                            .iter()
+                            .map(|(_, f)| f.clone())
+                            .collect::<Vec<_>>(),
+                        resync,
+                    )
+                };
+                self.start_heartbeat(h.heartbeat_interval_ms);
+                dispatch(Action::Event(Box::new(frame.event.clone())));
+                for f in flush {
+                    self.send_now(&f);
+                }
+                if resync {
+                    let cb = self.0.borrow().on_resync.clone();
+                    if let Some(cb) = cb {
+                        cb();
+                    }
+                }
+            }
+            ServerEvent::Resync { .. } => {
+                // The session is gone; the HELLO that follows starts a new
+                // one, and everything is refetched.
+                self.0.borrow_mut().session = None;
+                let cb = self.0.borrow().on_resync.clone();
+                if let Some(cb) = cb {
+                    cb();
+                }
+            }
+            ServerEvent::Ack { nonce: Some(n), .. } | ServerEvent::Error { nonce: Some(n), .. } => {
+                self.0.borrow_mut().outbox.retain(|(x, _)| x != n);
+                dispatch(Action::Event(Box::new(frame.event.clone())));
+            }
+            ServerEvent::Typing {
+                channel_id,
+                user_id,
+                typing,
+            } => dispatch(Action::TypingSeen {
+                channel_id: *channel_id,
+                user_id: *user_id,
+                typing: *typing,
+                now: now_ms() as i64,
+            }),
+            ServerEvent::Pong => {}
+            ServerEvent::Message(m) => {
+                // The author stops typing when the message lands.
+                dispatch(Action::TypingSeen {
+                    channel_id: m.channel_id,
+                    user_id: m.author.id,
+                    typing: false,
+                    now: now_ms() as i64,
+                });
+                dispatch(Action::Event(Box::new(frame.event.clone())));
+            }
+            _ => dispatch(Action::Event(Box::new(frame.event.clone()))),
+        }
+        if let Some(h) = hook {
+            h(&frame.event);
+        }
+    }
+
+    fn start_heartbeat(&self, interval_ms: u64) {
+        let me = self.clone();
+        // Well inside the server's window, so one late timer never kills us.
+        let every = (interval_ms / 2).clamp(1_000, 30_000) as u32;
+        let timer = gloo_timers::callback::Interval::new(every, move || {
+            me.send_now(&ClientFrame::Ping);
+        });
+        self.0.borrow_mut().heartbeat = Some(timer);
+    }
+
+    fn on_close(&self, code: u16) {
+        let dispatch = {
+            let mut inner = self.0.borrow_mut();
+            inner.ready = false;
+            inner.heartbeat = None;
+            inner.socket = None;
+            if code == parley_shared::ws::close::UNAUTHORIZED {
+                // The token was refused: a fresh AUTH after the refresh that
+                // `connect` does.
+                inner.session = None;
+            }
+            inner.dispatch.clone()
+        };
+        dispatch(Action::Conn(crate::store::Conn::Offline));
+        self.schedule_reconnect();
+    }
+
+    fn schedule_reconnect(&self) {
+        let delay = {
+            let mut inner = self.0.borrow_mut();
+            if inner.stopped {
+                return;
+            }
+            let d = backoff_ms(inner.attempt);
+            inner.attempt += 1;
+            d
+        };
+        let me = self.clone();
+        gloo_timers::callback::Timeout::new(delay, move || {
+            if !me.0.borrow().stopped && me.0.borrow().socket.is_none() {
+                me.connect();
+            }
+        })
+        .forget();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_ms(0), 250);
+        assert_eq!(backoff_ms(1), 500);
+        assert_eq!(backoff_ms(5), 8_000);
+        assert_eq!(backoff_ms(6), 10_000);
+        assert_eq!(backoff_ms(60), 10_000);
+    }
+}
