@@ -103,7 +103,8 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let config = Arc::new(config);
     let store = store::Store::connect(&config).await?;
     let metrics = Arc::new(metrics::Metrics::new()?);
-    let realtime = realtime::Realtime::start(config.clone(), store.clone(), metrics).await?;
+    let cache = cache::from_config(&config)?;
+    let realtime = realtime::Realtime::start(config.clone(), store.clone(), metrics, cache).await?;
     let blobs: Arc<dyn blobs::Blobs> = match &config.s3 {
         Some(s3) => Arc::new(blobs::S3Blobs::connect(s3).await?),
         None => Arc::new(blobs::LocalBlobs::new(config.files_dir.clone())?),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::blobs::Blobs;
-use crate::cache::{Cache, MemoryCache, RedisCache};
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::limits::Limiter;
 use crate::metrics::Metrics;
@@ -43,11 +43,8 @@ impl AppState {
         blobs: Arc<dyn Blobs>,
         search: Option<Arc<dyn MessageIndex>>,
     ) -> anyhow::Result<AppState> {
+        let cache = realtime.cache.clone();
         let tokens = TokenKeys::from_config(&config)?;
-        let cache: Arc<dyn Cache> = match &config.redis_url {
-            Some(url) => Arc::new(RedisCache::new(url, &config.redis_prefix)?),
-            None => Arc::new(MemoryCache::new(64 << 20)),
-        };
         Ok(AppState {
             limiter: Arc::new(Limiter::new(cache.clone())),
             cache,

@@ -48,6 +48,10 @@ impl MemoryCache {
 
 #[async_trait::async_trait]
 impl Cache for MemoryCache {
+    fn shared(&self) -> bool {
+        false
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         Ok(self.values.get(key).map(|e| e.value))
     }

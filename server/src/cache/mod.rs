@@ -13,14 +13,28 @@ mod redis_cache;
 pub use memory::MemoryCache;
 pub use redis_cache::RedisCache;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cache: {0}")]
 pub struct CacheError(pub String);
 
+/// The adapter the configuration picks: Redis when `PARLEY_REDIS_URL` is
+/// set, otherwise in process.
+pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Arc<dyn Cache>> {
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(RedisCache::new(url, &config.redis_prefix)?),
+        None => Arc::new(MemoryCache::new(64 << 20)),
+    })
+}
+
 #[async_trait::async_trait]
 pub trait Cache: Send + Sync {
+    /// Whether every node sees the same entries (Redis) or each node has
+    /// its own (in process: then each node must also invalidate what other
+    /// nodes change, which it learns from the event log).
+    fn shared(&self) -> bool;
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError>;
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError>;

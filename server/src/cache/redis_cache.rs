@@ -64,6 +64,10 @@ impl RedisCache {
 
 #[async_trait::async_trait]
 impl Cache for RedisCache {
+    fn shared(&self) -> bool {
+        true
+    }
+
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         let (v,): (Option<String>,) = self
             .run(redis::pipe().cmd("GET").arg(self.key(key)))

@@ -24,6 +24,7 @@ use parley_shared::ws::{PresenceStatus, PresenceUpdate, ServerEvent};
 use parley_shared::{ChannelId, UserId};
 use tokio::sync::Notify;
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{EventRow, Store};
@@ -51,6 +52,7 @@ pub struct Realtime {
     pub presence: Arc<Presence>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    pub cache: Arc<dyn Cache>,
     store: Store,
     /// Wakes this node's tailer.
     wake: Notify,
@@ -96,6 +98,7 @@ impl Realtime {
         config: Arc<Config>,
         store: Store,
         metrics: Arc<Metrics>,
+        cache: Arc<dyn Cache>,
     ) -> anyhow::Result<Arc<Realtime>> {
         let node = format!("node-{}-{}", config.node_id, std::process::id());
         let bus: Arc<dyn Bus> = match &config.redis_url {
@@ -104,6 +107,7 @@ impl Realtime {
         };
         let cursor = store.last_event_id().await?;
         let rt = Arc::new(Realtime {
+            cache,
             hub: Hub::default(),
             presence: Arc::new(Presence::new(node, config.presence_grace, bus.clone())),
             bus,
@@ -261,6 +265,13 @@ async fn tail(rt: Arc<Realtime>) {
                     rt.reload(subject).await;
                 }
                 rt.cursor.store(row.id, Ordering::Release);
+            }
+            if !rt.cache.shared() {
+                // A node-local cache learns of other nodes' changes here.
+                let mut channels: Vec<i64> = batch.iter().filter_map(|r| r.channel_id).collect();
+                channels.sort_unstable();
+                channels.dedup();
+                crate::service::recent::changed(rt.cache.as_ref(), &channels).await;
             }
             if !full {
                 break;

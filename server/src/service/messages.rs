@@ -249,7 +249,7 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
-            recent::changed(state, &[channel_id]).await;
+            recent::changed(state.cache.as_ref(), &[channel_id]).await;
             if !new.jobs.is_empty() {
                 state.queue.kick();
             }
@@ -363,7 +363,7 @@ pub async fn edit(
         .store
         .update_message_content(&row, &content, &mentions, now, &[ev], &jobs)
         .await?;
-    recent::changed(state, &[row.channel_id]).await;
+    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
     state.queue.kick();
     reload(state, message_id).await
 }
@@ -399,7 +399,7 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
         .store
         .tombstone_message(message_id, now, &[ev], &jobs)
         .await?;
-    recent::changed(state, &[row.channel_id]).await;
+    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
     state.queue.kick();
     Ok(())
 }
@@ -431,7 +431,7 @@ pub async fn add_reaction(
         .store
         .insert_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
         .await?;
-    recent::changed(state, &[row.channel_id]).await;
+    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -452,7 +452,7 @@ pub async fn remove_reaction(
     {
         return Err(ApiError::NotFound("reaction"));
     }
-    recent::changed(state, &[row.channel_id]).await;
+    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -478,7 +478,7 @@ pub async fn set_pin(
         .store
         .set_pin(message_id, pinned.then_some(viewer), now, &[ev])
         .await?;
-    recent::changed(state, &[row.channel_id]).await;
+    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 

@@ -6,13 +6,17 @@
 //! messages deletes the token after its commit, so the next reader starts a
 //! new version and nobody is served a page from before an edit. A reader
 //! that raced a change can only store its (older) page under the token that
-//! the change already deleted, where nobody will look.
+//! the change already deleted, where nobody will look. With a node-local
+//! cache, every node also drops the versions of the channels it sees
+//! change in the event log, so other nodes' changes reach it within the
+//! tailer's lag.
 
 use std::time::Duration;
 
 use parley_shared::api::MessagePage;
 
 use super::messages::hydrate;
+use crate::cache::Cache;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::Cursor;
@@ -73,9 +77,12 @@ pub async fn latest(state: &AppState, channel_id: i64) -> ApiResult<MessagePage>
 }
 
 /// Call after committing any change to these channels' messages.
-pub async fn changed(state: &AppState, channel_ids: &[i64]) {
+pub async fn changed(cache: &dyn Cache, channel_ids: &[i64]) {
+    if channel_ids.is_empty() {
+        return;
+    }
     let keys: Vec<String> = channel_ids.iter().map(|&c| version_key(c)).collect();
-    if let Err(e) = state.cache.delete(&keys).await {
+    if let Err(e) = cache.delete(&keys).await {
         // The page expires by itself within PAGE_TTL.
         tracing::warn!(error = %e, "could not invalidate cached pages");
     }

@@ -47,7 +47,7 @@ async fn profile_events(state: &AppState, row: &UserRow, now: i64) -> ApiResult<
 /// status and avatar, so the user's channels get fresh ones.
 async fn profile_changed(state: &AppState, user_id: i64) -> ApiResult<()> {
     let (channels, _) = state.store.fetch_subscriptions(user_id).await?;
-    recent::changed(state, &channels).await;
+    recent::changed(state.cache.as_ref(), &channels).await;
     Ok(())
 }
 

@@ -99,3 +99,45 @@ variants!(
             .expect_error(404, "not_found");
     }
 );
+
+/// Two nodes sharing a database but no Redis each cache in process; a
+/// change made on one reaches the other's cache through the event log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_local_caches_follow_other_nodes_changes() {
+    let Some(a) = spawn_postgres(&[]).await else {
+        return;
+    };
+    let b_base = start_node(&a.data_dir, &a.database_url, &[]).await;
+    let b = TestApp::at(&b_base, &a.database_url, &a.data_dir);
+    let alice = a.user("cn").await;
+    let ws = a.workspace(&alice).await;
+    let ch = a.channel(&ws, &alice, "public", &[]).await;
+    let m = a.send(&ch, &alice, "before").await;
+    let path = format!("/api/v1/channels/{ch}/messages");
+    // Node B caches the page.
+    assert_eq!(
+        contents(&b.get(&path, &alice).await.expect(200)),
+        vec!["before"]
+    );
+    assert_eq!(
+        contents(&b.get(&path, &alice).await.expect(200)),
+        vec!["before"]
+    );
+    a.put(
+        &format!("/api/v1/messages/{}", m["id"].as_str().expect("id")),
+        &alice,
+        json!({ "content": "after" }),
+    )
+    .await
+    .expect(200);
+    // Within the tailer's fallback poll (1 s), B serves the edit.
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = contents(&b.get(&path, &alice).await.expect(200));
+        if seen == vec!["after"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, vec!["after"]);
+}
