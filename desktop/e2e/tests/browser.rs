@@ -907,6 +907,9 @@ async fn long_history_scrolls_with_a_bounded_dom() {
         .as_str()
         .unwrap_or_else(|| panic!("seeding failed: {seeded}"))
         .to_owned();
+    // Time to the first message list: a page load (the wasm from the cache,
+    // as for someone coming back) to the newest messages on screen.
+    let opened = Instant::now();
     c.goto(&format!("{base}/c/{channel}"))
         .await
         .expect("open channel");
@@ -917,6 +920,10 @@ async fn long_history_scrolls_with_a_bounded_dom() {
         "the newest message",
     )
     .await;
+    eprintln!(
+        "first message list {:?} after opening the page",
+        opened.elapsed()
+    );
 
     let count = "document.querySelectorAll('#message-list .msg').length";
     let mut most = 0;

@@ -21,6 +21,15 @@ const TYPING_EVERY_MS: f64 = 3_000.0;
 /// Silence after which we say we stopped typing.
 const TYPING_IDLE_MS: u32 = 4_000;
 
+type DraftKey = (ChannelId, Option<MessageId>);
+
+thread_local! {
+    /// Unsent text per conversation (channel, thread), kept while the app
+    /// runs so switching channels loses nothing.
+    static DRAFTS: std::cell::RefCell<std::collections::HashMap<DraftKey, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
     pub channel: ChannelId,
@@ -66,11 +75,15 @@ pub fn composer(p: &ComposerProps) -> Html {
     let channel = p.channel;
     let thread_root = p.thread_root;
 
-    // A new channel starts with an empty box, focused.
+    // Each conversation keeps its unsent draft; the box is focused.
     {
         let (text, error, uploads) = (text.clone(), error.clone(), uploads.dispatcher());
-        use_effect_with((channel, thread_root), move |_| {
-            text.set(String::new());
+        use_effect_with((channel, thread_root), move |key| {
+            text.set(
+                DRAFTS
+                    .with(|d| d.borrow().get(key).cloned())
+                    .unwrap_or_default(),
+            );
             error.set(None);
             uploads.dispatch(UploadAction::Clear);
             crate::ui::focus_id(box_id);
@@ -209,6 +222,7 @@ pub fn composer(p: &ComposerProps) -> Html {
             };
             ctx.ws
                 .send_message(channel, content, thread_root, files.clone());
+            DRAFTS.with(|d| d.borrow_mut().remove(&(channel, thread_root)));
             text.set(String::new());
             error.set(None);
             uploads.dispatch(UploadAction::Clear);
@@ -327,6 +341,14 @@ pub fn composer(p: &ComposerProps) -> Html {
             if v.trim().is_empty() {
                 stop_typing();
             }
+            DRAFTS.with(|d| {
+                let mut d = d.borrow_mut();
+                if v.is_empty() {
+                    d.remove(&(channel, thread_root));
+                } else {
+                    d.insert((channel, thread_root), v.clone());
+                }
+            });
             text.set(v);
         })
     };

@@ -867,10 +867,78 @@ pub fn channel_settings(p: &ChannelSettingsProps) -> Html {
             });
         })
     };
+    // This channel's notification override (None = follow the global level).
+    let pref = ctx.state().me.as_ref().and_then(|m| {
+        m.preferences
+            .channels
+            .iter()
+            .find(|c| c.channel_id == id)
+            .cloned()
+    });
+    let level = pref.as_ref().and_then(|p| p.notify_level);
+    let muted = pref
+        .as_ref()
+        .and_then(|p| p.muted_until)
+        .is_some_and(|t| t > crate::ui::now());
+    let set_pref = {
+        let (ctx, error) = (ctx.clone(), error.clone());
+        move |notify_level: Option<NotifyLevel>, mute: bool| {
+            let (ctx, error) = (ctx.clone(), error.clone());
+            // "Muted" has no end in the UI: ten years is forever enough.
+            let muted_until = mute.then(|| {
+                parley_shared::Timestamp::from_millis(
+                    crate::ui::now().millis() + 10 * 365 * 86_400_000,
+                )
+            });
+            let body = parley_shared::api::UpdateChannelPreferenceRequest {
+                notify_level,
+                muted_until,
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx
+                    .api
+                    .put::<_, Preferences>(&format!("/users/me/preferences/channels/{id}"), &body)
+                    .await
+                {
+                    Ok(prefs) => {
+                        if let Some(mut me) = crate::app::latest().0.me.clone() {
+                            me.preferences = prefs;
+                            ctx.dispatch(Action::SignedIn(Box::new(me)));
+                        }
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        }
+    };
+    let level_btn = |l: Option<NotifyLevel>, label: &'static str| {
+        let set_pref = set_pref.clone();
+        html! {
+            <button type="button" class={classes!("seg", (level == l).then_some("on"))} aria-pressed={(level == l).to_string()}
+                onclick={move |_| set_pref(l, muted)}>{ label }</button>
+        }
+    };
+    let toggle_mute = {
+        let set_pref = set_pref.clone();
+        Callback::from(move |_: MouseEvent| set_pref(level, !muted))
+    };
     html! {
         <Modal title={format!("#{} settings", channel.name)} on_close={p.on_close.clone()}>
             <form class="form" onsubmit={save}>
                 if let Some(e) = (*error).clone() { <ErrorBanner message={e} /> }
+                <section class="setting">
+                    <h3>{ "Notifications for this channel" }</h3>
+                    <div class="segmented" role="group" aria-label="Channel notifications">
+                        { level_btn(None, "Default") }
+                        { level_btn(Some(NotifyLevel::All), "All") }
+                        { level_btn(Some(NotifyLevel::Mentions), "Mentions") }
+                        { level_btn(Some(NotifyLevel::None), "Nothing") }
+                    </div>
+                    <label class="check mute-check">
+                        <input type="checkbox" checked={muted} onclick={toggle_mute} id="mute-channel" />
+                        <span>{ "Mute: no notifications, and the channel stays quiet in the sidebar" }</span>
+                    </label>
+                </section>
                 <div class="field">
                     <label for="cs-name">{ "Name" }</label>
                     <input id="cs-name" value={(*name).clone()} oninput={let n = name.clone(); move |e: InputEvent| n.set(target_value(&e))} />

@@ -33,9 +33,19 @@ pub fn sidebar(p: &SidebarProps) -> Html {
         .workspace
         .and_then(|id| state.workspaces.iter().find(|w| w.id == id));
 
+    let now = crate::ui::now();
+    let muted_ids: Vec<ChannelId> = state
+        .me
+        .iter()
+        .flat_map(|m| m.preferences.channels.iter())
+        .filter(|p| p.muted_until.is_some_and(|t| t > now))
+        .map(|p| p.channel_id)
+        .collect();
     let row = |c: &Channel| -> Html {
         let active = p.active == Some(c.id);
-        let unread = c.unread_count > 0 && !active;
+        let muted = muted_ids.contains(&c.id);
+        // A muted channel stays quiet: no bold, no count (mentions still show).
+        let unread = c.unread_count > 0 && !active && !muted;
         let title = util::channel_title(c, me);
         let glyph = match c.kind {
             ChannelKind::Private => icon("lock"),
@@ -76,7 +86,7 @@ pub fn sidebar(p: &SidebarProps) -> Html {
         html! {
             <li key={c.id.to_string()}>
                 <Link<Route> to={Route::Channel { id: c.id.to_string() }}
-                    classes={classes!("side-item", active.then_some("active"), unread.then_some("unread"))}>
+                    classes={classes!("side-item", active.then_some("active"), unread.then_some("unread"), muted.then_some("muted-ch"))}>
                     <span class="side-glyph" aria-hidden="true">{ glyph }</span>
                     <span class="side-name" aria-label={label}>{ title }</span>
                     if badge > 0 && !active {
