@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::SharedPlatform;
 
-const TOKENS_KEY: &str = "parley.tokens";
+pub(crate) const TOKENS_KEY: &str = "parley.tokens";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
@@ -143,6 +143,11 @@ impl Api {
         *self.0.tokens.borrow_mut() = None;
     }
 
+    /// The absolute or origin-relative URL of an API path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.0.base)
+    }
+
     /// The WebSocket URL on the same server.
     pub fn ws_url(&self) -> String {
         let origin = if self.0.base.is_empty() {
@@ -253,7 +258,7 @@ impl Api {
             let _ = headers.set("Authorization", &format!("Bearer {t}"));
         }
         init.set_headers(&headers);
-        let url = format!("{}/api/v1{path}", self.0.base);
+        let url = self.url(path);
         let req = web_sys::Request::new_with_str_and_init(&url, &init)
             .map_err(|_| ApiError::network())?;
         let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&req))

@@ -15,6 +15,7 @@ use crate::platform::{BrowserPlatform, SharedPlatform};
 use crate::store::{Action, Conn, State};
 use crate::ui;
 use crate::ws::WsClient;
+use parley_shared::MessageId;
 
 #[derive(Clone, Routable, PartialEq, Debug)]
 pub enum Route {
@@ -133,6 +134,17 @@ pub fn subscribe_presence(ws: &WsClient) {
     ws.send(ClientFrame::PresenceSubscribe { user_ids: ids });
 }
 
+thread_local! {
+    /// Set once before the app mounts by the desktop boot: its platform and
+    /// the chosen server. Empty in a browser (same origin, localStorage).
+    static HOST: RefCell<Option<(SharedPlatform, String)>> = const { RefCell::new(None) };
+}
+
+/// Runs the app against `server` through `platform` (the desktop shell).
+pub fn set_host(platform: SharedPlatform, server: String) {
+    HOST.with(|h| *h.borrow_mut() = Some((platform, server)));
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let store = use_reducer(Store::default);
@@ -140,8 +152,10 @@ pub fn app() -> Html {
     let booted = use_state(|| false);
     let boot_error = use_state(|| None::<String>);
     let services = use_memo((), |_| {
-        let platform: SharedPlatform = Rc::new(BrowserPlatform);
-        let api = Api::new(String::new(), platform);
+        let (platform, base) = HOST
+            .with(|h| h.borrow_mut().take())
+            .unwrap_or_else(|| (Rc::new(BrowserPlatform) as SharedPlatform, String::new()));
+        let api = Api::new(base, platform);
         let d = store.dispatcher();
         let dispatch: Rc<dyn Fn(Action)> = Rc::new(move |a| d.dispatch(a));
         let ws = WsClient::new(api.clone(), dispatch.clone());
@@ -188,6 +202,9 @@ pub fn app() -> Html {
                     notify(&platform, ev);
                 }));
             }
+            if api.platform().native_notifications() {
+                listen_to_shell(&api, &dispatch);
+            }
             let t = gloo_timers::callback::Interval::new(1_000, {
                 let d = dispatch.clone();
                 move || d(Action::Tick(crate::api::now_ms() as i64))
@@ -209,9 +226,12 @@ pub fn app() -> Html {
                             ws.start();
                             // Keep this browser's push subscription current
                             // (keys rotate; the server replaces by endpoint).
+                            // The desktop app notifies natively while it runs
+                            // (in the tray too): no Web Push there.
                             let enabled = api.platform().load("parley.notify").as_deref()
                                 != Some("off")
-                                && api.platform().notifications_allowed();
+                                && api.platform().notifications_allowed()
+                                && !api.platform().native_notifications();
                             if enabled {
                                 // In the background: a slow push service
                                 // must not hold up the first screen.
@@ -230,6 +250,17 @@ pub fn app() -> Html {
                 booted.set(true);
             }
             move || drop((t, idle))
+        });
+    }
+
+    // The tray badge follows the sidebar's totals.
+    {
+        let (unread, mentions) = store.0.channels.values().fold((0u64, 0u64), |(u, m), c| {
+            (u + c.unread_count, m + c.mention_count)
+        });
+        let platform = api.platform().clone();
+        use_effect_with((unread, mentions), move |&(u, m)| {
+            platform.set_counts(u, m);
         });
     }
 
@@ -285,11 +316,26 @@ fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
     let hidden = web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden());
-    if s.0.active == Some(*channel_id) && !hidden {
+    // Looking at the channel already: nothing to tell. In the desktop app
+    // the window may be visible but unfocused (another app on top).
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.has_focus().unwrap_or(true));
+    if s.0.active == Some(*channel_id) && !hidden && focused {
         return;
     }
     if platform.load("parley.notify").as_deref() == Some("off") {
         return;
+    }
+    if let Some(me) = &s.0.me {
+        if muted(
+            &me.preferences,
+            *channel_id,
+            *reason,
+            crate::api::now_ms() as i64,
+        ) {
+            return;
+        }
     }
     let who = crate::util::display_name(&message.author).to_owned();
     let place =
@@ -303,7 +349,134 @@ fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
         NotificationReason::ChannelMessage => format!("{who} in #{place}"),
     };
     let body: String = message.content.chars().take(140).collect();
-    platform.notify(&title, &body);
+    platform.notify_message(&title, &body, *channel_id, message.id, message.seq);
+}
+
+/// Whether the account's preferences silence this notification right now:
+/// do-not-disturb, a muted channel, or a level that excludes it. The server
+/// applies the same rules before sending; checking again here covers a
+/// preference changed on this device a moment ago.
+pub fn muted(
+    prefs: &parley_shared::api::Preferences,
+    channel: ChannelId,
+    reason: NotificationReason,
+    now_ms: i64,
+) -> bool {
+    use parley_shared::api::NotifyLevel;
+    if prefs.mute_until.is_some_and(|t| t.millis() > now_ms) {
+        return true;
+    }
+    let per_channel = prefs.channels.iter().find(|c| c.channel_id == channel);
+    if per_channel
+        .and_then(|c| c.muted_until)
+        .is_some_and(|t| t.millis() > now_ms)
+    {
+        return true;
+    }
+    let level = per_channel
+        .and_then(|c| c.notify_level)
+        .unwrap_or(prefs.notify_level);
+    match level {
+        NotifyLevel::All => false,
+        NotifyLevel::Mentions => reason == NotificationReason::ChannelMessage,
+        NotifyLevel::None => true,
+    }
+}
+
+/// The desktop shell's events: a clicked notification opens its message;
+/// the tray's Do-not-disturb items set the account's preference.
+fn listen_to_shell(api: &Api, dispatch: &Rc<dyn Fn(Action)>) {
+    {
+        let (api, dispatch) = (api.clone(), dispatch.clone());
+        crate::platform::listen("open-message", move |v| {
+            let channel = v["channel_id"]
+                .as_str()
+                .and_then(|c| c.parse::<ChannelId>().ok());
+            let message = v["message_id"]
+                .as_str()
+                .and_then(|m| m.parse::<MessageId>().ok());
+            let seq = v["seq"].as_i64().unwrap_or(0);
+            if let (Some(c), Some(m)) = (channel, message) {
+                open_message(api.clone(), dispatch.clone(), c, seq, m);
+            }
+        });
+    }
+    let (api, dispatch) = (api.clone(), dispatch.clone());
+    crate::platform::listen("dnd", move |v| {
+        let until = match v.as_str() {
+            Some("1h") => Some(crate::api::now_ms() as i64 + 3_600_000),
+            Some("tomorrow") => Some(tomorrow_morning_ms()),
+            _ => None,
+        };
+        let (api, dispatch) = (api.clone(), dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(mut me) = latest().0.me.clone() else {
+                return;
+            };
+            let body = parley_shared::api::UpdatePreferencesRequest {
+                theme: me.preferences.theme,
+                notify_level: me.preferences.notify_level,
+                mute_until: until.map(parley_shared::Timestamp::from_millis),
+            };
+            match api
+                .put::<_, parley_shared::api::Preferences>("/users/me/preferences", &body)
+                .await
+            {
+                Ok(prefs) => {
+                    me.preferences = prefs;
+                    dispatch(Action::SignedIn(Box::new(me)));
+                }
+                Err(e) => web_sys::console::error_1(
+                    &format!("parley: do not disturb: {}", e.message).into(),
+                ),
+            }
+        });
+    });
+}
+
+/// 08:00 tomorrow, local time ("until tomorrow").
+fn tomorrow_morning_ms() -> i64 {
+    let d = js_sys::Date::new_0();
+    d.set_date(d.get_date() + 1);
+    d.set_hours(8);
+    d.set_minutes(0);
+    d.set_seconds(0);
+    d.set_milliseconds(0);
+    d.get_time() as i64
+}
+
+/// Shows a message from outside the router (a notification click): loads
+/// the page around it, switches the route, and flashes it.
+fn open_message(
+    api: Api,
+    dispatch: Rc<dyn Fn(Action)>,
+    channel: ChannelId,
+    seq: i64,
+    id: MessageId,
+) {
+    use yew_router::history::{BrowserHistory, History};
+    wasm_bindgen_futures::spawn_local(async move {
+        let have = latest()
+            .0
+            .timeline(channel)
+            .is_some_and(|t| t.messages.iter().any(|m| m.id == id));
+        if !have && seq > 0 {
+            let url = format!(
+                "{}?around={seq}&limit=50",
+                crate::ui::channel::history_path(channel)
+            );
+            if let Ok(page) = api.get::<parley_shared::api::MessagePage>(&url).await {
+                dispatch(Action::Page(channel, crate::store::PageKind::Around, page));
+            }
+        }
+        // The router shares this history, so it follows the push.
+        BrowserHistory::new().push(format!("/c/{channel}"));
+        dispatch(Action::Focus(Some(id)));
+        gloo_timers::future::TimeoutFuture::new(2_500).await;
+        if latest().0.focus == Some(id) {
+            dispatch(Action::Focus(None));
+        }
+    });
 }
 
 /// No input for this long turns the user `away`.

@@ -73,10 +73,26 @@ pub fn start() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
-    match root {
-        Some(root) => {
-            yew::Renderer::<app::App>::with_root(root).render();
-        }
-        None => show_crash("the page has no #app element"),
+    let Some(root) = root else {
+        return show_crash("the page has no #app element");
+    };
+    if !platform::in_tauri() {
+        yew::Renderer::<app::App>::with_root(root).render();
+        return;
     }
+    // The desktop shell: the keychain is read before the app mounts,
+    // because the app reads its session synchronously.
+    wasm_bindgen_futures::spawn_local(async move {
+        match platform::TauriPlatform::boot().await {
+            Ok((p, Some(server))) if !ui::server::change_requested() => {
+                app::set_host(std::rc::Rc::new(p), server);
+                yew::Renderer::<app::App>::with_root(root).render();
+            }
+            Ok((_, current)) => {
+                let props = ui::server::ServerSetupProps { current };
+                yew::Renderer::<ui::server::ServerSetup>::with_root_and_props(root, props).render();
+            }
+            Err(e) => show_crash(&format!("the desktop shell did not answer: {e}")),
+        }
+    });
 }

@@ -1,12 +1,18 @@
-//! Where the UI runs: the browser today, the Tauri shell later.
+//! Where the UI runs: a browser, or the Tauri desktop shell.
 //!
 //! Everything that differs between the two (where tokens are kept, how a
 //! notification is shown, how an external link opens) goes through
 //! [`Platform`], so the rest of the UI never calls a browser-only API for
-//! these. The desktop shell adds its own implementation (keychain,
-//! notify-rust) without touching the components.
+//! these. [`BrowserPlatform`] uses localStorage and Web Notifications;
+//! [`TauriPlatform`] (picked at start when `window.__TAURI__` exists) keeps
+//! tokens in the OS keychain and notifies through the shell.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+
+use parley_shared::{ChannelId, MessageId};
+use wasm_bindgen::prelude::*;
 
 pub trait Platform {
     /// Reads a small persistent value (tokens, settings).
@@ -21,6 +27,24 @@ pub trait Platform {
     fn request_notifications(&self);
     /// Opens a URL outside the app.
     fn open_url(&self, url: &str);
+    /// A notification about one message; clicking it may open the message.
+    fn notify_message(
+        &self,
+        title: &str,
+        body: &str,
+        _channel: ChannelId,
+        _message: MessageId,
+        _seq: i64,
+    ) {
+        self.notify(title, body);
+    }
+    /// Whether notifications are the OS's own (no browser permission, no
+    /// Web Push: the app itself runs in the background).
+    fn native_notifications(&self) -> bool {
+        false
+    }
+    /// Tells the host the unread and mention totals (the tray badge).
+    fn set_counts(&self, _unread: u64, _mentions: u64) {}
 }
 
 pub type SharedPlatform = Rc<dyn Platform>;
@@ -107,6 +131,177 @@ fn has_notification_api() -> bool {
     web_sys::window().is_some_and(|w| {
         js_sys::Reflect::has(&w, &wasm_bindgen::JsValue::from_str("Notification")).unwrap_or(false)
     })
+}
+
+/// Whether the page runs in the Tauri shell (`app.withGlobalTauri`).
+pub fn in_tauri() -> bool {
+    web_sys::window()
+        .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("__TAURI__")).unwrap_or(false))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// Calls a shell command with JSON arguments and decodes its JSON answer.
+/// Errors are the command's message (commands return `Result<_, String>`).
+pub async fn invoke<T: serde::de::DeserializeOwned>(
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<T, String> {
+    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
+    let out = tauri_invoke(cmd, args).await.map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| format!("{cmd} failed: {e:?}"))
+    })?;
+    let text = if out.is_undefined() {
+        "null".to_owned()
+    } else {
+        js_sys::JSON::stringify(&out)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "null".into())
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{cmd}: unexpected answer: {e}"))
+}
+
+/// Calls a command whose answer does not matter; failures go to the console.
+fn invoke_later(cmd: &'static str, args: serde_json::Value) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = invoke::<serde_json::Value>(cmd, args).await {
+            web_sys::console::error_1(&format!("parley: {cmd}: {e}").into());
+        }
+    });
+}
+
+/// Runs `f` with each payload of the shell event `name`, for the app's life.
+pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload"))
+            .ok()
+            .and_then(|p| js_sys::JSON::stringify(&p).ok())
+            .and_then(|s| s.as_string())
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null);
+        f(payload);
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = tauri_listen(name, cb.as_ref().unchecked_ref()).await {
+            web_sys::console::error_2(&format!("parley: cannot listen to {name}").into(), &e);
+        }
+        // Listened to for the whole session.
+        cb.forget();
+    });
+}
+
+/// Keys whose values are secrets: kept in the OS keychain, never in the
+/// webview's storage.
+const SECRET_KEYS: &[&str] = &[crate::api::TOKENS_KEY];
+
+/// The desktop shell. Secrets are read from the keychain once at start
+/// ([`TauriPlatform::boot`]) because [`Platform::load`] is synchronous, then
+/// served from memory; writes go to memory and, in the background, to the
+/// keychain. Other values (theme, last channel) are not secret and stay in
+/// the webview's localStorage.
+#[derive(Default)]
+pub struct TauriPlatform {
+    secrets: RefCell<HashMap<String, String>>,
+}
+
+impl TauriPlatform {
+    /// The chosen server (None on first run) and the platform with the
+    /// keychain's values loaded.
+    pub async fn boot() -> Result<(TauriPlatform, Option<String>), String> {
+        let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
+        let p = TauriPlatform::default();
+        if server.is_some() {
+            for key in SECRET_KEYS {
+                let v: Option<String> =
+                    invoke("token_get", serde_json::json!({ "key": key })).await?;
+                if let Some(v) = v {
+                    p.secrets.borrow_mut().insert((*key).to_owned(), v);
+                }
+            }
+        }
+        Ok((p, server))
+    }
+
+    fn is_secret(key: &str) -> bool {
+        SECRET_KEYS.contains(&key)
+    }
+}
+
+impl Platform for TauriPlatform {
+    fn load(&self, key: &str) -> Option<String> {
+        if Self::is_secret(key) {
+            return self.secrets.borrow().get(key).cloned();
+        }
+        BrowserPlatform.load(key)
+    }
+    fn save(&self, key: &str, value: &str) {
+        if !Self::is_secret(key) {
+            return BrowserPlatform.save(key, value);
+        }
+        let changed = self.secrets.borrow().get(key).map(String::as_str) != Some(value);
+        if changed {
+            self.secrets.borrow_mut().insert(key.into(), value.into());
+            invoke_later(
+                "token_set",
+                serde_json::json!({ "key": key, "value": value }),
+            );
+        }
+    }
+    fn remove(&self, key: &str) {
+        if !Self::is_secret(key) {
+            return BrowserPlatform.remove(key);
+        }
+        self.secrets.borrow_mut().remove(key);
+        invoke_later("token_delete", serde_json::json!({ "key": key }));
+    }
+    fn notify(&self, title: &str, body: &str) {
+        invoke_later(
+            "notify",
+            serde_json::json!({ "title": title, "body": body, "target": null }),
+        );
+    }
+    fn notify_message(
+        &self,
+        title: &str,
+        body: &str,
+        channel: ChannelId,
+        message: MessageId,
+        seq: i64,
+    ) {
+        let target = serde_json::json!({
+            "channel_id": channel.to_string(),
+            "message_id": message.to_string(),
+            "seq": seq,
+        });
+        invoke_later(
+            "notify",
+            serde_json::json!({ "title": title, "body": body, "target": target }),
+        );
+    }
+    fn notifications_allowed(&self) -> bool {
+        true
+    }
+    fn request_notifications(&self) {}
+    fn open_url(&self, url: &str) {
+        BrowserPlatform.open_url(url);
+    }
+    fn native_notifications(&self) -> bool {
+        true
+    }
+    fn set_counts(&self, unread: u64, mentions: u64) {
+        invoke_later(
+            "tray_set_counts",
+            serde_json::json!({ "unread": unread.min(u32::MAX.into()), "mentions": mentions.min(u32::MAX.into()) }),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -270,6 +270,14 @@ pub fn auth_page(p: &AuthProps) -> Html {
                         { "New to Parley? " }<Link<Route> to={Route::Signup}>{ "Create an account" }</Link<Route>>
                     }
                 </p>
+                if crate::platform::in_tauri() {
+                    <p class="auth-switch muted small">
+                        <button type="button" class="link-btn" id="change-server"
+                            onclick={Callback::from(|_: MouseEvent| crate::ui::server::request_change())}>
+                            { "Change server" }
+                        </button>
+                    </p>
+                }
             </div>
         </div>
     }

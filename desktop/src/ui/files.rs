@@ -115,9 +115,7 @@ pub fn send_file(
         if form
             .append_with_blob_and_filename("file", &file, &file.name())
             .is_err()
-            || xhr
-                .open_with_async(method, &format!("/api/v1{path}"), true)
-                .is_err()
+            || xhr.open_with_async(method, &api.url(path), true).is_err()
             || xhr
                 .set_request_header("Authorization", &format!("Bearer {token}"))
                 .is_err()

@@ -8,6 +8,7 @@ pub mod files;
 pub mod message;
 pub mod modals;
 pub mod search;
+pub mod server;
 pub mod shell;
 pub mod sidebar;
 pub mod thread;

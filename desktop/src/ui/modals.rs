@@ -681,6 +681,12 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                 return;
             }
             ctx.platform().save("parley.notify", "on");
+            if ctx.platform().native_notifications() {
+                // The desktop app shows OS notifications itself: no browser
+                // permission to ask for, no Web Push.
+                refresh.set(*refresh + 1);
+                return;
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 // Asked from the click, as browsers require.
                 if crate::push::request_permission().await {

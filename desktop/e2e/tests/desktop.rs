@@ -1,0 +1,483 @@
+//! End-to-end: the real desktop app (parley-desktop, a Tauri window) driven
+//! through tauri-driver + WebKitWebDriver against a parley-server on
+//! 127.0.0.1, with a second person talking to it over REST.
+//!
+//! It needs a desktop session: run it through `scripts/test-desktop`, which
+//! installs what it needs, builds the UI and the app, and wraps the test in
+//! `scripts/desktop-session` (Xvfb, a D-Bus session, an unlocked
+//! gnome-keyring as the Secret Service, dunst as the notification daemon).
+//! Without that session it warns loudly and passes, except under `CI=true`,
+//! where it fails. The screenshot lands in `PARLEY_E2E_SHOTS` (default /tmp).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use parley_server::config::Config;
+use serde_json::{json, Value};
+
+const ENTER: &str = "\u{E007}";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips (loudly) outside CI, fails in CI.
+fn unavailable(why: &str) {
+    if in_ci() {
+        panic!("CI=true but the desktop test cannot run: {why}");
+    }
+    eprintln!(
+        "\n\x1b[1;33m!!! SKIPPED: desktop end-to-end test — {why}\n\
+         !!! Run ./scripts/test-desktop (it sets up Xvfb, D-Bus, the keyring and the app).\x1b[0m\n"
+    );
+}
+
+fn find_binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_server(port: u16, data: &Path) -> tokio::sync::oneshot::Sender<()> {
+    let env: Vec<(&str, String)> = vec![
+        ("PARLEY_PORT", port.to_string()),
+        ("PARLEY_DATA_DIR", data.display().to_string()),
+        (
+            "PARLEY_JWT_SECRET",
+            "desktop-e2e-secret-desktop-e2e-0123".into(),
+        ),
+        // The app's origins: tauri://localhost (Linux, macOS) and
+        // http://tauri.localhost (Windows).
+        (
+            "PARLEY_CORS_ORIGINS",
+            "tauri://localhost,http://tauri.localhost".into(),
+        ),
+        ("PARLEY_RATE_LIMIT_PER_MIN", "1000000".into()),
+        ("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000".into()),
+        ("PARLEY_ARGON2_MEMORY_KIB", "1024".into()),
+        ("PARLEY_ARGON2_ITERATIONS", "1".into()),
+    ];
+    let config = Config::from_lookup(|k| {
+        env.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("e2e config");
+    let app = parley_server::build(config).await.expect("start server");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = app
+            .serve(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    tx
+}
+
+/// The second person (and the test's setup) talks REST.
+struct Rest {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Rest {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Value {
+        let url = format!("{}/api/v1{path}", self.base);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, &url).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v
+    }
+
+    async fn register(&self, user: &str) -> (String, String) {
+        let v = self
+            .call(
+                "POST",
+                "/auth/register",
+                None,
+                json!({"username": user, "email": format!("{user}@example.com"),
+                       "password": "correct horse battery", "display_name": user}),
+            )
+            .await;
+        let token = v["access_token"].as_str().expect("token").to_owned();
+        let id = v["user"]["id"].as_str().expect("user id").to_owned();
+        (token, id)
+    }
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, Vec::new()).await.expect("script runs")
+}
+
+/// Polls a JS expression until it is truthy.
+async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) {
+    let start = Instant::now();
+    loop {
+        if js(c, &format!("return !!({expr});")).await == Value::Bool(true) {
+            return;
+        }
+        if start.elapsed() > timeout {
+            let body = js(c, "return document.body.innerText.slice(0, 1500);").await;
+            panic!("timed out waiting for {what} ({expr})\npage: {body}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let mut last = None;
+    for _ in 0..50 {
+        let el = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+        match el.send_keys(text).await {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot type into {css}: {last:?}");
+}
+
+async fn click(c: &Client, css: &str) {
+    let sel = serde_json::to_string(css).expect("json string");
+    wait_js(c, &format!("document.querySelector({sel})"), SECS20, css).await;
+    js(
+        c,
+        &format!("document.querySelector({sel}).click(); return null;"),
+    )
+    .await;
+}
+
+const SECS20: Duration = Duration::from_secs(20);
+
+fn msg_with(text: &str) -> String {
+    let t = serde_json::to_string(text).expect("json string");
+    format!("[...document.querySelectorAll('#message-list .msg:not(.pending)')].find(m => m.innerText.includes({t}))")
+}
+
+/// Collects the session bus's Notify calls (what dunst receives).
+fn watch_notifications() -> (Proc, Arc<Mutex<String>>) {
+    let mut child = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dbus-monitor");
+    let out = Arc::new(Mutex::new(String::new()));
+    if let Some(stdout) = child.stdout.take() {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(mut o) = out.lock() {
+                    o.push_str(&line);
+                    o.push('\n');
+                }
+            }
+        });
+    }
+    (Proc(child), out)
+}
+
+async fn wait_for(out: &Arc<Mutex<String>>, needle: &str, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if out.lock().is_ok_and(|o| o.contains(needle)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "parley", "username", account])
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !s.is_empty()).then_some(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
+    for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
+        if std::env::var_os(var).is_none() {
+            return unavailable(&format!("{var} is not set (no desktop session)"));
+        }
+    }
+    let Some(app_bin) = std::env::var_os("PARLEY_DESKTOP_BIN").map(PathBuf::from) else {
+        return unavailable("PARLEY_DESKTOP_BIN is not set (the built parley-desktop)");
+    };
+    if !app_bin.is_file() {
+        return unavailable(&format!("{} does not exist", app_bin.display()));
+    }
+    let Some(tauri_driver) = find_binary("tauri-driver") else {
+        return unavailable(
+            "tauri-driver is missing (cargo install tauri-driver --version 2.1.0 --locked)",
+        );
+    };
+    for tool in ["WebKitWebDriver", "dbus-monitor", "secret-tool", "import"] {
+        if find_binary(tool).is_none() {
+            return unavailable(&format!("{tool} is missing"));
+        }
+    }
+
+    let tmp = std::env::temp_dir().join(format!("parley-desktop-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let port = free_port();
+    let _stop = start_server(port, &tmp.join("data")).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let rest = Rest {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+
+    // Alice uses the app; Bob is the other client.
+    let (alice_token, alice_id) = rest.register("alice").await;
+    let (bob_token, _) = rest.register("bob").await;
+    let ws = rest
+        .call(
+            "POST",
+            "/workspaces",
+            Some(&alice_token),
+            json!({"name": "Desk"}),
+        )
+        .await;
+    let ws_id = ws["id"].as_str().expect("workspace id").to_owned();
+    let invite = rest
+        .call(
+            "POST",
+            &format!("/workspaces/{ws_id}/invites"),
+            Some(&alice_token),
+            json!({}),
+        )
+        .await;
+    let code = invite["code"].as_str().expect("invite code").to_owned();
+    rest.call(
+        "POST",
+        &format!("/invites/{code}/accept"),
+        Some(&bob_token),
+        json!({}),
+    )
+    .await;
+    let channels = rest
+        .call(
+            "GET",
+            &format!("/workspaces/{ws_id}/channels"),
+            Some(&bob_token),
+            Value::Null,
+        )
+        .await;
+    let general = channels
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == "general"))
+        .and_then(|c| c["id"].as_str())
+        .expect("#general")
+        .to_owned();
+
+    let (_monitor, notes) = watch_notifications();
+
+    let (driver_port, native_port) = (free_port(), free_port());
+    let _driver = Proc(
+        Command::new(&tauri_driver)
+            .args([
+                "--port",
+                &driver_port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tauri-driver"),
+    );
+    // Both ports must accept before a session is asked for.
+    let start = Instant::now();
+    while !(port_open(driver_port) && port_open(native_port)) {
+        assert!(start.elapsed() < SECS20, "tauri-driver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_bin.display().to_string() }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    let launched = Instant::now();
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session on the app");
+
+    // First run: the app asks for the server.
+    type_into(&c, "#server-url", &base).await;
+    eprintln!("server screen after {:?}", launched.elapsed());
+    click(&c, "#server-connect").await;
+    // It reloads into the sign-in page of that server.
+    type_into(&c, "#f-username", "alice").await;
+    type_into(&c, "#f-password", "correct horse battery").await;
+    click(&c, "#auth-submit").await;
+    wait_js(
+        &c,
+        "document.querySelector('#composer-input')",
+        SECS20,
+        "the channel view",
+    )
+    .await;
+
+    // The token is in the Secret Service, and nowhere in the webview.
+    let account = format!("parley.tokens@{base}");
+    let start = Instant::now();
+    let secret = loop {
+        if let Some(s) = secret_tool_lookup(&account) {
+            break s;
+        }
+        assert!(start.elapsed() < SECS20, "no keychain entry {account}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(secret.contains("refresh"), "the keychain holds the tokens");
+    let storage = js(
+        &c,
+        "return JSON.stringify(Object.fromEntries(Object.entries(localStorage)));",
+    )
+    .await;
+    let storage = storage.as_str().unwrap_or_default().to_owned();
+    eprintln!("webview localStorage: {storage}");
+    assert!(
+        !storage.contains("refresh") && !storage.contains("access") && !storage.contains("eyJ"),
+        "tokens leaked into localStorage: {storage}"
+    );
+
+    // Alice sends from the app; Bob reads it over REST.
+    type_into(&c, "#composer-input", "Hello from the desktop app").await;
+    type_into(&c, "#composer-input", ENTER).await;
+    wait_js(
+        &c,
+        &msg_with("Hello from the desktop app"),
+        SECS20,
+        "Alice's message",
+    )
+    .await;
+    let start = Instant::now();
+    loop {
+        let page = rest
+            .call(
+                "GET",
+                &format!("/channels/{general}/messages?limit=10"),
+                Some(&bob_token),
+                Value::Null,
+            )
+            .await;
+        if page.to_string().contains("Hello from the desktop app") {
+            break;
+        }
+        assert!(
+            start.elapsed() < SECS20,
+            "Bob never saw Alice's message: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Bob answers in the channel; it shows up in the window.
+    rest.call(
+        "POST",
+        &format!("/channels/{general}/messages"),
+        Some(&bob_token),
+        json!({"content": "Hi Alice, Bob here"}),
+    )
+    .await;
+    wait_js(
+        &c,
+        &msg_with("Hi Alice, Bob here"),
+        SECS20,
+        "Bob's message in the app",
+    )
+    .await;
+
+    // A direct message is not the channel on screen: it notifies.
+    let dm = rest
+        .call(
+            "POST",
+            "/dm",
+            Some(&bob_token),
+            json!({"user_ids": [alice_id]}),
+        )
+        .await;
+    let dm_id = dm["id"].as_str().expect("dm id").to_owned();
+    rest.call(
+        "POST",
+        &format!("/dm/{dm_id}/messages"),
+        Some(&bob_token),
+        json!({"content": "Ping from Bob, privately"}),
+    )
+    .await;
+    assert!(
+        wait_for(&notes, "Ping from Bob, privately", SECS20).await,
+        "no org.freedesktop.Notifications.Notify for the DM; saw:\n{}",
+        notes.lock().map(|n| n.clone()).unwrap_or_default()
+    );
+    eprintln!("Notify observed on D-Bus for the DM");
+    let channel_notified = notes.lock().is_ok_and(|n| n.contains("Hi Alice, Bob here"));
+    eprintln!("notified for the channel on screen: {channel_notified}");
+
+    // The screenshots a person looks at: the webview's own rendering, and
+    // the whole X screen (window and notification bubble).
+    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
+    let png = c.screenshot().await.expect("webview screenshot");
+    std::fs::write(dir.join("parley-desktop-webview.png"), png).expect("write screenshot");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let shot = dir.join("parley-desktop.png");
+    let ok = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "import -window root failed");
+    eprintln!("screenshot: {}", shot.display());
+
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -1,0 +1,20 @@
+//! Generates the Tauri context and one `allow-<command>` permission per app
+//! command, so capabilities/default.json can grant exactly the commands the UI
+//! calls (an app manifest makes ungranted commands unreachable).
+
+fn main() {
+    let commands = &[
+        "server_get",
+        "server_set",
+        "token_get",
+        "token_set",
+        "token_delete",
+        "notify",
+        "tray_set_counts",
+    ];
+    let attrs = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        panic!("tauri-build: {e:#}");
+    }
+}

@@ -1,0 +1,79 @@
+//! Parley's desktop shell: a Tauri v2 window around the parley-ui bundle.
+//!
+//! The shell stays thin. The UI (the same wasm app the server serves to
+//! browsers) does all the chatting; the shell only adds what a webview cannot
+//! do well on its own: remembering which server to talk to
+//! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
+//! notifications ([`notify`]), and a tray icon that keeps Parley running
+//! when its window is closed ([`tray`]). Every command the UI may call is
+//! listed in `build.rs` and granted in `capabilities/default.json`.
+
+pub mod notify;
+pub mod secrets;
+pub mod server;
+pub mod tray;
+
+use tauri::{Manager, Runtime, WindowEvent};
+
+/// The one window's label (capabilities name it too).
+pub const MAIN_WINDOW: &str = "main";
+
+/// Shows, unminimizes and focuses the main window (tray "Open", a second
+/// launch, a notification click).
+pub fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Everything but the context, so tests can build it on a mock runtime.
+pub fn builder<R: Runtime>() -> tauri::Builder<R> {
+    tauri::Builder::<R>::new()
+        .invoke_handler(tauri::generate_handler![
+            server::server_get,
+            server::server_set,
+            secrets::token_get,
+            secrets::token_set,
+            secrets::token_delete,
+            notify::notify,
+            tray::tray_set_counts,
+        ])
+        .on_window_event(|window, event| {
+            // Closing the window keeps Parley in the tray (messages still
+            // notify); "Quit" in the tray menu really exits.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == MAIN_WINDOW && tray::has_tray(window.app_handle()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+}
+
+/// Starts the app; returns when it quits.
+pub fn run() {
+    let app = builder::<tauri::Wry>()
+        // First: a second launch hands over to the running one and exits
+        // before it opens a window of its own.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main(app);
+        }))
+        .setup(|app| {
+            // A tray is optional (some desktops have none); without it,
+            // closing the window quits, as users expect there.
+            if let Err(e) = tray::create(app.handle()) {
+                eprintln!("parley: no tray icon ({e}); closing the window will quit");
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("parley: cannot start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
