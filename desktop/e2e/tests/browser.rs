@@ -856,8 +856,9 @@ const done = arguments[arguments.length - 1];
 })().catch((e) => done({error: String(e)}));
 "#;
 
-/// 600 messages: scrolling up through all of them pages 50 at a time and
-/// never puts more than the window (120) of messages in the DOM.
+/// 600 messages (or `PARLEY_E2E_HISTORY`, e.g. 10000 for the benchmark in
+/// docs/benchmarks.md): scrolling up through all of them pages 50 at a time
+/// and never puts more than the window (120) of messages in the DOM.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_history_scrolls_with_a_bounded_dom() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -874,6 +875,11 @@ async fn long_history_scrolls_with_a_bounded_dom() {
             web.display()
         ));
     }
+    let total: u64 = std::env::var("PARLEY_E2E_HISTORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(600);
+    let newest = format!("history message {total}");
     let tmp = std::env::temp_dir().join(format!("parley-e2e-long-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).expect("temp dir");
@@ -900,7 +906,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
     .await;
     c.goto(&format!("{base}/login")).await.expect("open");
     let seeded = c
-        .execute_async(LONG_SEED_JS, Vec::new())
+        .execute_async(LONG_SEED_JS, vec![json!(total)])
         .await
         .expect("seed");
     let channel = seeded["channel"]
@@ -913,13 +919,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
     c.goto(&format!("{base}/c/{channel}"))
         .await
         .expect("open channel");
-    wait_js(
-        &c,
-        &msg_with("history message 600"),
-        SECS5,
-        "the newest message",
-    )
-    .await;
+    wait_js(&c, &msg_with(&newest), SECS5, "the newest message").await;
     eprintln!(
         "first message list {:?} after opening the page",
         opened.elapsed()
@@ -928,7 +928,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
     let count = "document.querySelectorAll('#message-list .msg').length";
     let mut most = 0;
     let mut reached_start = false;
-    for _ in 0..120 {
+    for _ in 0..(total / 25 + 40) {
         js(&c, "const l = document.querySelector('#message-list'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll')); return null;").await;
         tokio::time::sleep(Duration::from_millis(120)).await;
         let n = js(&c, &format!("return {count};"))
@@ -949,7 +949,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
         "the first message",
     )
     .await;
-    eprintln!("at most {most} messages were in the DOM while scrolling through 600");
+    eprintln!("at most {most} messages were in the DOM while scrolling through {total}");
     assert!(most <= 120, "{most} messages rendered at once");
     // Nothing was skipped: the oldest window is contiguous.
     let seqs = js(&c, "return [...document.querySelectorAll('#message-list .msg')].map(m => Number(m.dataset.seq));").await;
@@ -961,19 +961,14 @@ async fn long_history_scrolls_with_a_bounded_dom() {
     assert_eq!(seqs.first(), Some(&1));
 
     click(&c, "#jump-latest").await;
-    wait_js(
-        &c,
-        &msg_with("history message 600"),
-        SECS5,
-        "back at the newest message",
-    )
-    .await;
+    wait_js(&c, &msg_with(&newest), SECS5, "back at the newest message").await;
     let _ = c.close().await;
     server.down().await;
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
 const LONG_SEED_JS: &str = r#"
+const total = arguments[0];
 const done = arguments[arguments.length - 1];
 (async () => {
   const call = async (method, path, token, body) => {
@@ -989,7 +984,7 @@ const done = arguments[arguments.length - 1];
   const t = me.access_token;
   const ws = await call('POST', '/workspaces', t, {name: 'Archive'});
   const ch = await call('POST', '/workspaces/' + ws.id + '/channels', t, {name: 'history'});
-  for (let i = 1; i <= 600; i++) {
+  for (let i = 1; i <= total; i++) {
     await call('POST', '/channels/' + ch.id + '/messages', t, {content: 'history message ' + i});
   }
   localStorage.setItem('parley.tokens', JSON.stringify({access: me.access_token, refresh: me.refresh_token, expires_at: Date.now() + 600000}));
