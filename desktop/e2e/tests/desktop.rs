@@ -572,6 +572,12 @@ fn app_memory() -> (u64, u64, usize) {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
         };
+        let name = cmd.split('\0').next().unwrap_or_default().to_owned();
+        eprintln!(
+            "bench:   {name}: RSS {} MiB, PSS {} MiB",
+            field("Rss:") / 1024,
+            field("Pss:") / 1024
+        );
         totals.0 += field("Rss:");
         totals.1 += field("Pss:");
         totals.2 += 1;
