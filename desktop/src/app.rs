@@ -532,3 +532,45 @@ struct IdleWatch {
 pub fn is_offline(s: &State) -> bool {
     s.conn == Conn::Offline
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_shared::api::{ChannelPreference, NotifyLevel, Preferences, Theme};
+    use parley_shared::Timestamp;
+
+    fn prefs(level: NotifyLevel) -> Preferences {
+        Preferences {
+            theme: Theme::System,
+            notify_level: level,
+            mute_until: None,
+            channels: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn do_not_disturb_mutes_and_levels_filter() {
+        use NotificationReason::*;
+        let c = ChannelId(7);
+        let now = 1_000_000;
+        assert!(!muted(&prefs(NotifyLevel::All), c, ChannelMessage, now));
+        assert!(muted(&prefs(NotifyLevel::Mentions), c, ChannelMessage, now));
+        assert!(!muted(&prefs(NotifyLevel::Mentions), c, Mention, now));
+        assert!(muted(&prefs(NotifyLevel::None), c, DirectMessage, now));
+
+        let mut dnd = prefs(NotifyLevel::All);
+        dnd.mute_until = Some(Timestamp::from_millis(now + 1));
+        assert!(muted(&dnd, c, Mention, now));
+        dnd.mute_until = Some(Timestamp::from_millis(now - 1));
+        assert!(!muted(&dnd, c, Mention, now), "an expired do-not-disturb");
+
+        let mut per_channel = prefs(NotifyLevel::All);
+        per_channel.channels.push(ChannelPreference {
+            channel_id: c,
+            notify_level: Some(NotifyLevel::None),
+            muted_until: None,
+        });
+        assert!(muted(&per_channel, c, Mention, now));
+        assert!(!muted(&per_channel, ChannelId(8), Mention, now));
+    }
+}

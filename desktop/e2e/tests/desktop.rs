@@ -6,8 +6,9 @@
 //! installs what it needs, builds the UI and the app, and wraps the test in
 //! `scripts/desktop-session` (Xvfb, a D-Bus session, an unlocked
 //! gnome-keyring as the Secret Service, dunst as the notification daemon).
-//! Without that session it warns loudly and passes, except under `CI=true`,
-//! where it fails. The screenshot lands in `PARLEY_E2E_SHOTS` (default /tmp).
+//! `cargo test` lists it as ignored (it needs that session); run with
+//! `--ignored` outside it, it warns loudly and passes, except under
+//! `CI=true`, where it fails. The screenshot lands in `PARLEY_E2E_SHOTS` (default /tmp).
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -240,6 +241,7 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session: run scripts/test-desktop"]
 async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
         if std::env::var_os(var).is_none() {
@@ -479,5 +481,106 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     eprintln!("screenshot: {}", shot.display());
 
     let _ = c.close().await;
+    if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {
+        bench(&rest, &bob_token, &general, &app_bin, driver_port).await;
+    }
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The benchmark (not a test; `PARLEY_DESKTOP_BENCH=1`, see
+/// docs/benchmarks.md): with a 10,000-message channel, the time from launch
+/// to the channel shown (server and session already remembered), and the
+/// memory of every app process after ten idle seconds.
+async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_port: u16) {
+    let seeded = Instant::now();
+    let mut tasks = Vec::new();
+    for part in 0..8 {
+        let (http, base, token, channel) = (
+            rest.http.clone(),
+            rest.base.clone(),
+            token.to_owned(),
+            channel.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for i in 0..1250 {
+                let url = format!("{base}/api/v1/channels/{channel}/messages");
+                let body = json!({"content": format!("backlog message {part}-{i}")});
+                let _ = http.post(&url).bearer_auth(&token).json(&body).send().await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    eprintln!("bench: seeded 10,000 messages in {:?}", seeded.elapsed());
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_bin.display().to_string() }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    let launched = Instant::now();
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a second WebDriver session");
+    wait_js(
+        &c,
+        &msg_with("backlog message"),
+        SECS20,
+        "the 10,000-message channel",
+    )
+    .await;
+    eprintln!(
+        "bench: launch to first channel shown: {:?}",
+        launched.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (rss, pss, n) = app_memory();
+    eprintln!(
+        "bench: idle memory of {n} app processes: RSS sum {} MiB, PSS sum {} MiB",
+        rss / 1024,
+        pss / 1024
+    );
+    let _ = c.close().await;
+}
+
+/// (RSS kB, PSS kB, count) summed over the app and its WebKit helpers.
+fn app_memory() -> (u64, u64, usize) {
+    let mut totals = (0, 0, 0);
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return totals;
+    };
+    for e in dir.flatten() {
+        let p = e.path();
+        let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd);
+        let ours = cmd.contains("parley-desktop")
+            || cmd.contains("WebKitWebProcess")
+            || cmd.contains("WebKitNetworkProcess");
+        if !ours || cmd.contains("cargo") {
+            continue;
+        }
+        let rollup = std::fs::read_to_string(p.join("smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| -> u64 {
+            rollup
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let name = cmd.split('\0').next().unwrap_or_default().to_owned();
+        eprintln!(
+            "bench:   {name}: RSS {} MiB, PSS {} MiB",
+            field("Rss:") / 1024,
+            field("Pss:") / 1024
+        );
+        totals.0 += field("Rss:");
+        totals.1 += field("Pss:");
+        totals.2 += 1;
+    }
+    totals
 }

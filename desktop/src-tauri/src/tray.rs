@@ -1,6 +1,6 @@
-//! The tray icon: unread and mention counts in its tooltip (and title, which
-//! Linux panels show next to the icon), and a menu with Open, Do not disturb
-//! and Quit.
+//! The tray icon: unread and mention counts in its tooltip (Windows, macOS)
+//! and the mention count as its title (Linux appindicators show no tooltip,
+//! only this label), and a menu with Open, Do not disturb and Quit.
 //!
 //! Do-not-disturb is an account preference kept on the server (it also stops
 //! push to other devices), so the menu does not decide anything: it emits a
