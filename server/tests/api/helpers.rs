@@ -336,6 +336,24 @@ pub struct Res {
 }
 
 impl Res {
+    /// Status, headers and JSON body (`Null` when empty) of a response.
+    async fn read(res: reqwest::Response) -> Res {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"))
+        };
+        Res {
+            status,
+            body,
+            headers,
+        }
+    }
+
     /// Asserts the status and returns the body.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
@@ -402,21 +420,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)
-                .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"))
-        };
-        Res {
-            status,
-            body,
-            headers,
-        }
+        Res::read(req.send().await.expect("request")).await
     }
 
     pub async fn raw(
@@ -433,17 +437,7 @@ impl TestApp {
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
-        Res {
-            status,
-            body,
-            headers,
-        }
+        Res::read(req.send().await.expect("request")).await
     }
 
     /// Uploads `bytes` as the multipart field `file`.
@@ -465,24 +459,12 @@ impl TestApp {
         } else {
             Method::POST
         };
-        let res = self
+        let req = self
             .client
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&user.token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
-        Res {
-            status,
-            body,
-            headers,
-        }
+            .multipart(form);
+        Res::read(req.send().await.expect("upload")).await
     }
 
     /// GETs a URL (absolute, or a path on this app) without following
