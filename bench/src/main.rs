@@ -7,6 +7,8 @@
 //! can hold), persist, two-nodes, baseline, all.
 //! Keys: members, messages, rate, connections, channels, seconds,
 //! postgres=URL (admin URL; a fresh database is made per run), redis=URL,
+//! via=ws (persist: send over WebSocket instead of REST), senders=N,
+//! readers=N (threads reading the fan-out's receiving sockets; default 1),
 //! out=DIR (JSON results and the SVG chart; default bench-results),
 //! name=NAME (file names; default the scenario).
 //! Every run targets 127.0.0.1 only, is bounded, and stops by itself.
@@ -15,6 +17,7 @@
 mod baseline;
 mod chart;
 mod client;
+mod reader;
 mod scenarios;
 mod server;
 mod stats;
@@ -93,6 +96,9 @@ async fn main() -> anyhow::Result<()> {
             .get("redis")
             .cloned()
             .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+        via_ws: kv.get("via").is_some_and(|v| v == "ws"),
+        senders: num(&kv, "senders", 64),
+        readers: num(&kv, "readers", 1),
     };
     let out = kv
         .get("out")

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{latency_us, stamp, ws_connect, Api, Socket, User};
+use crate::reader::{self, Stamp};
 use crate::server::Node;
 use crate::stats::Latencies;
 
@@ -22,6 +23,13 @@ pub struct Opts {
     pub seconds: u64,
     pub postgres: Option<String>,
     pub redis: String,
+    /// How `persist` sends: over REST (one POST each) or WebSocket
+    /// (MESSAGE frames, each answered by ACK after its commit).
+    pub via_ws: bool,
+    /// Concurrent senders in `persist`.
+    pub senders: usize,
+    /// Threads reading the receiving sockets of the fan-out runs.
+    pub readers: usize,
 }
 
 /// Environment for a node on the chosen database (a fresh PostgreSQL
@@ -56,10 +64,6 @@ fn backend(opts: &Opts) -> &'static str {
     }
 }
 
-/// How a reader recognises one of the benchmark's messages and tells its
-/// latency (Parley frames and the baseline's bare text differ).
-type Stamp = fn(Instant, &str) -> Option<u64>;
-
 fn parley_stamp(epoch: Instant, text: &str) -> Option<u64> {
     if text.contains("\"type\":\"MESSAGE\"") {
         latency_us(epoch, text)
@@ -71,29 +75,6 @@ fn parley_stamp(epoch: Instant, text: &str) -> Option<u64> {
 fn baseline_stamp(epoch: Instant, text: &str) -> Option<u64> {
     let sent: u128 = text.strip_prefix('t')?.parse().ok()?;
     Some(epoch.elapsed().as_micros().saturating_sub(sent) as u64)
-}
-
-/// Reads frames until `expect` stamped messages arrived or `until`.
-fn receiver(
-    mut socket: Socket,
-    epoch: Instant,
-    expect: usize,
-    until: Instant,
-    stamp: Stamp,
-) -> tokio::task::JoinHandle<Vec<u64>> {
-    tokio::spawn(async move {
-        let mut lat = Vec::with_capacity(expect.min(4096));
-        while lat.len() < expect {
-            let left = until.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, socket.next()).await {
-                Ok(Some(Ok(Message::Text(t)))) => lat.extend(stamp(epoch, t.as_str())),
-                Ok(Some(Ok(_))) => {}
-                _ => break,
-            }
-        }
-        let _ = socket.close(None).await;
-        lat
-    })
 }
 
 type Lines = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>;
@@ -114,13 +95,45 @@ fn spawn_self(args: &[String]) -> anyhow::Result<(tokio::process::Child, Lines)>
     Ok((child, tokio::io::BufReader::new(stdout).lines()))
 }
 
-/// Waits for every reader and returns their latencies.
-async fn gather(readers: Vec<tokio::task::JoinHandle<Vec<u64>>>) -> anyhow::Result<Vec<Vec<u64>>> {
-    let mut samples = Vec::with_capacity(readers.len());
-    for r in readers {
-        samples.push(r.await?);
-    }
-    Ok(samples)
+/// Detaches `sockets` and reads them on `opts.readers` threads until each
+/// saw `expect` stamps or `until`.
+fn start_readers(
+    sockets: Vec<Socket>,
+    opts: &Opts,
+    epoch: Instant,
+    expect: usize,
+    until: Instant,
+    stamp: Stamp,
+) -> anyhow::Result<Readers> {
+    let detached = sockets
+        .into_iter()
+        .map(reader::detach)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(reader::read_split(
+        detached,
+        opts.readers,
+        epoch,
+        expect,
+        until,
+        stamp,
+    ))
+}
+
+type Readers = Vec<std::thread::JoinHandle<anyhow::Result<Vec<Vec<u64>>>>>;
+
+/// Waits for every reader thread and returns the latencies per socket.
+async fn gather(readers: Readers) -> anyhow::Result<Vec<Vec<u64>>> {
+    tokio::task::spawn_blocking(move || {
+        let mut samples = Vec::new();
+        for r in readers {
+            let part = r
+                .join()
+                .map_err(|_| anyhow::anyhow!("a reader thread panicked"))??;
+            samples.extend(part);
+        }
+        Ok(samples)
+    })
+    .await?
 }
 
 async fn connect_all(
@@ -217,10 +230,7 @@ pub async fn fanout(opts: &Opts, nodes: usize) -> anyhow::Result<(Value, Latenci
     let rss_after: Vec<u64> = servers.iter().map(|s| s.rss_kib()).collect();
     let epoch = Instant::now();
     let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
-    let readers: Vec<_> = sockets
-        .into_iter()
-        .map(|s| receiver(s, epoch, opts.messages, until, parley_stamp))
-        .collect();
+    let readers = start_readers(sockets, opts, epoch, opts.messages, until, parley_stamp)?;
     eprintln!(
         "fanout: sending {} messages at {}/s …",
         opts.messages, opts.rate
@@ -291,10 +301,7 @@ pub async fn channels(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
     // Each reader stops at the deadline (sending time plus a tail of 5 s);
     // the latencies are what arrived by then.
     let until = Instant::now() + Duration::from_secs(opts.seconds + 5);
-    let readers: Vec<_> = sockets
-        .into_iter()
-        .map(|s| receiver(s, epoch, usize::MAX, until, parley_stamp))
-        .collect();
+    let readers = start_readers(sockets, opts, epoch, usize::MAX, until, parley_stamp)?;
     eprintln!("channels: {total} messages at {}/s …", opts.rate);
     let started = Instant::now();
     let tokens: Vec<String> = users.iter().map(|u| u.token.clone()).collect();
@@ -428,23 +435,51 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
     let env = db_env(opts, "persist").await?;
     let node = Node::start("persist", &env).await?;
     let api = Api::new(node.api());
-    let users = api.register_many("p", 64, 16).await?;
-    let (_, general) = api.team(&users[0], &users[1..], 32).await?;
+    let users = api.register_many("p", opts.senders.max(2), 16).await?;
+    let (ws_id, general) = api.team(&users[0], &users[1..], 32).await?;
     let deadline = Instant::now() + Duration::from_secs(opts.seconds);
     let epoch = Instant::now();
     let mut handles = Vec::new();
-    for u in users.iter().cloned() {
-        let (api, general) = (api.clone(), general.clone());
-        handles.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                if api.send(&general, &u.token, stamp(epoch)).await.is_ok() {
-                    lat.push(t.elapsed().as_micros() as u64);
-                }
+    // Where the history pages are read: a channel the run filled.
+    let mut busiest = general.clone();
+    if opts.via_ws {
+        // Each sender writes to a channel of its own, so every message is
+        // delivered once (to its sender's socket) and the run measures
+        // persistence, not fan-out. A connection may send 20 frames/s (a
+        // person types far slower), so load comes from many senders at
+        // WS_SENDER_RATE each, as it would from many people.
+        for (i, u) in users.iter().enumerate() {
+            let ch = api
+                .post(
+                    &format!("/workspaces/{ws_id}/channels"),
+                    Some(&u.token),
+                    json!({ "name": format!("writer-{i}") }),
+                )
+                .await?;
+            let channel = ch["id"].as_str().unwrap_or_default().to_owned();
+            if i == 0 {
+                busiest = channel.clone();
             }
-            lat
-        }));
+            let socket = ws_connect(&node.ws(), &u.token).await?;
+            handles.push(tokio::spawn(ws_sender(socket, channel, i, epoch, deadline)));
+            if (i + 1) % 200 == 0 {
+                eprintln!("persist: {} senders connected …", i + 1);
+            }
+        }
+    } else {
+        for u in users.iter().cloned() {
+            let (api, general) = (api.clone(), general.clone());
+            handles.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    if api.send(&general, &u.token, stamp(epoch)).await.is_ok() {
+                        lat.push(t.elapsed().as_micros() as u64);
+                    }
+                }
+                lat
+            }));
+        }
     }
     let mut samples = Vec::new();
     for h in handles {
@@ -457,7 +492,7 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
     for _ in 0..300 {
         let t = Instant::now();
         api.get(
-            &format!("/channels/{general}/messages?limit=50"),
+            &format!("/channels/{busiest}/messages?limit=50"),
             &users[0].token,
         )
         .await?;
@@ -484,6 +519,7 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
     Ok(json!({
         "scenario": "persist",
         "backend": backend(opts),
+        "sent_over": if opts.via_ws { "websocket" } else { "rest" },
         "concurrent_senders": users.len(),
         "seconds": opts.seconds,
         "persisted_messages": acked.count(),
@@ -493,6 +529,59 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
         "search_latency": searches.summary(),
         "search_hits_total": hits,
     }))
+}
+
+/// Messages per second one WebSocket sender of `persist` offers: under the
+/// server's 20 frames/s per connection.
+const WS_SENDER_RATE: f64 = 15.0;
+
+/// One WebSocket sender of `persist`: a MESSAGE frame, then its ACK (sent
+/// only after the commit), then the next at its pace, until `deadline`.
+/// Returns the send → ACK latencies.
+async fn ws_sender(
+    mut socket: Socket,
+    channel: String,
+    me: usize,
+    epoch: Instant,
+    deadline: Instant,
+) -> Vec<u64> {
+    let mut lat = Vec::new();
+    let mut n = 0u64;
+    let interval = Duration::from_secs_f64(1.0 / WS_SENDER_RATE);
+    let mut next = Instant::now();
+    while Instant::now() < deadline {
+        tokio::time::sleep_until(next.into()).await;
+        // Never faster than the pace, even after a slow ACK.
+        next = Instant::now() + interval;
+        n += 1;
+        let nonce = format!("w{me}-{n}");
+        let frame = json!({ "type": "MESSAGE", "payload": {
+            "channel_id": channel, "content": stamp(epoch), "nonce": nonce } });
+        let t = Instant::now();
+        if socket.send(Message::text(frame.to_string())).await.is_err() {
+            break;
+        }
+        let acked = loop {
+            match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let t = t.as_str();
+                    if t.contains("\"type\":\"ACK\"") && t.contains(&nonce) {
+                        break true;
+                    }
+                    if t.contains("\"type\":\"ERROR\"") {
+                        break false;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                _ => return lat,
+            }
+        };
+        if acked {
+            lat.push(t.elapsed().as_micros() as u64);
+        }
+    }
+    let _ = socket.close(None).await;
+    lat
 }
 
 /// The ceiling: the same fan-out on the minimal broadcast server.
@@ -515,10 +604,7 @@ pub async fn baseline(opts: &Opts) -> anyhow::Result<(Value, Latencies)> {
     let (mut sender, _) = tokio_tungstenite::connect_async(&url).await?;
     let epoch = Instant::now();
     let until = Instant::now() + Duration::from_secs(60 + opts.messages as u64 / opts.rate.max(1));
-    let readers: Vec<_> = sockets
-        .into_iter()
-        .map(|s| receiver(s, epoch, opts.messages, until, baseline_stamp))
-        .collect();
+    let readers = start_readers(sockets, opts, epoch, opts.messages, until, baseline_stamp)?;
     let interval = Duration::from_secs_f64(1.0 / opts.rate.max(1) as f64);
     let t0 = Instant::now();
     for i in 0..opts.messages {

@@ -22,6 +22,7 @@ pub struct Metrics {
     pub ws_connections: IntGauge,
     pub ws_connects: IntCounterVec,
     pub messages: IntCounter,
+    pub message_batches: IntCounterVec,
     pub events_delivered: IntCounter,
     pub slow_consumers: IntCounter,
     pub delivery_latency: Histogram,
@@ -92,6 +93,17 @@ impl Metrics {
             messages: register(
                 &r,
                 IntCounter::new("messages_total", "Messages posted (committed) on this node")?,
+            ),
+            message_batches: register(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "message_batches_total",
+                        "Group commits of new messages, by how they were written \
+                         (fast: one multi-row write; redone: one by one after a failure)",
+                    ),
+                    &["path"],
+                )?,
             ),
             events_delivered: register(
                 &r,
@@ -220,6 +232,11 @@ pub async fn serve(State(state): State<AppState>) -> Response {
     }
     m.db_pool_max
         .set(i64::from(state.config.db_max_connections));
+    let (fast, redone) = state.store.message_batches();
+    for (path, total) in [("fast", fast), ("redone", redone)] {
+        let counter = m.message_batches.with_label_values(&[path]);
+        counter.inc_by(total.saturating_sub(counter.get()));
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         m.render(),

@@ -22,6 +22,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
@@ -32,6 +33,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Bodies smaller than this go out uncompressed.
+const COMPRESS_ABOVE: u16 = 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -231,8 +235,14 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(health::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         // gzip when the client accepts it (history pages shrink ~6×); the
-        // WebSocket upgrade is left alone.
-        .layer(CompressionLayer::new().gzip(true))
+        // WebSocket upgrade is left alone. Not below 1 KiB: a small body
+        // (a sent message's echo, a 204) saves a few hundred bytes at most,
+        // while every compressor set up allocates and zeroes its tables.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE))),
+        )
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors(&state_config.cors_origins))
         .layer(SetResponseHeaderLayer::if_not_present(

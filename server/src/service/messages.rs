@@ -201,7 +201,11 @@ pub async fn send(
     let nonce = req.nonce.as_deref().map(validate::nonce).transpose()?;
     let a = access::channel(state, viewer, channel_id).await?;
     a.require_member()?;
-    if let Some(n) = &nonce {
+    // A retried nonce is caught by the unique index at insert time (below),
+    // not by a look-up first: retries are rare, sends are not. Only a send
+    // with files looks first, since its files, attached to the original by
+    // now, would fail the check below.
+    if let (Some(n), false) = (&nonce, file_ids.is_empty()) {
         if let Some(existing) = state
             .store
             .fetch_message_by_nonce(channel_id, viewer, n)

@@ -2,9 +2,11 @@
 //!
 //! Every message needs a durable commit before it is acknowledged, and a
 //! commit costs an fsync. One writer task takes whatever messages are
-//! waiting (up to `MAX_BATCH`) and commits them in one transaction, each
-//! inside its own savepoint so one bad message (an archived channel, a
-//! nonce retry) fails alone. Callers are answered only after the commit, so
+//! waiting (up to `MAX_BATCH`) and commits them in one transaction, written
+//! with a few multi-row statements for the whole batch (`message_batch`).
+//! Should one of them fail (a nonce retry, a file attached twice), the
+//! batch is redone one message at a time, each inside its own savepoint, so
+//! the bad message fails alone. Callers are answered only after the commit, so
 //! "acknowledged" still means "on disk". Under light load a batch is one
 //! message and nothing waits; under heavy load the fsync is shared.
 //!
@@ -12,6 +14,8 @@
 //! event-log lock is held only for that and the commit: several writers
 //! (one connection each, messages routed by channel) then work in
 //! parallel. SQLite has one writer connection, hence one writer.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::Executor;
 use tokio::sync::{mpsc, oneshot};
@@ -74,6 +78,24 @@ impl MessageWriter {
 
 pub(crate) struct Receiver(mpsc::Receiver<Job>);
 
+/// How batches went: a redo means a message failed inside the multi-row
+/// write (a nonce retry, a file attached twice); many redos under plain
+/// load would mean the fast path is broken.
+#[derive(Debug, Default)]
+pub(crate) struct BatchCounts {
+    fast: AtomicU64,
+    redone: AtomicU64,
+}
+
+impl BatchCounts {
+    pub(crate) fn get(&self) -> (u64, u64) {
+        (
+            self.fast.load(Ordering::Relaxed),
+            self.redone.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Runs the writer until every handle is dropped.
 pub(crate) async fn run(store: Store, Receiver(mut rx): Receiver) {
     while let Some(first) = rx.recv().await {
@@ -101,8 +123,9 @@ fn give_back(
         .collect()
 }
 
-/// How a batch runs: optimistically with no savepoints (the common case:
-/// nothing fails), or with one savepoint per message after a failure.
+/// How a batch runs: optimistically as one multi-row write (the common
+/// case: nothing fails), or message by message with a savepoint each after
+/// a failure.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Fast,
@@ -110,12 +133,33 @@ enum Mode {
 }
 
 impl Store {
+    /// One message inside its own savepoint: its failure is its outcome and
+    /// leaves the rest of the batch standing. `Err` only when the
+    /// transaction itself broke.
+    async fn insert_isolated(
+        tx: &mut sqlx::Transaction<'_, sqlx::any::Any>,
+        message: &NewMessage,
+    ) -> Result<StoreResult<MessageRow>, sqlx::Error> {
+        (&mut **tx).execute("SAVEPOINT parley_msg").await?;
+        let outcome = Self::insert_message_tx(tx, message).await;
+        if outcome.is_err() {
+            (&mut **tx)
+                .execute("ROLLBACK TO SAVEPOINT parley_msg")
+                .await?;
+        }
+        (&mut **tx).execute("RELEASE SAVEPOINT parley_msg").await?;
+        Ok(outcome)
+    }
+
     async fn commit_batch(&self, jobs: Vec<Job>) {
         // A failure in the fast path leaves the transaction unusable, so the
         // batch is redone with savepoints; the jobs come back for that.
         match self.try_batch(jobs, Mode::Fast).await {
-            Ok(()) => {}
+            Ok(()) => {
+                self.batches.fast.fetch_add(1, Ordering::Relaxed);
+            }
             Err(jobs) => {
+                self.batches.redone.fetch_add(1, Ordering::Relaxed);
                 if let Err(jobs) = self.try_batch(jobs, Mode::Isolated).await {
                     for job in jobs {
                         let _ = job.reply.send(Err(StoreError::Other(sqlx::Error::Protocol(
@@ -135,44 +179,33 @@ impl Store {
         };
         let mut done: Vec<(Job, StoreResult<MessageRow>)> = Vec::with_capacity(jobs.len());
         let mut events = Vec::new();
-        let mut now = 0;
-        let mut pending = jobs.into_iter();
-        while let Some(job) = pending.next() {
-            let outcome = match mode {
-                Mode::Fast => Self::insert_message_tx(&mut tx, &job.message).await,
-                Mode::Isolated => {
-                    let step = async {
-                        (&mut *tx).execute("SAVEPOINT parley_msg").await?;
-                        let r = Self::insert_message_tx(&mut tx, &job.message).await;
-                        if r.is_ok() {
-                            (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                        } else {
-                            (&mut *tx)
-                                .execute("ROLLBACK TO SAVEPOINT parley_msg")
-                                .await?;
-                            (&mut *tx).execute("RELEASE SAVEPOINT parley_msg").await?;
-                        }
-                        Ok::<_, sqlx::Error>(r)
+        match mode {
+            Mode::Fast => {
+                let batch: Vec<&NewMessage> = jobs.iter().map(|j| &j.message).collect();
+                match Self::insert_messages_tx(&mut tx, &batch).await {
+                    Ok(outcomes) => done.extend(jobs.into_iter().zip(outcomes)),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "message batch redone one by one");
+                        return Err(jobs);
                     }
-                    .await;
-                    match step {
-                        Ok(r) => r,
+                }
+            }
+            Mode::Isolated => {
+                let mut pending = jobs.into_iter();
+                while let Some(job) = pending.next() {
+                    match Self::insert_isolated(&mut tx, &job.message).await {
+                        Ok(outcome) => done.push((job, outcome)),
                         Err(_) => return Err(give_back(done, job, pending)),
                     }
                 }
-            };
-            match outcome {
-                Ok(row) => {
-                    now = now.max(job.message.now);
-                    done.push((job, Ok(row)));
-                }
-                // An archived channel fails on the first statement, before
-                // anything was written: safe to go on even without a savepoint.
-                Err(StoreError::NotFound) => done.push((job, Err(StoreError::NotFound))),
-                Err(e) if mode == Mode::Isolated => done.push((job, Err(e))),
-                Err(_) => return Err(give_back(done, job, pending)),
             }
         }
+        let now = done
+            .iter()
+            .filter(|(_, outcome)| outcome.is_ok())
+            .map(|(job, _)| job.message.now)
+            .max()
+            .unwrap_or(0);
         // Built only now, once: the retry path must not have consumed them.
         let mut answered = Vec::with_capacity(done.len());
         for (job, outcome) in done {

@@ -9,7 +9,7 @@
 use sqlx::any::Any;
 use sqlx::{FromRow, Transaction};
 
-use super::{placeholders, Dialect, Store, StoreResult};
+use super::{placeholders, value_rows, Dialect, Store, StoreResult};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -33,16 +33,23 @@ impl Store {
         tx: &mut Transaction<'_, Any>,
         jobs: &[NewJob],
     ) -> StoreResult<()> {
-        for j in jobs {
-            sqlx::query(
-                "INSERT INTO jobs (id, kind, payload, run_after, created_at) VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(j.id)
-            .bind(j.kind)
-            .bind(&j.payload)
-            .bind(j.now)
-            .execute(&mut **tx)
-            .await?;
+        // One multi-row statement per 200 jobs: a batch of messages brings
+        // a job or two each.
+        for chunk in jobs.chunks(200) {
+            let sql = format!(
+                "INSERT INTO jobs (id, kind, payload, run_after, created_at) VALUES {}",
+                value_rows(1, chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for j in chunk {
+                q = q
+                    .bind(j.id)
+                    .bind(j.kind)
+                    .bind(&j.payload)
+                    .bind(j.now)
+                    .bind(j.now);
+            }
+            q.execute(&mut **tx).await?;
         }
         Ok(())
     }

@@ -83,23 +83,7 @@ impl Store {
         .bind(seq)
         .execute(&mut **tx)
         .await?;
-        let row = MessageRow {
-            id: m.id,
-            channel_id: m.channel_id,
-            seq,
-            author_id: m.author_id,
-            content: m.content.clone(),
-            nonce: m.nonce.clone(),
-            thread_root_id: m.thread_root_id,
-            reply_count: 0,
-            last_reply_at: None,
-            edited_at: None,
-            deleted_at: None,
-            pinned_at: None,
-            pinned_by: None,
-            created_at: m.now,
-        };
-        Ok(row)
+        Ok(MessageRow::inserted(m, seq))
     }
 
     async fn insert_mentions_tx(

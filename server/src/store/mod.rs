@@ -18,6 +18,7 @@ mod events;
 mod files;
 mod group_commit;
 mod jobs;
+mod message_batch;
 mod messages;
 mod push;
 mod rows;
@@ -98,6 +99,7 @@ pub struct Store {
     dialect: Dialect,
     on_commit: Arc<OnceLock<CommitHook>>,
     messages: group_commit::MessageWriter,
+    batches: Arc<group_commit::BatchCounts>,
 }
 
 impl std::fmt::Debug for Store {
@@ -136,6 +138,7 @@ impl Store {
                 dialect: Dialect::Postgres,
                 on_commit: Arc::default(),
                 messages: writer.clone(),
+                batches: Arc::default(),
             }
         } else {
             let url = sqlite_url(&config.database_url)?;
@@ -157,6 +160,7 @@ impl Store {
                 dialect: Dialect::Sqlite,
                 on_commit: Arc::default(),
                 messages: writer.clone(),
+                batches: Arc::default(),
             }
         };
         let migrator = match store.dialect {
@@ -183,6 +187,12 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// (batches committed in one multi-row write, batches redone one
+    /// message at a time) since start — for the metrics.
+    pub fn message_batches(&self) -> (u64, u64) {
+        self.batches.get()
     }
 
     /// (pool, open connections, idle connections) for the metrics.
@@ -261,6 +271,15 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($f, …), ($f+cols, …), …` — `rows` tuples of `cols` numbered
+/// placeholders for a multi-row `VALUES` list.
+pub(crate) fn value_rows(first: usize, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +288,7 @@ mod tests {
     fn placeholders_are_numbered() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
         assert_eq!(placeholders(1, 0), "");
+        assert_eq!(value_rows(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
     }
 
     #[test]

@@ -208,6 +208,29 @@ pub struct NewMessage {
     pub now: i64,
 }
 
+impl MessageRow {
+    /// The row of `m` as just inserted with `seq`: no replies, edits or
+    /// pins yet, so nothing needs reading back.
+    pub(crate) fn inserted(m: &NewMessage, seq: i64) -> MessageRow {
+        MessageRow {
+            id: m.id,
+            channel_id: m.channel_id,
+            seq,
+            author_id: m.author_id,
+            content: m.content.clone(),
+            nonce: m.nonce.clone(),
+            thread_root_id: m.thread_root_id,
+            reply_count: 0,
+            last_reply_at: None,
+            edited_at: None,
+            deleted_at: None,
+            pinned_at: None,
+            pinned_by: None,
+            created_at: m.now,
+        }
+    }
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ReactionRow {
     pub message_id: i64,

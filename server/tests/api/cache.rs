@@ -7,20 +7,6 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::variants;
 
-async fn counter(app: &TestApp, name: &str) -> f64 {
-    let text = reqwest::get(format!("{}/metrics", app.base))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find(|l| l.starts_with(name))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
-
 fn contents(page: &Value) -> Vec<String> {
     page["messages"]
         .as_array()
@@ -48,10 +34,10 @@ variants!(
         };
 
         assert_eq!(contents(&page(&bob).await), vec!["first draft"]);
-        let hits = counter(&app, "parley_page_cache_hits_total ").await;
+        let hits = app.metric("parley_page_cache_hits_total ").await;
         assert_eq!(contents(&page(&bob).await), vec!["first draft"]);
         assert_eq!(
-            counter(&app, "parley_page_cache_hits_total ").await,
+            app.metric("parley_page_cache_hits_total ").await,
             hits + 1.0,
             "the second read is a hit"
         );

@@ -620,6 +620,22 @@ impl TestApp {
         panic!("jobs still waiting after 10 s");
     }
 
+    /// The value of the first line of `/metrics` that starts with `name`
+    /// (give labels too, to pick one series); 0 when there is none.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let pool = self.db().await;
         let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");

@@ -658,3 +658,76 @@ both!(concurrent_sends_commit_together_without_gaps, |app| {
     }
     assert_eq!(all, (1..=121).collect::<Vec<_>>());
 });
+
+both!(a_burst_of_clean_sends_is_written_in_one_go, |app| {
+    let alice = app.user("fast").await;
+    let bob = app.user("fastb").await;
+    let ws = app.workspace(&alice).await;
+    app.join(&ws, &alice, &bob).await;
+    let a = app.channel(&ws, &alice, "public", &[&bob]).await;
+    let b = app.channel(&ws, &alice, "public", &[]).await;
+    let root = app.send(&a, &alice, "thread root").await;
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    // 90 sends at once, none of them failing: over two channels and a
+    // thread, a third mentioning Bob. The multi-row batch path must give
+    // every side effect the one-by-one path gives.
+    let sends = (0..90).map(|i| {
+        let (app, alice) = (&app, &alice);
+        let (path, content) = match i % 3 {
+            0 => (
+                format!("/api/v1/channels/{a}/messages"),
+                format!("@{} look at {i}", bob.username),
+            ),
+            1 => (format!("/api/v1/channels/{b}/messages"), format!("b {i}")),
+            _ => (
+                format!("/api/v1/messages/{root_id}/thread"),
+                format!("reply {i}"),
+            ),
+        };
+        async move {
+            app.post(
+                &path,
+                alice,
+                json!({ "content": content, "nonce": format!("f{i}") }),
+            )
+            .await
+        }
+    });
+    for r in futures_util::future::join_all(sends).await {
+        r.expect(201);
+    }
+    let seqs_of = |ch: &str| {
+        format!(
+            "SELECT CAST(COUNT(DISTINCT seq) * 1000 + MAX(seq) AS BIGINT) FROM messages WHERE channel_id = {ch}"
+        )
+    };
+    // Channel a: the root, 30 messages and 30 replies, seqs 1..=61.
+    assert_eq!(app.count(&seqs_of(&a)).await, 61 * 1000 + 61);
+    assert_eq!(app.count(&seqs_of(&b)).await, 30 * 1000 + 30);
+    let thread = app
+        .get(&format!("/api/v1/messages/{root_id}/thread"), &alice)
+        .await
+        .expect(200);
+    assert_eq!(thread["root"]["reply_count"], 30);
+    let mentions = app
+        .get("/api/v1/users/me/mentions?limit=100", &bob)
+        .await
+        .expect(200);
+    assert_eq!(mentions["messages"].as_array().unwrap().len(), 30);
+    let read = format!(
+        "SELECT last_read_seq FROM channel_members WHERE channel_id = {a} AND user_id = {}",
+        alice.id
+    );
+    assert_eq!(app.count(&read).await, 61, "the author has read their own");
+    assert!(
+        app.metric("parley_message_batches_total{path=\"fast\"}")
+            .await
+            >= 1.0
+    );
+    assert_eq!(
+        app.metric("parley_message_batches_total{path=\"redone\"}")
+            .await,
+        0.0,
+        "no batch fell back to one-by-one"
+    );
+});
