@@ -5,9 +5,11 @@
 //! do well on its own: remembering which server to talk to
 //! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
 //! notifications ([`notify`]), and a tray icon that keeps Parley running
-//! when its window is closed ([`tray`]). Every command the UI may call is
+//! when its window is closed ([`tray`]), and links that open in the OS's
+//! browser, never in the window ([`links`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
+pub mod links;
 pub mod notify;
 pub mod secrets;
 pub mod server;
@@ -60,6 +62,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app);
         }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(links::guard())
         .setup(|app| {
             // A tray is optional (some desktops have none); without it,
             // closing the window quits, as users expect there.
