@@ -772,6 +772,16 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     );
     wait_label(&tray, "3").await;
 
+    // Back to #general, which the next start (the benchmark) reopens.
+    click(&c, &format!(".sidebar a[href='/c/{general}']")).await;
+    wait_js(
+        &c,
+        &format!("location.pathname === '/c/{general}'"),
+        SECS20,
+        "#general again",
+    )
+    .await;
+
     // The screenshots a person looks at: the webview's own rendering, and
     // the whole X screen (window and notification bubble).
     let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
