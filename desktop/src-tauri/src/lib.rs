@@ -14,6 +14,7 @@ pub mod notify;
 pub mod secrets;
 pub mod server;
 pub mod tray;
+pub mod webkit;
 
 use tauri::{Manager, Runtime, WindowEvent};
 
@@ -56,6 +57,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
 
 /// Starts the app; returns when it quits.
 pub fn run() {
+    webkit::env_defaults();
     let app = builder::<tauri::Wry>()
         // First: a second launch hands over to the running one and exits
         // before it opens a window of its own.
@@ -65,6 +67,9 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(links::guard())
         .setup(|app| {
+            if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                webkit::tune(&w);
+            }
             // A tray is optional (some desktops have none); without it,
             // closing the window quits, as users expect there.
             if let Err(e) = tray::create(app.handle()) {
