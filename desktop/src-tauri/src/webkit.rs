@@ -29,7 +29,12 @@ pub fn env_defaults() {
 }
 
 /// Measured one by one; only those that helped are here.
-const ENV: &[(&str, &str)] = &[];
+const ENV: &[(&str, &str)] = &[
+    // WebKitGTK 2.46+ rasterizes with OpenGL; without a GPU that is Mesa's
+    // software GL, whose buffers cost the web process 26 MiB (PSS, attempt 2
+    // in docs/benchmarks.md). Skia on the CPU draws the same page.
+    ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+];
 
 /// Applies the per-webview settings (Linux; other systems' webviews keep
 /// their defaults).
