@@ -198,6 +198,56 @@ pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
     });
 }
 
+/// Whether a link leaves the app: a web or mail address anywhere but the
+/// app's own origin (`tauri://localhost`, `http://tauri.localhost`).
+pub fn is_external(href: &str, app_origin: &str) -> bool {
+    let lower = href.trim().to_ascii_lowercase();
+    let outside = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|s| lower.starts_with(s));
+    let own = lower == app_origin || lower.starts_with(&format!("{app_origin}/"));
+    outside && !own
+}
+
+/// Opens a web or mail address in the OS's browser or mail app through the
+/// shell's opener plugin (its capability allows only http, https, mailto).
+fn open_outside(url: &str) {
+    invoke_later(
+        "plugin:opener|open_url",
+        serde_json::json!({ "url": url, "with": null }),
+    );
+}
+
+/// The desktop window shows Parley and nothing else: a click on a link to
+/// elsewhere opens it outside instead of navigating the webview away (which
+/// would lose the session and have no way back). The shell also refuses such
+/// navigations; this handles the click before it gets that far.
+fn open_links_outside() {
+    let Some(w) = web_sys::window() else { return };
+    let Some(doc) = w.document() else { return };
+    let origin = w
+        .location()
+        .origin()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let cb = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+        let link = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+            .and_then(|a| a.get_attribute("href"));
+        if let Some(href) = link.filter(|h| is_external(h, &origin)) {
+            e.prevent_default();
+            open_outside(&href);
+        }
+    });
+    // Capture phase: before any handler that might follow the link.
+    let _ =
+        doc.add_event_listener_with_callback_and_bool("click", cb.as_ref().unchecked_ref(), true);
+    // Listened to for the whole session.
+    cb.forget();
+}
+
 /// Keys whose values are secrets: kept in the OS keychain, never in the
 /// webview's storage.
 const SECRET_KEYS: &[&str] = &[crate::api::TOKENS_KEY];
@@ -216,6 +266,7 @@ impl TauriPlatform {
     /// The chosen server (None on first run) and the platform with the
     /// keychain's values loaded.
     pub async fn boot() -> Result<(TauriPlatform, Option<String>), String> {
+        open_links_outside();
         let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
         let p = TauriPlatform::default();
         if server.is_some() {
@@ -291,7 +342,7 @@ impl Platform for TauriPlatform {
     }
     fn request_notifications(&self) {}
     fn open_url(&self, url: &str) {
-        BrowserPlatform.open_url(url);
+        open_outside(url);
     }
     fn native_notifications(&self) -> bool {
         true
@@ -307,6 +358,21 @@ impl Platform for TauriPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_links_away_from_the_app_open_outside() {
+        let app = "tauri://localhost";
+        assert!(is_external("https://example.com/a", app));
+        assert!(is_external("HTTP://example.com", app));
+        assert!(is_external("mailto:bob@example.com", app));
+        assert!(!is_external("tauri://localhost/c/12", app));
+        assert!(!is_external("/c/12", app));
+        assert!(!is_external("#top", app));
+        assert!(!is_external("javascript:alert(1)", app));
+        let win = "http://tauri.localhost";
+        assert!(!is_external("http://tauri.localhost/c/1", win));
+        assert!(is_external("http://tauri.localhost.evil.example/", win));
+    }
 
     #[test]
     fn memory_platform_round_trips() {

@@ -371,12 +371,27 @@ impl State {
                 }
             }
             ServerEvent::ChannelCreated(cw) => {
-                if let Some(members) = &cw.channel.members {
-                    for u in members {
-                        self.remember_user(u);
-                    }
+                let mut channel = cw.channel;
+                for u in channel.members.iter().flatten() {
+                    self.remember_user(u);
                 }
-                Rc::make_mut(&mut self.channels).insert(cw.channel.id, cw.channel);
+                // The event names the members by id only, but a DM is titled
+                // by its members' names: without their profiles the sidebar
+                // would show a DM someone else started as a bare "@".
+                if channel.members.is_none() && crate::util::is_dm(&channel) {
+                    let known = cw
+                        .member_ids
+                        .iter()
+                        .filter_map(|id| self.users.get(id).cloned())
+                        .collect();
+                    channel.members = Some(known);
+                }
+                // The broadcast copy is viewer-neutral; we are a member when
+                // the event names us.
+                if self.me_id().is_some_and(|me| cw.member_ids.contains(&me)) {
+                    channel.is_member = true;
+                }
+                Rc::make_mut(&mut self.channels).insert(channel.id, channel);
             }
             ServerEvent::ChannelUpdated(c) => {
                 let chans = Rc::make_mut(&mut self.channels);
@@ -814,6 +829,33 @@ pub(crate) mod tests {
             has_more_before: before,
             has_more_after: false,
         }
+    }
+
+    #[test]
+    fn a_dm_someone_else_starts_is_titled_with_their_name() {
+        let mut s = signed_in();
+        s.apply(Action::Members(
+            WorkspaceId(9),
+            vec![parley_shared::api::WorkspaceMember {
+                user: user(2, "bob"),
+                role: parley_shared::api::WorkspaceRole::Member,
+                joined_at: Timestamp(0),
+            }],
+        ));
+        // What the server broadcasts: members by id, viewer fields cleared.
+        let mut dm = channel(20, 9, "");
+        dm.workspace_id = None;
+        dm.kind = ChannelKind::Dm;
+        dm.is_member = false;
+        s.apply(Action::Event(Box::new(ServerEvent::ChannelCreated(
+            parley_shared::ws::ChannelWithMembers {
+                channel: dm,
+                member_ids: vec![UserId(1), UserId(2)],
+            },
+        ))));
+        let c = &s.channels[&ChannelId(20)];
+        assert_eq!(crate::util::channel_title(c, s.me_id()), "bob");
+        assert!(c.is_member, "the event named us");
     }
 
     #[test]

@@ -366,6 +366,24 @@ impl WsClient {
                 });
                 dispatch(Action::Event(Box::new(frame.event.clone())));
             }
+            ServerEvent::ChannelCreated(cw) => {
+                // The event names members by id; the reducer titles a DM
+                // with the profiles it has. Someone it has none of (no
+                // shared workspace loaded yet) comes with the DM list.
+                let unknown = crate::util::is_dm(&cw.channel) && {
+                    let s = crate::app::latest();
+                    cw.member_ids.iter().any(|id| !s.0.users.contains_key(id))
+                };
+                dispatch(Action::Event(Box::new(frame.event.clone())));
+                if unknown {
+                    let api = self.0.borrow().api.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(dms) = api.get::<Vec<parley_shared::api::Channel>>("/dm").await {
+                            dispatch(Action::Channels(None, dms));
+                        }
+                    });
+                }
+            }
             _ => dispatch(Action::Event(Box::new(frame.event.clone()))),
         }
         if let Some(h) = hook {

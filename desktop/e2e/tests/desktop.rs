@@ -240,6 +240,207 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
     (out.status.success() && !s.is_empty()).then_some(s)
 }
 
+/// Runs `gdbus call --session <args>` and returns what it prints.
+fn gdbus(args: &[&str]) -> Option<String> {
+    let out = Command::new("gdbus")
+        .args(["call", "--session", "--timeout", "2"])
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The single-quoted strings in a gdbus reply, in order.
+fn quoted(reply: &str) -> Vec<String> {
+    reply
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The app's process (not the WebKit helpers, not cargo).
+fn app_pid(app_bin: &Path) -> Option<u32> {
+    let name = app_bin.file_name()?.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let argv0 = String::from_utf8_lossy(cmd.split(|b| *b == 0).next()?).into_owned();
+        argv0.ends_with(&name).then_some(pid)
+    })
+}
+
+/// The app's tray icon as the desktop's panel sees it: a
+/// StatusNotifierItem (libayatana-appindicator) on the session bus.
+struct Tray {
+    bus_name: String,
+    item: String,
+    menu: String,
+}
+
+impl Tray {
+    /// Finds the item the app's process exports.
+    fn find(pid: u32) -> Option<Tray> {
+        let names = gdbus(&[
+            "--dest",
+            "org.freedesktop.DBus",
+            "--object-path",
+            "/org/freedesktop/DBus",
+            "--method",
+            "org.freedesktop.DBus.ListNames",
+        ])?;
+        for name in quoted(&names).into_iter().filter(|n| n.starts_with(':')) {
+            let owner = gdbus(&[
+                "--dest",
+                "org.freedesktop.DBus",
+                "--object-path",
+                "/org/freedesktop/DBus",
+                "--method",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                &name,
+            ]);
+            if !owner.is_some_and(|o| o.contains(&format!(" {pid},"))) {
+                continue;
+            }
+            let Some(xml) = gdbus(&[
+                "--dest",
+                &name,
+                "--object-path",
+                "/org/ayatana/NotificationItem",
+                "--method",
+                "org.freedesktop.DBus.Introspectable.Introspect",
+            ]) else {
+                continue;
+            };
+            let Some(child) = xml
+                .split("<node name=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+            else {
+                continue;
+            };
+            let item = format!("/org/ayatana/NotificationItem/{child}");
+            let tray = Tray {
+                bus_name: name.clone(),
+                menu: String::new(),
+                item,
+            };
+            let menu = tray.property("Menu")?;
+            let menu = quoted(&menu).into_iter().next()?;
+            return Some(Tray { menu, ..tray });
+        }
+        None
+    }
+
+    fn property(&self, prop: &str) -> Option<String> {
+        gdbus(&[
+            "--dest",
+            &self.bus_name,
+            "--object-path",
+            &self.item,
+            "--method",
+            "org.freedesktop.DBus.Properties.Get",
+            "org.kde.StatusNotifierItem",
+            prop,
+        ])
+    }
+
+    /// The label a Linux panel shows beside the icon (the badge).
+    fn label(&self) -> String {
+        self.property("XAyatanaLabel")
+            .and_then(|r| quoted(&r).into_iter().next())
+            .unwrap_or_default()
+    }
+
+    /// Clicks the menu item labelled `label`, as a panel does (dbusmenu).
+    fn click(&self, label: &str) {
+        let layout = gdbus(&[
+            "--dest",
+            &self.bus_name,
+            "--object-path",
+            &self.menu,
+            "--method",
+            "com.canonical.dbusmenu.GetLayout",
+            // The parameters follow; "-1" is not an option.
+            "--",
+            "0",
+            "-1",
+            "[]",
+        ])
+        .expect("the tray menu's layout");
+        // Each item reads `<(ID, {'label': <'...'>, ...}, [...])>`.
+        let at = layout
+            .find(&format!("'label': <'{label}'>"))
+            .unwrap_or_else(|| panic!("no tray menu item {label:?} in {layout}"));
+        let start = layout[..at].rfind("<(").expect("an item before its label") + 2;
+        let id: String = layout[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        gdbus(&[
+            "--dest",
+            &self.bus_name,
+            "--object-path",
+            &self.menu,
+            "--method",
+            "com.canonical.dbusmenu.Event",
+            "--",
+            &id,
+            "clicked",
+            "<0>",
+            "0",
+        ])
+        .unwrap_or_else(|| panic!("clicking tray menu item {label:?} ({id}) failed"));
+    }
+}
+
+/// Polls until the tray's badge reads `want`.
+async fn wait_label(tray: &Tray, want: &str) {
+    let start = Instant::now();
+    loop {
+        let label = tray.label();
+        if label == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < SECS20,
+            "the tray badge reads {label:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polls the account until do-not-disturb is `on` (set by the app when a
+/// tray item is clicked).
+async fn wait_dnd(rest: &Rest, token: &str, on: bool) {
+    let start = Instant::now();
+    loop {
+        let me = rest
+            .call("GET", "/users/me", Some(token), Value::Null)
+            .await;
+        if me["preferences"]["mute_until"].is_null() != on {
+            return;
+        }
+        assert!(
+            start.elapsed() < SECS20,
+            "do-not-disturb never turned {}: {me}",
+            if on { "on" } else { "off" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn dunstctl(args: &[&str]) {
+    let ok = Command::new("dunstctl")
+        .args(args)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "dunstctl {args:?} failed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session: run scripts/test-desktop"]
 async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
@@ -259,7 +460,14 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
             "tauri-driver is missing (cargo install tauri-driver --version 2.1.0 --locked)",
         );
     };
-    for tool in ["WebKitWebDriver", "dbus-monitor", "secret-tool", "import"] {
+    for tool in [
+        "WebKitWebDriver",
+        "dbus-monitor",
+        "secret-tool",
+        "import",
+        "gdbus",
+        "dunstctl",
+    ] {
         if find_binary(tool).is_none() {
             return unavailable(&format!("{tool} is missing"));
         }
@@ -277,7 +485,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
 
     // Alice uses the app; Bob is the other client.
     let (alice_token, alice_id) = rest.register("alice").await;
-    let (bob_token, _) = rest.register("bob").await;
+    let (bob_token, bob_id) = rest.register("bob").await;
     let ws = rest
         .call(
             "POST",
@@ -317,6 +525,17 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         .and_then(|c| c["id"].as_str())
         .expect("#general")
         .to_owned();
+
+    // A second channel, where mentions land while Alice looks elsewhere.
+    let random = rest
+        .call(
+            "POST",
+            &format!("/workspaces/{ws_id}/channels"),
+            Some(&alice_token),
+            json!({"name": "random", "member_ids": [bob_id]}),
+        )
+        .await;
+    let random = random["id"].as_str().expect("#random").to_owned();
 
     let (_monitor, notes) = watch_notifications();
 
@@ -439,7 +658,9 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     )
     .await;
 
-    // A direct message is not the channel on screen: it notifies.
+    // A direct message is not the channel on screen: it notifies. Older
+    // bubbles go first, so the DM's is the one at the top.
+    dunstctl(&["close-all"]);
     let dm = rest
         .call(
             "POST",
@@ -464,6 +685,102 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     eprintln!("Notify observed on D-Bus for the DM");
     let channel_notified = notes.lock().is_ok_and(|n| n.contains("Hi Alice, Bob here"));
     eprintln!("notified for the channel on screen: {channel_notified}");
+
+    // The DM started by Bob is titled with his name in the sidebar.
+    wait_js(
+        &c,
+        &format!("[...document.querySelectorAll('.sidebar a, .sidebar button')].some(e => e.getAttribute('href') === '/c/{dm_id}' && e.innerText.includes('bob'))"),
+        SECS20,
+        "the DM in the sidebar, named after Bob",
+    )
+    .await;
+
+    // Clicking the notification (dunst runs its default action) opens the
+    // DM on that message.
+    dunstctl(&["action", "0"]);
+    wait_js(
+        &c,
+        &format!("location.pathname === '/c/{dm_id}'"),
+        SECS20,
+        "the DM opened by the notification click",
+    )
+    .await;
+    wait_js(
+        &c,
+        &format!(
+            "{} && {}.classList.contains('focused')",
+            msg_with("Ping from Bob, privately"),
+            msg_with("Ping from Bob, privately")
+        ),
+        SECS20,
+        "the notified message, highlighted",
+    )
+    .await;
+    eprintln!("notification click opened the DM on its message");
+
+    // The tray: its badge counts mentions, its menu sets do-not-disturb.
+    let pid = app_pid(&app_bin).expect("the app's process");
+    let start = Instant::now();
+    let tray = loop {
+        if let Some(t) = Tray::find(pid) {
+            break t;
+        }
+        assert!(start.elapsed() < SECS20, "no tray item on the session bus");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!("tray item {} {}", tray.bus_name, tray.item);
+    assert_eq!(tray.label(), "", "no badge before any mention");
+    let mention = |text: &'static str| {
+        let (rest, random, bob_token) = (&rest, random.clone(), bob_token.clone());
+        async move {
+            rest.call(
+                "POST",
+                &format!("/channels/{random}/messages"),
+                Some(&bob_token),
+                json!({ "content": text }),
+            )
+            .await;
+        }
+    };
+    mention("@alice have a look at this").await;
+    assert!(
+        wait_for(&notes, "have a look at this", SECS20).await,
+        "no Notify for the mention in #random"
+    );
+    wait_label(&tray, "1").await;
+    eprintln!("tray badge shows 1 mention");
+
+    tray.click("For 1 hour");
+    wait_dnd(&rest, &alice_token, true).await;
+    mention("@alice quietly, during do not disturb").await;
+    // The badge still counts it; no bubble appears.
+    wait_label(&tray, "2").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !notes
+            .lock()
+            .is_ok_and(|n| n.contains("during do not disturb")),
+        "a Notify during do-not-disturb"
+    );
+    eprintln!("do-not-disturb from the tray: no notification");
+    tray.click("Off");
+    wait_dnd(&rest, &alice_token, false).await;
+    mention("@alice and now out loud").await;
+    assert!(
+        wait_for(&notes, "and now out loud", SECS20).await,
+        "no Notify after do-not-disturb was turned off"
+    );
+    wait_label(&tray, "3").await;
+
+    // Back to #general, which the next start (the benchmark) reopens.
+    click(&c, &format!(".sidebar a[href='/c/{general}']")).await;
+    wait_js(
+        &c,
+        &format!("location.pathname === '/c/{general}'"),
+        SECS20,
+        "#general again",
+    )
+    .await;
 
     // The screenshots a person looks at: the webview's own rendering, and
     // the whole X screen (window and notification bubble).

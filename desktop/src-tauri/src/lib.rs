@@ -5,13 +5,16 @@
 //! do well on its own: remembering which server to talk to
 //! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
 //! notifications ([`notify`]), and a tray icon that keeps Parley running
-//! when its window is closed ([`tray`]). Every command the UI may call is
+//! when its window is closed ([`tray`]), and links that open in the OS's
+//! browser, never in the window ([`links`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
+pub mod links;
 pub mod notify;
 pub mod secrets;
 pub mod server;
 pub mod tray;
+pub mod webkit;
 
 use tauri::{Manager, Runtime, WindowEvent};
 
@@ -54,13 +57,19 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
 
 /// Starts the app; returns when it quits.
 pub fn run() {
+    webkit::env_defaults();
     let app = builder::<tauri::Wry>()
         // First: a second launch hands over to the running one and exits
         // before it opens a window of its own.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app);
         }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(links::guard())
         .setup(|app| {
+            if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                webkit::tune(&w);
+            }
             // A tray is optional (some desktops have none); without it,
             // closing the window quits, as users expect there.
             if let Err(e) = tray::create(app.handle()) {

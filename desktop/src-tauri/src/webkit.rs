@@ -1,0 +1,69 @@
+//! WebKitGTK set up for one chat window rather than a web browser, to keep
+//! the app's memory down (docs/benchmarks.md, "Desktop", has the numbers
+//! each setting bought).
+//!
+//! Two kinds of knobs: environment variables, which WebKit and
+//! JavaScriptCore read once when their processes start (so [`env_defaults`]
+//! must run first thing in `main`, before GTK or any thread exists), and
+//! per-webview settings applied to the window once it exists ([`tune`]).
+//! A variable the user already set is left alone, and
+//! `PARLEY_WEBKIT_TUNING=off` skips all of it (to measure what it buys).
+
+use tauri::{Runtime, WebviewWindow};
+
+fn enabled() -> bool {
+    std::env::var("PARLEY_WEBKIT_TUNING").map_or(true, |v| v != "off")
+}
+
+/// The environment WebKit's processes start with; set before GTK starts.
+pub fn env_defaults() {
+    if !enabled() {
+        return;
+    }
+    for (key, value) in ENV {
+        if std::env::var_os(key).is_none() {
+            // Safe while single-threaded: this runs first thing in main.
+            std::env::set_var(key, value);
+        }
+    }
+}
+
+/// Measured one by one; only those that helped are here.
+const ENV: &[(&str, &str)] = &[
+    // WebKitGTK 2.46+ rasterizes with OpenGL; without a GPU that is Mesa's
+    // software GL, whose buffers cost the web process 26 MiB (PSS, attempt 2
+    // in docs/benchmarks.md). Skia on the CPU draws the same page.
+    ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+];
+
+/// Applies the per-webview settings (Linux; other systems' webviews keep
+/// their defaults).
+pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
+    if !enabled() {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|pv| {
+            use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+            let view = pv.inner();
+            if let Some(s) = WebViewExt::settings(&view) {
+                // Back/forward never leaves the app's one page: no cache
+                // of whole pages.
+                s.set_enable_page_cache(false);
+                s.set_enable_smooth_scrolling(false);
+                // The inspector's hooks cost memory in release builds.
+                s.set_enable_developer_extras(cfg!(debug_assertions));
+            }
+            if let Some(ctx) = view.context() {
+                // One app, not a browsing session: the smallest caches.
+                ctx.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(e) = done {
+            eprintln!("parley: cannot tune the webview: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
