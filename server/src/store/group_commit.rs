@@ -141,7 +141,11 @@ impl Store {
         message: &NewMessage,
     ) -> Result<StoreResult<MessageRow>, sqlx::Error> {
         (&mut **tx).execute("SAVEPOINT parley_msg").await?;
-        let outcome = Self::insert_message_tx(tx, message).await;
+        // The batch write with a batch of one: one way to write messages.
+        let outcome = match Self::insert_messages_tx(tx, &[message]).await {
+            Ok(mut outcomes) => outcomes.pop().unwrap_or(Err(StoreError::NotFound)),
+            Err(e) => Err(e),
+        };
         if outcome.is_err() {
             (&mut **tx)
                 .execute("ROLLBACK TO SAVEPOINT parley_msg")

@@ -32,60 +32,6 @@ impl Store {
         self.messages.submit(m.clone(), Box::new(events)).await
     }
 
-    /// One message's statements inside the batch transaction (its events
-    /// are appended by the batch, last, under the event-log lock).
-    pub(crate) async fn insert_message_tx(
-        tx: &mut Transaction<'_, Any>,
-        m: &NewMessage,
-    ) -> StoreResult<MessageRow> {
-        let seq: Option<(i64,)> = sqlx::query_as(
-            "UPDATE channels SET last_seq = last_seq + 1, last_message_at = $2, updated_at = $2 \
-             WHERE id = $1 AND archived_at IS NULL RETURNING last_seq",
-        )
-        .bind(m.channel_id)
-        .bind(m.now)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some((seq,)) = seq else {
-            return Err(StoreError::NotFound);
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, channel_id, seq, author_id, content, nonce, thread_root_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(m.id)
-        .bind(m.channel_id)
-        .bind(seq)
-        .bind(m.author_id)
-        .bind(&m.content)
-        .bind(m.nonce.as_deref())
-        .bind(m.thread_root_id)
-        .bind(m.now)
-        .execute(&mut **tx)
-        .await?;
-        if let Some(root) = m.thread_root_id {
-            sqlx::query(
-                "UPDATE messages SET reply_count = reply_count + 1, last_reply_at = $2 WHERE id = $1",
-            )
-            .bind(root)
-            .bind(m.now)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Self::insert_mentions_tx(tx, m.id, m.channel_id, seq, &m.mentions, m.now).await?;
-        Self::attach_files_tx(tx, m.id, m.channel_id, m.author_id, &m.file_ids).await?;
-        Self::insert_jobs_tx(tx, &m.jobs).await?;
-        sqlx::query(
-            "UPDATE channel_members SET last_read_seq = $3 WHERE channel_id = $1 AND user_id = $2",
-        )
-        .bind(m.channel_id)
-        .bind(m.author_id)
-        .bind(seq)
-        .execute(&mut **tx)
-        .await?;
-        Ok(MessageRow::inserted(m, seq))
-    }
-
     async fn insert_mentions_tx(
         tx: &mut Transaction<'_, Any>,
         message_id: i64,
