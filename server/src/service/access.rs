@@ -14,7 +14,7 @@ use parley_shared::api::{ChannelKind, WorkspaceRole};
 use super::convert::{kind_from, workspace_role_from};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{ChannelMemberRow, ChannelRow};
+use crate::store::{ChannelAccessRow, ChannelMemberRow, ChannelRow, UserRow};
 
 pub struct ChannelAccess {
     pub row: ChannelRow,
@@ -86,14 +86,40 @@ pub fn require_workspace_admin(role: WorkspaceRole) -> ApiResult<()> {
 
 /// Loads a channel the user may see, or 404.
 pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<ChannelAccess> {
-    let not_found = ApiError::NotFound("channel");
-    let Some(access) = state
+    let row = state
         .store
         .fetch_channel_access(channel_id, user_id)
         .await?
-    else {
-        return Err(not_found);
-    };
+        .ok_or(ApiError::NotFound("channel"))?;
+    check(row, user_id)
+}
+
+/// What a send needs before it writes: the sender's access to the channel
+/// (as [`channel`]), their profile, and whether anyone else in the channel
+/// hears of every message.
+pub struct SendContext {
+    pub access: ChannelAccess,
+    pub author: UserRow,
+    pub others_notified_of_all: bool,
+}
+
+/// [`channel`] for a send, read in one query with the rest of its context.
+pub async fn for_send(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<SendContext> {
+    let row = state
+        .store
+        .fetch_send_context(channel_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("channel"))?;
+    Ok(SendContext {
+        access: check(row.access, user_id)?,
+        author: row.author,
+        others_notified_of_all: row.others_notified_of_all,
+    })
+}
+
+/// The visibility rules above, applied to one user's view of a channel.
+fn check(access: ChannelAccessRow, user_id: i64) -> ApiResult<ChannelAccess> {
+    let not_found = ApiError::NotFound("channel");
     let row = access.channel;
     if row.archived_at.is_some() {
         return Err(not_found);
@@ -101,7 +127,7 @@ pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResu
     let kind = kind_from(&row.kind);
     let member = match (access.m_role, access.m_joined_at) {
         (Some(role), Some(joined_at)) => Some(ChannelMemberRow {
-            channel_id,
+            channel_id: row.id,
             user_id,
             role,
             joined_at,

@@ -13,7 +13,7 @@ use parley_shared::ws::{PresenceStatus, ServerEvent};
 use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 
 use super::access::{self, ChannelAccess};
-use super::convert::{file_info, message, reaction_groups};
+use super::convert::{file_info, message, reaction_groups, user};
 use super::{events, files, notify, now_ms, push, recent, search, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -199,8 +199,8 @@ pub async fn send(
         String::new()
     };
     let nonce = req.nonce.as_deref().map(validate::nonce).transpose()?;
-    let a = access::channel(state, viewer, channel_id).await?;
-    a.require_member()?;
+    let ctx = access::for_send(state, viewer, channel_id).await?;
+    ctx.access.require_member()?;
     // A retried nonce is caught by the unique index at insert time (below),
     // not by a look-up first: retries are rare, sends are not. Only a send
     // with files looks first, since its files, attached to the original by
@@ -217,8 +217,16 @@ pub async fn send(
     let attachments = files::attachable(state, viewer, &file_ids).await?;
     let mentions = mentioned(state, channel_id, viewer, &content).await?;
     let now = now_ms();
-    let notify = notify::targets(state, &a, viewer, &mentions, now).await?;
-    let author = users::get(state, viewer).await?;
+    let notify = notify::targets(
+        state,
+        &ctx.access,
+        viewer,
+        ctx.others_notified_of_all,
+        &mentions,
+        now,
+    )
+    .await?;
+    let author = user(&ctx.author, now);
     let reply_author = author.clone();
     let new = NewMessage {
         id: state.next_id(),

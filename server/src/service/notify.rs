@@ -16,10 +16,13 @@ use crate::state::AppState;
 use crate::store::EventDraft;
 
 /// The people to notify of a message by `author`, and why.
+/// `others_notified_of_all`: whether anyone but the author set the channel
+/// to `all` (when not, the look-up of who did is skipped).
 pub async fn targets(
     state: &AppState,
     access: &ChannelAccess,
     author: i64,
+    others_notified_of_all: bool,
     mentioned: &[i64],
     now: i64,
 ) -> ApiResult<Vec<(i64, NotificationReason)>> {
@@ -29,7 +32,7 @@ pub async fn targets(
         for m in state.store.fetch_channel_members(channel_id).await? {
             reasons.insert(m.user_id, NotificationReason::DirectMessage);
         }
-    } else {
+    } else if others_notified_of_all {
         for u in state
             .store
             .fetch_members_notified_of_all(channel_id)

@@ -1,7 +1,8 @@
 //! Rows as the store returns them: plain integers and strings, exactly the
 //! columns of the schema. Turning them into API types is the services' job.
 
-use sqlx::FromRow;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
@@ -129,6 +130,56 @@ pub struct ChannelAccessRow {
     pub m_notify_level: Option<String>,
     pub m_muted_until: Option<i64>,
     pub ws_role: Option<String>,
+}
+
+/// Everything a send checks before it writes, read in one query: the
+/// sender's access to the channel, whether anyone else hears of every
+/// message there, and the sender's own profile (the author of the message).
+#[derive(Debug, Clone)]
+pub struct SendContextRow {
+    pub access: ChannelAccessRow,
+    pub others_notified_of_all: bool,
+    pub author: UserRow,
+}
+
+/// The author's columns of a [`SendContextRow`] query: `USER_COLS` renamed
+/// with an `a_` prefix, since channel and user share column names.
+pub(crate) fn author_cols() -> String {
+    USER_COLS
+        .split(',')
+        .map(|c| {
+            let c = c.trim();
+            format!("{c} AS a_{}", c.trim_start_matches("u."))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl<'r> FromRow<'r, AnyRow> for SendContextRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        let others: i64 = row.try_get("others_notified_of_all")?;
+        Ok(Self {
+            access: ChannelAccessRow::from_row(row)?,
+            others_notified_of_all: others > 0,
+            author: UserRow {
+                id: row.try_get("a_id")?,
+                username: row.try_get("a_username")?,
+                email: row.try_get("a_email")?,
+                display_name: row.try_get("a_display_name")?,
+                bio: row.try_get("a_bio")?,
+                timezone: row.try_get("a_timezone")?,
+                status_text: row.try_get("a_status_text")?,
+                status_emoji: row.try_get("a_status_emoji")?,
+                status_expires_at: row.try_get("a_status_expires_at")?,
+                theme: row.try_get("a_theme")?,
+                notify_level: row.try_get("a_notify_level")?,
+                mute_until: row.try_get("a_mute_until")?,
+                avatar_file_id: row.try_get("a_avatar_file_id")?,
+                created_at: row.try_get("a_created_at")?,
+                updated_at: row.try_get("a_updated_at")?,
+            },
+        })
+    }
 }
 
 /// What decides whether one member is notified in one channel.

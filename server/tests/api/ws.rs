@@ -549,6 +549,38 @@ both!(notifications_follow_settings, |app| {
     );
 });
 
+both!(a_channel_set_to_all_notifies_of_every_message, |app| {
+    let (alice, bob, _carol, _ws, ch) = trio(&app).await;
+    let mut a = app.ws(&alice).await;
+    let mut b = app.ws(&bob).await;
+    // Only the author hears of every message: nobody is notified.
+    app.put(
+        &format!("/api/v1/users/me/preferences/channels/{ch}"),
+        &alice,
+        json!({ "notify_level": "all" }),
+    )
+    .await
+    .expect(200);
+    app.send(&ch, &alice, "first").await;
+    // Bob asks for every message; Alice's own sends never notify her.
+    app.put(
+        &format!("/api/v1/users/me/preferences/channels/{ch}"),
+        &bob,
+        json!({ "notify_level": "all" }),
+    )
+    .await
+    .expect(200);
+    app.send(&ch, &alice, "second").await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["reason"], "channel_message");
+    assert_eq!(n["payload"]["message"]["content"], "second");
+    // The first notification each gets is the first they should: none
+    // for "first", none to Alice for her own messages.
+    app.send(&ch, &bob, "reply").await;
+    let n = a.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["message"]["content"], "reply");
+});
+
 both!(membership_changes_reach_live_sessions, |app| {
     let (alice, bob, carol, _ws, ch) = trio(&app).await;
     let mut c = app.ws(&carol).await;
