@@ -439,6 +439,7 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
     let (ws_id, general) = api.team(&users[0], &users[1..], 32).await?;
     let deadline = Instant::now() + Duration::from_secs(opts.seconds);
     let epoch = Instant::now();
+    let cpu_before = node.cpu_time();
     let mut handles = Vec::new();
     // Where the history pages are read: a channel the run filled.
     let mut busiest = general.clone();
@@ -487,6 +488,8 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
     }
     let acked = Latencies::from_samples(&samples);
     let per_s = acked.count() as f64 / opts.seconds as f64;
+    let cpu = node.cpu_time().saturating_sub(cpu_before);
+    let cpu_us_per_message = cpu.as_micros() as u64 / acked.count().max(1);
     // History pages while idle.
     let mut pages = Vec::new();
     for _ in 0..300 {
@@ -524,6 +527,7 @@ pub async fn persist(opts: &Opts) -> anyhow::Result<Value> {
         "seconds": opts.seconds,
         "persisted_messages": acked.count(),
         "persisted_messages_per_s": per_s,
+        "server_cpu_us_per_message": cpu_us_per_message,
         "send_ack_latency": acked.summary(),
         "history_page_50_latency": pages.summary(),
         "search_latency": searches.summary(),

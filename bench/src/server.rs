@@ -97,6 +97,26 @@ impl Node {
             .unwrap_or(0)
     }
 
+    /// CPU time the server process has used so far, all threads, user and
+    /// system: per message, it is a cost that a busy machine hardly skews.
+    pub fn cpu_time(&self) -> Duration {
+        let Some(pid) = self.child.id() else {
+            return Duration::ZERO;
+        };
+        let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                // Fields after the command name, which may hold spaces:
+                // state is field 3, utime 14, stime 15.
+                let rest = s.rsplit_once(')')?.1;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0);
+        // /proc counts in USER_HZ ticks, which Linux fixes at 100 per second.
+        Duration::from_millis(ticks * 10)
+    }
+
     pub fn api(&self) -> String {
         format!("{}/api/v1", self.url)
     }

@@ -15,8 +15,21 @@ use crate::service::push::Vapid;
 use crate::snowflake::Snowflake;
 use crate::store::Store;
 
+/// Every request and background task holds one, so a clone is a single
+/// reference count, not one per service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The shared services behind an [`AppState`].
+pub struct Services {
     pub config: Arc<Config>,
     pub store: Store,
     pub ids: Arc<Snowflake>,
@@ -45,7 +58,7 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let cache = realtime.cache.clone();
         let tokens = TokenKeys::from_config(&config)?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Services {
             limiter: Arc::new(Limiter::new(cache.clone())),
             cache,
             blobs,
@@ -62,7 +75,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             config,
             store,
-        })
+        })))
     }
 
     pub fn next_id(&self) -> i64 {
