@@ -19,6 +19,7 @@ pub mod store;
 pub mod telemetry;
 pub mod tls;
 
+use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -135,7 +136,13 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             },
         },
     );
-    let listener = TcpListener::bind(config.bind).await?;
+    let listener = TcpListener::bind(config.bind).await.with_context(|| {
+        format!(
+            "cannot listen on {}: another Parley or program may hold the port; \
+             set PARLEY_PORT (or PARLEY_HOST) to another",
+            config.bind
+        )
+    })?;
     let router = api::router(state.clone());
     Ok(App {
         listener,

@@ -386,3 +386,32 @@ async fn tls_serves_https_and_wss() {
     assert!(hello.as_str().contains("\"HELLO\""), "{hello}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A port already taken stops start-up with a message that says which port
+/// and what to change, not a bare OS error.
+#[tokio::test]
+async fn a_taken_port_is_named_at_start_up() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = std::env::temp_dir().join(format!("parley-port-{}", std::process::id()));
+    let env = [
+        ("PARLEY_PORT", port.clone()),
+        ("PARLEY_DATA_DIR", dir.display().to_string()),
+        ("PARLEY_JWT_SECRET", "x".repeat(32)),
+    ];
+    let config = parley_server::config::Config::from_lookup(|k| {
+        env.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("config");
+    let err = match parley_server::build(config).await {
+        Ok(_) => panic!("started on a taken port"),
+        Err(e) => format!("{e:#}"),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("PARLEY_PORT"),
+        "{err}"
+    );
+}
