@@ -874,10 +874,13 @@ fn app_memory() -> (u64, u64, usize) {
         let p = e.path();
         let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd);
-        let ours = cmd.contains("parley-desktop")
-            || cmd.contains("WebKitWebProcess")
-            || cmd.contains("WebKitNetworkProcess");
-        if !ours || cmd.contains("cargo") {
+        // By program name: a profiler's helper (addr2line -e …/parley-desktop)
+        // or cargo merely naming the app in its arguments is not the app.
+        let program = cmd.split('\0').next().unwrap_or_default();
+        let ours = Path::new(program).file_name().is_some_and(|n| {
+            n == "parley-desktop" || n == "WebKitWebProcess" || n == "WebKitNetworkProcess"
+        });
+        if !ours {
             continue;
         }
         let rollup = std::fs::read_to_string(p.join("smaps_rollup")).unwrap_or_default();
@@ -889,9 +892,8 @@ fn app_memory() -> (u64, u64, usize) {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
         };
-        let name = cmd.split('\0').next().unwrap_or_default().to_owned();
         eprintln!(
-            "bench:   {name}: RSS {} MiB, PSS {} MiB",
+            "bench:   {program}: RSS {} MiB, PSS {} MiB",
             field("Rss:") / 1024,
             field("Pss:") / 1024
         );

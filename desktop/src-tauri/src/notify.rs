@@ -34,7 +34,9 @@ pub fn notify<R: Runtime>(
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         // "default" is the action a click on the notification body runs.
-        n.action("default", "Open").icon("chat.parley.desktop");
+        // The icon by the name the .deb installs it under
+        // (/usr/share/icons/hicolor/*/apps/parley-desktop.png).
+        n.action("default", "Open").icon("parley-desktop");
     }
     let handle = n.show().map_err(|e| format!("notification: {e}"))?;
     #[cfg(all(unix, not(target_os = "macos")))]
