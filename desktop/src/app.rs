@@ -210,6 +210,7 @@ pub fn app() -> Html {
                 move || d(Action::Tick(crate::api::now_ms() as i64))
             });
             let idle = watch_idle(ws.clone());
+            let shown = watch_visibility(dispatch.clone());
             if let Some(saved) = api.platform().load("parley.theme") {
                 let t = match saved.as_str() {
                     "light" => parley_shared::api::Theme::Light,
@@ -249,7 +250,7 @@ pub fn app() -> Html {
             } else {
                 booted.set(true);
             }
-            move || drop((t, idle))
+            move || drop((t, idle, shown))
         });
     }
 
@@ -313,9 +314,7 @@ fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
         return;
     };
     let s = latest();
-    let hidden = web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.hidden());
+    let hidden = page_hidden();
     // Looking at the channel already: nothing to tell. In the desktop app
     // the window may be visible but unfocused (another app on top).
     let focused = web_sys::window()
@@ -528,6 +527,24 @@ fn watch_idle(ws: WsClient) -> IdleWatch {
         _listeners: listeners,
         _check: check,
     }
+}
+
+/// Whether the page cannot be seen: the desktop window hidden in the tray
+/// or minimized, a browser tab in the background.
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
+/// Keeps the store told whether the page can be seen, so that a channel
+/// left open behind a hidden window is not marked read (its messages count
+/// as unread and mentions reach the tray badge).
+fn watch_visibility(dispatch: Rc<dyn Fn(Action)>) -> ui::files::DocListener {
+    dispatch(Action::Hidden(page_hidden()));
+    ui::files::listen("visibilitychange", move |_| {
+        dispatch(Action::Hidden(page_hidden()))
+    })
 }
 
 /// Held for its drop: removes the listeners and stops the timer.

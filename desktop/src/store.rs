@@ -104,8 +104,12 @@ pub struct State {
     pub typing: HashMap<ChannelId, Vec<(UserId, i64)>>,
     pub pending: Vec<Pending>,
     pub conn: Conn,
-    /// The channel on screen: it gets no unread badge.
+    /// The channel on screen: it gets no unread badge while the page can
+    /// be seen.
     pub active: Option<ChannelId>,
+    /// The page cannot be seen (the desktop window in the tray, a browser
+    /// tab in the background): nothing on it is being read.
+    pub hidden: bool,
     /// The message to scroll to and flash (search jump).
     pub focus: Option<MessageId>,
 }
@@ -132,6 +136,8 @@ pub enum Action {
     Event(Box<ServerEvent>),
     Conn(Conn),
     SetActive(Option<ChannelId>),
+    /// The page was hidden (`true`) or shown again.
+    Hidden(bool),
     Focus(Option<MessageId>),
     /// An optimistic send entered the outbox.
     Queue(Pending),
@@ -215,6 +221,23 @@ impl State {
         Rc::make_mut(self.timelines.entry(c).or_default())
     }
 
+    /// The channel the person is reading right now: the active one, while
+    /// the page can be seen.
+    fn reading(&self) -> Option<ChannelId> {
+        self.active.filter(|_| !self.hidden)
+    }
+
+    /// The channel being read shows no unread badge.
+    fn clear_reading_badge(&mut self) {
+        if let Some(ch) = self
+            .reading()
+            .and_then(|c| Rc::make_mut(&mut self.channels).get_mut(&c))
+        {
+            ch.unread_count = 0;
+            ch.mention_count = 0;
+        }
+    }
+
     fn on_new_message(&mut self, m: Message) {
         self.remember_user(&m.author);
         let mine = Some(m.author.id) == self.me_id();
@@ -251,13 +274,14 @@ impl State {
             }
         }
         let mentioned = !mine && self.mentions_me(&m.content);
+        let reading = self.reading() == Some(m.channel_id);
         if let Some(c) = Rc::make_mut(&mut self.channels).get_mut(&m.channel_id) {
             if m.seq > c.last_seq {
                 c.last_seq = m.seq;
                 c.last_message_at = Some(m.created_at);
                 if mine {
                     c.last_read_seq = m.seq;
-                } else if self.active != Some(m.channel_id) && m.thread_root_id.is_none() {
+                } else if !reading && m.thread_root_id.is_none() {
                     c.unread_count += 1;
                     if mentioned {
                         c.mention_count += 1;
@@ -489,21 +513,15 @@ impl State {
 
     fn on_hello(&mut self, h: &Hello) {
         self.conn = Conn::Online;
+        let reading = self.reading();
         let chans = Rc::make_mut(&mut self.channels);
         for s in &h.channels {
             if let Some(c) = chans.get_mut(&s.channel_id) {
                 c.last_seq = s.last_seq;
                 c.last_read_seq = s.last_read_seq;
-                c.unread_count = if self.active == Some(s.channel_id) {
-                    0
-                } else {
-                    s.unread_count
-                };
-                c.mention_count = if self.active == Some(s.channel_id) {
-                    0
-                } else {
-                    s.mention_count
-                };
+                let read_now = reading == Some(s.channel_id);
+                c.unread_count = if read_now { 0 } else { s.unread_count };
+                c.mention_count = if read_now { 0 } else { s.mention_count };
             }
         }
     }
@@ -669,10 +687,11 @@ impl State {
             Action::Conn(c) => self.conn = c,
             Action::SetActive(c) => {
                 self.active = c;
-                if let Some(ch) = c.and_then(|c| Rc::make_mut(&mut self.channels).get_mut(&c)) {
-                    ch.unread_count = 0;
-                    ch.mention_count = 0;
-                }
+                self.clear_reading_badge();
+            }
+            Action::Hidden(h) => {
+                self.hidden = h;
+                self.clear_reading_badge();
             }
             Action::Focus(m) => self.focus = m,
             Action::Queue(p) => match self.pending.iter_mut().find(|x| x.nonce == p.nonce) {
@@ -856,6 +875,38 @@ pub(crate) mod tests {
         let c = &s.channels[&ChannelId(20)];
         assert_eq!(crate::util::channel_title(c, s.me_id()), "bob");
         assert!(c.is_member, "the event named us");
+    }
+
+    #[test]
+    fn the_open_channel_counts_unread_while_the_page_is_hidden() {
+        let mut s = signed_in();
+        let bob = user(2, "bob");
+        let c = ChannelId(10);
+        s.apply(Action::SetActive(Some(c)));
+        s.apply(Action::Page(c, PageKind::Latest, page(vec![], false)));
+        // The window went to the tray with #general still open.
+        s.apply(Action::Hidden(true));
+        s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
+            100, 10, 1, &bob, "hi",
+        )))));
+        s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
+            101,
+            10,
+            2,
+            &bob,
+            "@alice look",
+        )))));
+        let ch = &s.channels[&c];
+        assert_eq!((ch.unread_count, ch.mention_count), (2, 1));
+        assert_eq!(ch.last_read_seq, 0, "nothing was read behind the tray");
+        // Shown again: the open channel is being read, so its badge goes.
+        s.apply(Action::Hidden(false));
+        let ch = &s.channels[&c];
+        assert_eq!((ch.unread_count, ch.mention_count), (0, 0));
+        s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
+            102, 10, 3, &bob, "more",
+        )))));
+        assert_eq!(s.channels[&c].unread_count, 0);
     }
 
     #[test]

@@ -193,8 +193,11 @@ pub fn channel_view(p: &ChannelProps) -> Html {
         let pending_count = state.pending.len();
         let ctx = ctx.clone();
         let read_seq = channel.last_read_seq;
+        // Nothing is read behind a hidden window; showing it again re-runs
+        // this and marks what is then on screen.
+        let hidden = state.hidden;
         use_effect_with(
-            (start, end, last, focus, pending_count, channel_id),
+            (start, end, last, focus, pending_count, channel_id, hidden),
             move |_| {
                 if let Some(list) = list_ref.cast::<web_sys::HtmlElement>() {
                     if let Some((id, offset)) = anchor.borrow_mut().take() {
@@ -213,7 +216,7 @@ pub fn channel_view(p: &ChannelProps) -> Html {
                     }
                 }
                 if let Some((id, seq)) = last {
-                    if at_latest && seq > read_seq && *stick.borrow() {
+                    if at_latest && seq > read_seq && *stick.borrow() && !hidden {
                         ctx.ws.send(ClientFrame::ReadReceipt {
                             channel_id,
                             message_id: id,
