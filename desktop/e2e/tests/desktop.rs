@@ -263,6 +263,18 @@ fn quoted(reply: &str) -> Vec<String> {
 }
 
 /// The app's process (not the WebKit helpers, not cargo).
+/// Runs xdotool; its output's lines (window ids for `search`).
+fn xdotool(args: &[&str]) -> Vec<String> {
+    let out = Command::new("xdotool")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn app_pid(app_bin: &Path) -> Option<u32> {
     let name = app_bin.file_name()?.to_string_lossy().into_owned();
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
@@ -771,6 +783,35 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "no Notify after do-not-disturb was turned off"
     );
     wait_label(&tray, "3").await;
+
+    // Hidden (as in the tray), the channel left open is not being read:
+    // a mention there counts on the badge until the window is back.
+    let windows = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
+    assert!(!windows.is_empty(), "no visible window of the app");
+    for w in &windows {
+        xdotool(&["windowunmap", "--sync", w]);
+    }
+    wait_js(
+        &c,
+        "document.hidden",
+        SECS20,
+        "the page to know it is hidden",
+    )
+    .await;
+    rest.call(
+        "POST",
+        &format!("/dm/{dm_id}/messages"),
+        Some(&bob_token),
+        json!({"content": "@alice while the window was away"}),
+    )
+    .await;
+    wait_label(&tray, "4").await;
+    for w in &windows {
+        xdotool(&["windowmap", "--sync", w]);
+    }
+    wait_js(&c, "!document.hidden", SECS20, "the page to be shown again").await;
+    wait_label(&tray, "3").await;
+    eprintln!("hidden window: the open DM's mention reached the badge, cleared when shown");
 
     // Back to #general, which the next start (the benchmark) reopens.
     click(&c, &format!(".sidebar a[href='/c/{general}']")).await;
