@@ -45,9 +45,7 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
     #[cfg(target_os = "linux")]
     {
         let done = window.with_webview(|pv| {
-            use webkit2gtk::{
-                CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
-            };
+            use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
             let view = pv.inner();
             if let Some(s) = WebViewExt::settings(&view) {
                 // Back/forward never leaves the app's one page: no cache
@@ -56,12 +54,6 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
                 s.set_enable_smooth_scrolling(false);
                 // The inspector's hooks cost memory in release builds.
                 s.set_enable_developer_extras(cfg!(debug_assertions));
-                // No accelerated compositing: one flat page needs no layer
-                // tree, and its backing stores cost the web process 60 MiB
-                // (PSS, attempt 5 in docs/benchmarks.md). A setting rather
-                // than WEBKIT_DISABLE_COMPOSITING_MODE, so browsers the app
-                // opens links in do not inherit it.
-                s.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
             }
             if let Some(ctx) = view.context() {
                 // One app, not a browsing session: the smallest caches.
