@@ -1,5 +1,7 @@
 //! Channels (workspace channels and DMs), their members and read positions.
 
+use std::sync::LazyLock;
+
 use sqlx::any::Any;
 use sqlx::{Row, Transaction};
 
@@ -114,7 +116,8 @@ impl Store {
         channel_id: i64,
         user_id: i64,
     ) -> StoreResult<Option<super::ChannelAccessRow>> {
-        Ok(sqlx::query_as(&channel_access_sql("", ""))
+        static SQL: LazyLock<String> = LazyLock::new(|| channel_access_sql("", ""));
+        Ok(sqlx::query_as(SQL.as_str())
             .bind(channel_id)
             .bind(user_id)
             .fetch_optional(&self.read)
@@ -128,19 +131,21 @@ impl Store {
         channel_id: i64,
         user_id: i64,
     ) -> StoreResult<Option<super::SendContextRow>> {
-        let extra = format!(
-            ", (SELECT COUNT(*) FROM (SELECT 1 FROM channel_members n \
-                 WHERE n.channel_id = c.id AND n.notify_level = 'all' AND n.user_id <> $2 \
-                 LIMIT 1) x) AS others_notified_of_all, {}",
-            super::author_cols()
-        );
-        Ok(
-            sqlx::query_as(&channel_access_sql(&extra, "JOIN users u ON u.id = $2"))
-                .bind(channel_id)
-                .bind(user_id)
-                .fetch_optional(&self.read)
-                .await?,
-        )
+        // Built once: it runs on every send.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let extra = format!(
+                ", (SELECT COUNT(*) FROM (SELECT 1 FROM channel_members n \
+                     WHERE n.channel_id = c.id AND n.notify_level = 'all' AND n.user_id <> $2 \
+                     LIMIT 1) x) AS others_notified_of_all, {}",
+                super::author_cols()
+            );
+            channel_access_sql(&extra, "JOIN users u ON u.id = $2")
+        });
+        Ok(sqlx::query_as(SQL.as_str())
+            .bind(channel_id)
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn fetch_channel_view(
