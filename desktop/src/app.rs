@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use parley_shared::api::{Channel, ChannelKind, CurrentUser, Workspace, WorkspaceMember};
+use parley_shared::api::{Channel, CurrentUser, Workspace, WorkspaceMember};
 use parley_shared::ws::{ClientFrame, NotificationReason, PresenceStatus, ServerEvent};
 use parley_shared::{ChannelId, WorkspaceId};
 use yew::prelude::*;
@@ -342,25 +342,9 @@ fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
         .map(|c| crate::util::channel_title(c, s.0.me_id()))
         .unwrap_or_default();
     let kind = channel.map(|c| c.kind).unwrap_or_default();
-    let title = notification_title(*reason, kind, who, &place);
+    let title = reason.title(kind, who, &place);
     let body: String = message.content.chars().take(140).collect();
     platform.notify_message(&title, &body, *channel_id, message.id, message.seq);
-}
-
-/// A notification's title. A mention inside a DM is still a DM: it names
-/// the people, never a "#channel" (the DM's title is the sender's name).
-fn notification_title(
-    reason: NotificationReason,
-    kind: ChannelKind,
-    who: &str,
-    place: &str,
-) -> String {
-    match (kind, reason) {
-        (ChannelKind::Dm, _) | (_, NotificationReason::DirectMessage) => who.to_owned(),
-        (ChannelKind::GroupDm, _) => format!("{who} in {place}"),
-        (_, NotificationReason::Mention) => format!("{who} mentioned you in #{place}"),
-        (_, NotificationReason::ChannelMessage) => format!("{who} in #{place}"),
-    }
 }
 
 /// Whether the account's preferences silence this notification right now:
@@ -567,43 +551,6 @@ mod tests {
     use super::*;
     use parley_shared::api::{ChannelPreference, NotifyLevel, Preferences, Theme};
     use parley_shared::Timestamp;
-
-    #[test]
-    fn a_mention_in_a_dm_is_titled_as_a_dm() {
-        let title = |reason, kind| notification_title(reason, kind, "Jun", "Jun");
-        assert_eq!(title(NotificationReason::Mention, ChannelKind::Dm), "Jun");
-        assert_eq!(
-            title(NotificationReason::DirectMessage, ChannelKind::Dm),
-            "Jun"
-        );
-        assert_eq!(
-            notification_title(
-                NotificationReason::Mention,
-                ChannelKind::GroupDm,
-                "Jun",
-                "Jun, Ann"
-            ),
-            "Jun in Jun, Ann"
-        );
-        assert_eq!(
-            notification_title(
-                NotificationReason::Mention,
-                ChannelKind::Public,
-                "Jun",
-                "general"
-            ),
-            "Jun mentioned you in #general"
-        );
-        assert_eq!(
-            notification_title(
-                NotificationReason::ChannelMessage,
-                ChannelKind::Private,
-                "Jun",
-                "plan"
-            ),
-            "Jun in #plan"
-        );
-    }
 
     fn prefs(level: NotifyLevel) -> Preferences {
         Preferences {

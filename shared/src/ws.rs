@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Channel, Message, User, Workspace};
+use crate::api::{Channel, ChannelKind, Message, User, Workspace};
 use crate::error::ErrorCode;
 use crate::ids::{ChannelId, FileId, MessageId, UserId, WorkspaceId};
 use crate::timestamp::Timestamp;
@@ -242,6 +242,21 @@ pub enum NotificationReason {
     ChannelMessage,
 }
 
+impl NotificationReason {
+    /// A notification's title, the same on every client and in Web Push.
+    /// `who` is the author's name; `place` is the channel's name, or for a
+    /// group DM the other members' names. A mention inside a DM is still a
+    /// DM: it names the people, never a "#channel".
+    pub fn title(self, kind: ChannelKind, who: &str, place: &str) -> String {
+        match (kind, self) {
+            (ChannelKind::GroupDm, _) => format!("{who} in {place}"),
+            (ChannelKind::Dm, _) | (_, Self::DirectMessage) => who.to_owned(),
+            (_, Self::Mention) => format!("{who} mentioned you in #{place}"),
+            (_, Self::ChannelMessage) => format!("{who} in #{place}"),
+        }
+    }
+}
+
 /// What the client receives: an event plus, for durable events, its seq.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerFrame {
@@ -254,6 +269,33 @@ pub struct ServerFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mention_in_a_dm_is_titled_as_a_dm() {
+        let title = |reason: NotificationReason, kind| reason.title(kind, "Jun", "Jun");
+        assert_eq!(title(NotificationReason::Mention, ChannelKind::Dm), "Jun");
+        assert_eq!(
+            title(NotificationReason::DirectMessage, ChannelKind::Dm),
+            "Jun"
+        );
+        for reason in [
+            NotificationReason::Mention,
+            NotificationReason::DirectMessage,
+        ] {
+            assert_eq!(
+                reason.title(ChannelKind::GroupDm, "Jun", "Jun, Ann"),
+                "Jun in Jun, Ann"
+            );
+        }
+        assert_eq!(
+            NotificationReason::Mention.title(ChannelKind::Public, "Jun", "general"),
+            "Jun mentioned you in #general"
+        );
+        assert_eq!(
+            NotificationReason::ChannelMessage.title(ChannelKind::Private, "Jun", "plan"),
+            "Jun in #plan"
+        );
+    }
 
     #[test]
     fn client_frames_use_the_seed_names() {

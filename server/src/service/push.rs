@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use parley_shared::api::{PushPayload, PushSubscriptionRequest, VapidKey};
+use parley_shared::api::{ChannelKind, PushPayload, PushSubscriptionRequest, VapidKey};
 use parley_shared::validate::ValidationError;
 use parley_shared::ws::{NotificationReason, PresenceStatus};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use web_push_native::jwt_simple::algorithms::ES256KeyPair;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 use web_push_native::{p256, Auth, WebPushBuilder};
 
+use super::convert::kind_from;
 use super::now_ms;
 use super::secrets::load_or_create_secret;
 use crate::config::Config;
@@ -230,13 +231,13 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
         .map_err(|e| e.to_string())?
         .map(|u| u.display_name)
         .unwrap_or_default();
-    let title = match job.reason {
-        NotificationReason::DirectMessage => author,
-        NotificationReason::Mention => {
-            format!("{author} mentioned you in #{}", access.channel.name)
-        }
-        NotificationReason::ChannelMessage => format!("{author} in #{}", access.channel.name),
+    let kind = kind_from(&access.channel.kind);
+    let place = if kind == ChannelKind::GroupDm {
+        other_members(state, msg.channel_id, job.user_id).await?
+    } else {
+        access.channel.name.clone()
     };
+    let title = job.reason.title(kind, &author, &place);
     let mut body: String = msg.content.chars().take(BODY_MAX_CHARS).collect();
     if msg.content.chars().count() > BODY_MAX_CHARS {
         body.push('…');
@@ -250,6 +251,31 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
         url: format!("/c/{}?message={}", msg.channel_id, msg.id),
         tag: format!("channel-{}", msg.channel_id),
     }))
+}
+
+/// A group DM's name as its member sees it: the others' names.
+async fn other_members(state: &AppState, channel_id: i64, me: i64) -> Result<String, String> {
+    let ids: Vec<i64> = state
+        .store
+        .fetch_channel_members(channel_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|m| m.user_id)
+        .filter(|&id| id != me)
+        .collect();
+    let users = state
+        .store
+        .fetch_users(&ids)
+        .await
+        .map_err(|e| e.to_string())?;
+    // In the order they joined, as the clients list them.
+    let names: Vec<&str> = ids
+        .iter()
+        .filter_map(|id| users.iter().find(|u| u.id == *id))
+        .map(|u| u.display_name.as_str())
+        .collect();
+    Ok(names.join(", "))
 }
 
 /// Sends one notification to every browser of the user. Subscriptions the

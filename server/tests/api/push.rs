@@ -186,3 +186,64 @@ async fn offline_people_get_encrypted_pushes() {
     app.delete(&path, &bob).await.expect(204);
     app.delete(&path, &bob).await.expect_error(404, "not_found");
 }
+
+/// The push's title, decrypted as the browser would.
+fn title_of(delivery: &[u8], secret: &p256::SecretKey, auth: &[u8; 16]) -> String {
+    let clear = web_push_native::decrypt(delivery.to_vec(), secret, &Auth::clone_from_slice(auth))
+        .expect("the browser can decrypt it");
+    let payload: Value = serde_json::from_slice(&clear).expect("json");
+    payload["title"].as_str().expect("title").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_from_a_dm_name_the_people_not_a_channel() {
+    let (service, got) = push_service().await;
+    let app = spawn_sqlite(&[("PARLEY_PUSH_ALLOW_INSECURE", "true")])
+        .await
+        .expect("app");
+    let ann = app.user("Ann").await;
+    let bob = app.user("Bob").await;
+    let cid = app.user("Cid").await;
+    let ws = app.workspace(&ann).await;
+    app.join(&ws, &ann, &bob).await;
+    app.join(&ws, &ann, &cid).await;
+    let (secret, auth, sub) = browser(&format!("{service}/push/bob"));
+    app.post("/api/v1/push/subscriptions", &bob, sub)
+        .await
+        .expect(204);
+
+    let dm = app
+        .post("/api/v1/dm", &ann, json!({ "user_ids": [bob.id] }))
+        .await
+        .expect(200);
+    let group = app
+        .post("/api/v1/dm", &ann, json!({ "user_ids": [bob.id, cid.id] }))
+        .await
+        .expect(200);
+    let say = |dm: &Value, text: String| {
+        let path = format!("/api/v1/dm/{}/messages", dm["id"].as_str().expect("id"));
+        let ann = &ann;
+        let app = &app;
+        async move {
+            app.post(&path, ann, json!({ "content": text }))
+                .await
+                .expect(201)
+        }
+    };
+
+    // A mention inside a one-to-one DM is titled as the DM it is.
+    say(&dm, format!("@{} look", bob.username)).await;
+    let first = wait_deliveries(&got, 1).await;
+    assert_eq!(first.len(), 1, "one push");
+    assert_eq!(title_of(&first[0].2, &secret, &auth), "Ann");
+
+    // A group DM is named by the others in it, never as "#<internal name>".
+    say(&group, format!("@{} and all", bob.username)).await;
+    let both = wait_deliveries(&got, 2).await;
+    assert_eq!(both.len(), 2, "a second push");
+    assert_eq!(title_of(&both[1].2, &secret, &auth), "Ann in Ann, Cid");
+    say(&group, "lunch?".to_owned()).await;
+    let all = wait_deliveries(&got, 3).await;
+    assert_eq!(all.len(), 3, "a third push");
+    assert_eq!(title_of(&all[2].2, &secret, &auth), "Ann in Ann, Cid");
+}
