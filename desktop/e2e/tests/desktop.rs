@@ -896,6 +896,24 @@ async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_p
         launched.elapsed()
     );
     tokio::time::sleep(Duration::from_secs(10)).await;
+    // The UI's own share of the web process: its wasm linear memory (the
+    // bindings' init hands back the running instance's exports).
+    let wasm_bytes = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const src = document.querySelector('link[rel=modulepreload]').href;
+               import(src).then(m => m.default()).then(w => done(w.memory.buffer.byteLength),
+                                                       e => done(-1));"#,
+            Vec::new(),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(-1);
+    eprintln!(
+        "bench: the UI's wasm memory: {} MiB",
+        wasm_bytes / (1024 * 1024)
+    );
     let (rss, pss, n) = app_memory();
     eprintln!(
         "bench: idle memory of {n} app processes: RSS sum {} MiB, PSS sum {} MiB",
@@ -938,6 +956,18 @@ fn app_memory() -> (u64, u64, usize) {
             field("Rss:") / 1024,
             field("Pss:") / 1024
         );
+        // Where each process's memory goes, mapping by mapping, for study
+        // (docs/benchmarks.md, "Desktop").
+        if let Some(dir) = std::env::var_os("PARLEY_DESKTOP_SMAPS_DIR") {
+            let name = Path::new(program).file_name().unwrap_or_default();
+            let pid = e.file_name();
+            let to = Path::new(&dir).join(format!(
+                "{}-{}.smaps",
+                name.to_string_lossy(),
+                pid.to_string_lossy()
+            ));
+            let _ = std::fs::copy(p.join("smaps"), to);
+        }
         totals.0 += field("Rss:");
         totals.1 += field("Pss:");
         totals.2 += 1;

@@ -34,6 +34,13 @@ const ENV: &[(&str, &str)] = &[
     // software GL, whose buffers cost the web process 26 MiB (PSS, attempt 2
     // in docs/benchmarks.md). Skia on the CPU draws the same page.
     ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+    // A chat page has nothing to composite on a GPU: drawn straight into
+    // the window, the web process keeps no compositing layers or GL
+    // buffers (−63 MiB PSS, attempt 4). Set here, before any WebKit
+    // process starts, rather than as the webview's hardware-acceleration
+    // policy, which can only be switched once the page is already loading
+    // (attempt 5, withdrawn after desktop tests lost their page).
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 
 /// Applies the per-webview settings (Linux; other systems' webviews keep
