@@ -8,7 +8,7 @@
 //! jumps to that message; other platforms' backends report no clicks.
 
 use serde::{Deserialize, Serialize};
-use tauri::{Emitter, Runtime};
+use tauri::Runtime;
 
 /// What the UI needs to open the message a notification was about.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -43,6 +43,7 @@ pub fn notify<R: Runtime>(
     {
         // Waiting for the click blocks until the notification closes, so it
         // gets its own short-lived thread.
+        use tauri::Emitter;
         std::thread::spawn(move || {
             handle.wait_for_action(|action| {
                 if action == "default" {
