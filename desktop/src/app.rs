@@ -412,6 +412,7 @@ fn listen_to_shell(api: &Api, dispatch: &Rc<dyn Fn(Action)>) {
                 theme: me.preferences.theme,
                 notify_level: me.preferences.notify_level,
                 mute_until: until.map(parley_shared::Timestamp::from_millis),
+                keywords: None,
             };
             match api
                 .put::<_, parley_shared::api::Preferences>("/users/me/preferences", &body)
@@ -558,6 +559,7 @@ mod tests {
             notify_level: level,
             mute_until: None,
             channels: Vec::new(),
+            keywords: Vec::new(),
         }
     }
 
@@ -569,6 +571,8 @@ mod tests {
         assert!(!muted(&prefs(NotifyLevel::All), c, ChannelMessage, now));
         assert!(muted(&prefs(NotifyLevel::Mentions), c, ChannelMessage, now));
         assert!(!muted(&prefs(NotifyLevel::Mentions), c, Mention, now));
+        assert!(!muted(&prefs(NotifyLevel::Mentions), c, Keyword, now));
+        assert!(muted(&prefs(NotifyLevel::None), c, Keyword, now));
         assert!(muted(&prefs(NotifyLevel::None), c, DirectMessage, now));
 
         let mut dnd = prefs(NotifyLevel::All);

@@ -833,6 +833,7 @@ pub(crate) mod tests {
                 notify_level: NotifyLevel::All,
                 mute_until: None,
                 channels: Vec::new(),
+                keywords: Vec::new(),
             },
         })));
         s.apply(Action::Channels(

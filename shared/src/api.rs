@@ -154,9 +154,15 @@ pub struct Preferences {
     /// Do-not-disturb for every channel until this instant.
     pub mute_until: Option<Timestamp>,
     pub channels: Vec<ChannelPreference>,
+    /// Words or phrases that notify like a mention wherever they appear in
+    /// the person's channels (lowercase; whole words, any case).
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
-/// Replaces the global preferences (PUT semantics: absent = default).
+/// Replaces the global preferences (PUT semantics: absent = default),
+/// except `keywords`: absent keeps them, so a client that does not know
+/// them cannot wipe them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePreferencesRequest {
@@ -166,6 +172,8 @@ pub struct UpdatePreferencesRequest {
     pub notify_level: NotifyLevel,
     #[serde(default)]
     pub mute_until: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
 }
 
 /// Replaces one channel's override (both `null` = back to the default).

@@ -58,9 +58,37 @@ pub fn parse(text: &str) -> Vec<Mention> {
     out
 }
 
+/// Whether `text` contains `keyword` (lowercase, as [`crate::validate::keywords`]
+/// stores it) as a whole word or phrase, ignoring case: "deploy" matches
+/// "Deploy done" and "deploy!", not "redeploy" or "deployment".
+pub fn has_keyword(text: &str, keyword: &str) -> bool {
+    if keyword.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(keyword).any(|(i, m)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + m.len()..].chars().next();
+        !is_word(before) && !is_word(after)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_match_whole_words_in_any_case() {
+        assert!(has_keyword("Deploy done", "deploy"));
+        assert!(has_keyword("ready to deploy!", "deploy"));
+        assert!(has_keyword("who is ON CALL tonight?", "on call"));
+        assert!(has_keyword("déjà vu, again", "déjà vu"));
+        assert!(!has_keyword("redeploy it", "deploy"));
+        assert!(!has_keyword("the deployment", "deploy"));
+        assert!(!has_keyword("deploy_bot ran", "deploy"));
+        assert!(!has_keyword("anything", ""));
+    }
 
     #[test]
     fn finds_users_channel_and_here() {

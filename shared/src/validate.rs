@@ -307,6 +307,29 @@ pub fn emoji(field: &'static str, value: &str) -> Validated<String> {
 }
 
 /// Page size for cursor pagination: default 50, at most 100.
+pub const KEYWORDS_MAX: usize = 50;
+pub const KEYWORD_MAX: usize = 64;
+
+/// Notification keywords: each trimmed, lowercased (matching ignores
+/// case), one line; duplicates dropped, order kept; at most
+/// [`KEYWORDS_MAX`] of at most [`KEYWORD_MAX`] characters.
+pub fn keywords(values: &[String]) -> Validated<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let k = single_line("keywords", v, KEYWORD_MAX)?.to_lowercase();
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    if out.len() > KEYWORDS_MAX {
+        return Err(ValidationError::new(
+            "keywords",
+            format!("at most {KEYWORDS_MAX} keywords"),
+        ));
+    }
+    Ok(out)
+}
+
 pub fn page_limit(value: Option<u32>) -> Validated<u32> {
     match value {
         None => Ok(PAGE_DEFAULT),
@@ -321,6 +344,21 @@ pub fn page_limit(value: Option<u32>) -> Validated<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_are_trimmed_lowercased_and_bounded() {
+        let k = |v: &[&str]| keywords(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            k(&[" Deploy ", "deploy", "On Call"]).expect("valid"),
+            vec!["deploy".to_owned(), "on call".to_owned()]
+        );
+        assert!(k(&["  "]).is_err());
+        assert!(k(&["a\nb"]).is_err());
+        assert!(k(&[&"x".repeat(KEYWORD_MAX + 1)]).is_err());
+        let many: Vec<String> = (0..=KEYWORDS_MAX).map(|i| format!("k{i}")).collect();
+        assert!(keywords(&many).is_err());
+        assert_eq!(keywords(&[]).expect("none is fine"), Vec::<String>::new());
+    }
 
     #[test]
     fn usernames_are_normalized_and_checked() {

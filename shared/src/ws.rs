@@ -240,6 +240,8 @@ pub enum NotificationReason {
     Mention,
     DirectMessage,
     ChannelMessage,
+    /// The message contains one of the person's notification keywords.
+    Keyword,
 }
 
 impl NotificationReason {
@@ -252,7 +254,7 @@ impl NotificationReason {
             (ChannelKind::GroupDm, _) => format!("{who} in {place}"),
             (ChannelKind::Dm, _) | (_, Self::DirectMessage) => who.to_owned(),
             (_, Self::Mention) => format!("{who} mentioned you in #{place}"),
-            (_, Self::ChannelMessage) => format!("{who} in #{place}"),
+            (_, Self::ChannelMessage | Self::Keyword) => format!("{who} in #{place}"),
         }
     }
 }

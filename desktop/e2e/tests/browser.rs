@@ -631,6 +631,19 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     assert_eq!(bg, json!("rgb(23, 25, 31)"), "the dark background");
+    // Keywords are saved to the account; the field shows what the server
+    // kept (trimmed, lowercased, without duplicates).
+    type_into(a, "#keywords", "Deploy,  on call, deploy").await;
+    click(a, "#save-keywords").await;
+    wait_js(
+        a,
+        "document.querySelector('#keywords').value === 'deploy, on call' \
+         && document.querySelector('.keywords-form').innerText.includes('Saved')",
+        SECS5,
+        "the saved keywords",
+    )
+    .await;
+    shot(a, "settings-keywords").await;
     js(
         a,
         "document.querySelector('.modal-head .icon-btn').click(); return null;",

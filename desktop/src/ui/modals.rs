@@ -636,6 +636,7 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                     theme,
                     notify_level: level,
                     mute_until,
+                    keywords: None,
                 };
                 match ctx
                     .api
@@ -666,6 +667,62 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
             <button type="button" class={classes!("seg", (notify_level == l).then_some("on"))} aria-pressed={(notify_level == l).to_string()}
                 onclick={move |_| save(theme, l)}>{ label }</button>
         }
+    };
+    let keywords = use_state(|| {
+        prefs
+            .as_ref()
+            .map(|p| p.keywords.join(", "))
+            .unwrap_or_default()
+    });
+    let keywords_saved = use_state(|| false);
+    let save_keywords = {
+        let (ctx, error, keywords, saved) = (
+            ctx.clone(),
+            error.clone(),
+            keywords.clone(),
+            keywords_saved.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (ctx, error, keywords, saved) =
+                (ctx.clone(), error.clone(), keywords.clone(), saved.clone());
+            let list: Vec<String> = keywords
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect();
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(current) = ctx.state().me.as_ref().map(|m| m.preferences.clone()) else {
+                    return;
+                };
+                let body = UpdatePreferencesRequest {
+                    theme: current.theme,
+                    notify_level: current.notify_level,
+                    mute_until: current.mute_until,
+                    keywords: Some(list),
+                };
+                match ctx
+                    .api
+                    .put::<_, Preferences>("/users/me/preferences", &body)
+                    .await
+                {
+                    Ok(prefs) => {
+                        keywords.set(prefs.keywords.join(", "));
+                        error.set(None);
+                        saved.set(true);
+                        if let Some(mut me) = ctx.state().me.clone() {
+                            me.preferences = prefs;
+                            ctx.dispatch(Action::SignedIn(Box::new(me)));
+                        }
+                    }
+                    Err(e) => {
+                        saved.set(false);
+                        error.set(Some(e.message));
+                    }
+                }
+            });
+        })
     };
     let push_note = use_state(|| None::<String>);
     let toggle_desktop = {
@@ -727,10 +784,22 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                 </div>
             </section>
             <section class="setting">
+                <h3><label for="keywords">{ "My keywords" }</label></h3>
+                <form class="form keywords-form" onsubmit={save_keywords}>
+                    <p class="muted small">{ "Words or phrases that notify you like a mention, in any channel you're in. Separate them with commas." }</p>
+                    <div class="status-row">
+                        <input id="keywords" placeholder="deploy, on call, release" value={(*keywords).clone()}
+                            oninput={let (k, s) = (keywords.clone(), keywords_saved.clone()); move |e: InputEvent| { s.set(false); k.set(target_value(&e)); }} />
+                        <button type="submit" class="btn small" id="save-keywords">{ "Save" }</button>
+                    </div>
+                    if *keywords_saved { <span class="muted small">{ "Saved" }</span> }
+                </form>
+            </section>
+            <section class="setting">
                 <h3>{ "Desktop notifications" }</h3>
                 <label class="check">
                     <input type="checkbox" checked={desktop} onclick={toggle_desktop} />
-                    <span>{ "Show a notification when I'm mentioned or get a direct message while away from the conversation" }</span>
+                    <span>{ "Show a notification when I'm mentioned, get a direct message or one of my keywords comes up, while away from the conversation" }</span>
                 </label>
                 if let Some(n) = (*push_note).clone() { <p class="muted small">{ n }</p> }
             </section>

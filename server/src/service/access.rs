@@ -95,12 +95,13 @@ pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResu
 }
 
 /// What a send needs before it writes: the sender's access to the channel
-/// (as [`channel`]), their profile, and whether anyone else in the channel
-/// hears of every message.
+/// (as [`channel`]), their profile, whether anyone else in the channel
+/// hears of every message, and whether anyone else set keywords.
 pub struct SendContext {
     pub access: ChannelAccess,
     pub author: UserRow,
     pub others_notified_of_all: bool,
+    pub others_with_keywords: bool,
 }
 
 /// [`channel`] for a send, read in one query with the rest of its context.
@@ -114,6 +115,7 @@ pub async fn for_send(state: &AppState, user_id: i64, channel_id: i64) -> ApiRes
         access: check(row.access, user_id)?,
         author: row.author,
         others_notified_of_all: row.others_notified_of_all,
+        others_with_keywords: row.others_with_keywords,
     })
 }
 

@@ -205,13 +205,14 @@ async fn session_response(
         .await?
         .ok_or(ApiError::InvalidRefreshToken)?;
     let overrides = state.store.fetch_channel_overrides(user_id).await?;
+    let keywords = state.store.fetch_keywords(user_id).await?;
     let ttl = state.config.access_ttl.as_secs();
     Ok(AuthResponse {
         access_token: state.tokens.issue(UserId(user_id), ttl)?,
         refresh_token,
         token_type: "Bearer".into(),
         expires_in: ttl,
-        user: current_user(&row, &overrides, now_ms()),
+        user: current_user(&row, &overrides, keywords, now_ms()),
     })
 }
 

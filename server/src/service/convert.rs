@@ -118,7 +118,12 @@ pub fn user(row: &UserRow, now: i64) -> User {
     }
 }
 
-pub fn current_user(row: &UserRow, overrides: &[ChannelMemberRow], now: i64) -> CurrentUser {
+pub fn current_user(
+    row: &UserRow,
+    overrides: &[ChannelMemberRow],
+    keywords: Vec<String>,
+    now: i64,
+) -> CurrentUser {
     CurrentUser {
         profile: user(row, now),
         email: row.email.clone(),
@@ -134,6 +139,7 @@ pub fn current_user(row: &UserRow, overrides: &[ChannelMemberRow], now: i64) -> 
                     muted_until: m.muted_until.map(ts),
                 })
                 .collect(),
+            keywords,
         },
     }
 }

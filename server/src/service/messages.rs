@@ -217,15 +217,7 @@ pub async fn send(
     let attachments = files::attachable(state, viewer, &file_ids).await?;
     let mentions = mentioned(state, channel_id, viewer, &content).await?;
     let now = now_ms();
-    let notify = notify::targets(
-        state,
-        &ctx.access,
-        viewer,
-        ctx.others_notified_of_all,
-        &mentions,
-        now,
-    )
-    .await?;
+    let notify = notify::targets(state, &ctx, viewer, &content, &mentions, now).await?;
     let author = user(&ctx.author, now);
     let reply_author = author.clone();
     let new = NewMessage {

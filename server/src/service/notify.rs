@@ -1,44 +1,59 @@
 //! Who gets a NOTIFICATION for a new message, honoring each person's
-//! settings: DMs and mentions notify unless the level is `none`; other
+//! settings: DMs, mentions and keywords notify unless the level is `none`; other
 //! channel messages notify only those who set the channel to `all`. Global
 //! do-not-disturb (`mute_until`) and per-channel mutes silence everything.
 
 use std::collections::HashMap;
 
 use parley_shared::api::{Message, NotifyLevel};
+use parley_shared::mention;
 use parley_shared::ws::{NotificationReason, ServerEvent};
 
-use super::access::ChannelAccess;
+use super::access::SendContext;
 use super::convert::notify_from;
 use super::events;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::EventDraft;
 
-/// The people to notify of a message by `author`, and why.
-/// `others_notified_of_all`: whether anyone but the author set the channel
-/// to `all` (when not, the look-up of who did is skipped).
+/// The people to notify of `content` by `author`, and why. The context's
+/// flags say whether anyone but the author set the channel to `all`, or
+/// set keywords; when not, those look-ups are skipped.
 pub async fn targets(
     state: &AppState,
-    access: &ChannelAccess,
+    ctx: &SendContext,
     author: i64,
-    others_notified_of_all: bool,
+    content: &str,
     mentioned: &[i64],
     now: i64,
 ) -> ApiResult<Vec<(i64, NotificationReason)>> {
+    let access = &ctx.access;
     let channel_id = access.row.id;
     let mut reasons: HashMap<i64, NotificationReason> = HashMap::new();
     if access.is_dm() {
         for m in state.store.fetch_channel_members(channel_id).await? {
             reasons.insert(m.user_id, NotificationReason::DirectMessage);
         }
-    } else if others_notified_of_all {
-        for u in state
-            .store
-            .fetch_members_notified_of_all(channel_id)
-            .await?
-        {
-            reasons.insert(u, NotificationReason::ChannelMessage);
+    } else {
+        if ctx.others_notified_of_all {
+            for u in state
+                .store
+                .fetch_members_notified_of_all(channel_id)
+                .await?
+            {
+                reasons.insert(u, NotificationReason::ChannelMessage);
+            }
+        }
+        if ctx.others_with_keywords {
+            for (u, keyword) in state
+                .store
+                .fetch_member_keywords(channel_id, author)
+                .await?
+            {
+                if mention::has_keyword(content, &keyword) {
+                    reasons.insert(u, NotificationReason::Keyword);
+                }
+            }
         }
     }
     for &u in mentioned {
@@ -59,9 +74,9 @@ pub async fn targets(
             s.mute_until.is_some_and(|t| t > now) || s.channel_muted_until.is_some_and(|t| t > now);
         let wanted = match reason {
             NotificationReason::ChannelMessage => level == NotifyLevel::All,
-            NotificationReason::Mention | NotificationReason::DirectMessage => {
-                level != NotifyLevel::None
-            }
+            NotificationReason::Mention
+            | NotificationReason::DirectMessage
+            | NotificationReason::Keyword => level != NotifyLevel::None,
         };
         if wanted && !muted {
             out.push((s.user_id, reason));

@@ -54,7 +54,8 @@ async fn profile_changed(state: &AppState, user_id: i64) -> ApiResult<()> {
 pub async fn me(state: &AppState, viewer: i64) -> ApiResult<CurrentUser> {
     let row = load(state, viewer).await?;
     let overrides = state.store.fetch_channel_overrides(viewer).await?;
-    Ok(current_user(&row, &overrides, now_ms()))
+    let keywords = state.store.fetch_keywords(viewer).await?;
+    Ok(current_user(&row, &overrides, keywords, now_ms()))
 }
 
 pub async fn get(state: &AppState, id: i64) -> ApiResult<User> {
@@ -165,6 +166,11 @@ pub async fn update_preferences(
     viewer: i64,
     req: UpdatePreferencesRequest,
 ) -> ApiResult<Preferences> {
+    let keywords = req
+        .keywords
+        .as_deref()
+        .map(validate::keywords)
+        .transpose()?;
     state
         .store
         .update_preferences(
@@ -172,6 +178,7 @@ pub async fn update_preferences(
             theme_str(req.theme),
             notify_str(req.notify_level),
             req.mute_until.map(|t| t.millis()),
+            keywords.as_deref(),
             now_ms(),
         )
         .await?;

@@ -136,7 +136,11 @@ impl Store {
             let extra = format!(
                 ", (SELECT COUNT(*) FROM (SELECT 1 FROM channel_members n \
                      WHERE n.channel_id = c.id AND n.notify_level = 'all' AND n.user_id <> $2 \
-                     LIMIT 1) x) AS others_notified_of_all, {}",
+                     LIMIT 1) x) AS others_notified_of_all, \
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM channel_members k \
+                     WHERE k.channel_id = c.id AND k.user_id <> $2 \
+                       AND k.user_id IN (SELECT user_id FROM notify_keywords) \
+                     LIMIT 1) y) AS others_with_keywords, {}",
                 super::author_cols()
             );
             channel_access_sql(&extra, "JOIN users u ON u.id = $2")
@@ -281,6 +285,24 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// (member, keyword) for every member of the channel but `author` who
+    /// set notification keywords.
+    pub async fn fetch_member_keywords(
+        &self,
+        channel_id: i64,
+        author: i64,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT w.user_id, w.keyword FROM notify_keywords w \
+             JOIN channel_members k ON k.user_id = w.user_id AND k.channel_id = $1 \
+             WHERE w.user_id <> $2",
+        )
+        .bind(channel_id)
+        .bind(author)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     /// Ids among `names` (lowercase usernames) who are members of the channel.

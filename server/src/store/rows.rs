@@ -139,6 +139,7 @@ pub struct ChannelAccessRow {
 pub struct SendContextRow {
     pub access: ChannelAccessRow,
     pub others_notified_of_all: bool,
+    pub others_with_keywords: bool,
     pub author: UserRow,
 }
 
@@ -158,9 +159,11 @@ pub(crate) fn author_cols() -> String {
 impl<'r> FromRow<'r, AnyRow> for SendContextRow {
     fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
         let others: i64 = row.try_get("others_notified_of_all")?;
+        let keywords: i64 = row.try_get("others_with_keywords")?;
         Ok(Self {
             access: ChannelAccessRow::from_row(row)?,
             others_notified_of_all: others > 0,
+            others_with_keywords: keywords > 0,
             author: UserRow {
                 id: row.try_get("a_id")?,
                 username: row.try_get("a_username")?,

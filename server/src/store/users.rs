@@ -103,14 +103,18 @@ impl Store {
         Ok(())
     }
 
+    /// The global preferences; `keywords`, when given, replace the
+    /// person's notification keywords in the same transaction.
     pub async fn update_preferences(
         &self,
         id: i64,
         theme: &str,
         notify_level: &str,
         mute_until: Option<i64>,
+        keywords: Option<&[String]>,
         now: i64,
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE users SET theme = $2, notify_level = $3, mute_until = $4, updated_at = $5 WHERE id = $1",
         )
@@ -119,9 +123,34 @@ impl Store {
         .bind(notify_level)
         .bind(mute_until)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        if let Some(keywords) = keywords {
+            sqlx::query("DELETE FROM notify_keywords WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for k in keywords {
+                sqlx::query("INSERT INTO notify_keywords (user_id, keyword) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(k)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The person's notification keywords, in alphabetical order.
+    pub async fn fetch_keywords(&self, user_id: i64) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT keyword FROM notify_keywords WHERE user_id = $1 ORDER BY keyword",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     /// Memberships of `user_id` that override the global notification level.

@@ -121,7 +121,7 @@ both!(preferences_global_and_per_channel, |app| {
         .expect(200);
     assert_eq!(
         prefs,
-        json!({ "theme": "system", "notify_level": "all", "mute_until": null, "channels": [] })
+        json!({ "theme": "system", "notify_level": "all", "mute_until": null, "channels": [], "keywords": [] })
     );
 
     let prefs = app

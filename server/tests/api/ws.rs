@@ -581,6 +581,62 @@ both!(a_channel_set_to_all_notifies_of_every_message, |app| {
     assert_eq!(n["payload"]["message"]["content"], "reply");
 });
 
+both!(keywords_notify_like_mentions_in_ones_own_channels, |app| {
+    let (alice, bob, carol, ws, ch) = trio(&app).await;
+    let prefs = "/api/v1/users/me/preferences";
+    app.put(prefs, &bob, json!({ "keywords": ["  "] }))
+        .await
+        .expect_error(422, "validation_failed");
+    let set = app
+        .put(
+            prefs,
+            &bob,
+            json!({ "notify_level": "mentions", "keywords": [" Deploy", "on call", "deploy"] }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(set["keywords"], json!(["deploy", "on call"]));
+    // A client that does not send keywords keeps them.
+    let kept = app
+        .put(prefs, &bob, json!({ "notify_level": "mentions" }))
+        .await
+        .expect(200);
+    assert_eq!(kept["keywords"], json!(["deploy", "on call"]));
+    let me = app.get("/api/v1/users/me", &bob).await.expect(200);
+    assert_eq!(me["preferences"]["keywords"], json!(["deploy", "on call"]));
+
+    let mut b = app.ws(&bob).await;
+    // Not a whole word: no notification. Then a phrase in another case,
+    // which is the first notification Bob gets.
+    app.send(&ch, &alice, "the redeployment is done").await;
+    app.send(&ch, &alice, "Who is ON CALL tonight?").await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["reason"], "keyword");
+    assert_eq!(
+        n["payload"]["message"]["content"],
+        "Who is ON CALL tonight?"
+    );
+    // A channel Bob is not in never notifies him, whatever it says.
+    let secret = app.channel(&ws, &alice, "private", &[&carol]).await;
+    app.send(&secret, &alice, "deploy the secret thing").await;
+    // His own words do not notify him either.
+    app.send(&ch, &bob, "I will deploy").await;
+    app.send(&ch, &alice, "deploy when ready").await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["message"]["content"], "deploy when ready");
+    // Cleared: no more keyword notifications.
+    let cleared = app
+        .put(prefs, &bob, json!({ "keywords": [] }))
+        .await
+        .expect(200);
+    assert_eq!(cleared["keywords"], json!([]));
+    app.send(&ch, &alice, "deploy again").await;
+    app.send(&ch, &alice, &format!("@{} sentinel", bob.username))
+        .await;
+    let n = b.next_of("NOTIFICATION").await;
+    assert_eq!(n["payload"]["reason"], "mention");
+});
+
 both!(membership_changes_reach_live_sessions, |app| {
     let (alice, bob, carol, _ws, ch) = trio(&app).await;
     let mut c = app.ws(&carol).await;
