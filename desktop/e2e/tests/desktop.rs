@@ -784,6 +784,21 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     );
     wait_label(&tray, "3").await;
 
+    // A keyword notifies like a mention (it is not one: the badge stays).
+    rest.call(
+        "PUT",
+        "/users/me/preferences",
+        Some(&alice_token),
+        json!({ "keywords": ["Launch Window"] }),
+    )
+    .await;
+    mention("the launch window opens at noon").await;
+    assert!(
+        wait_for(&notes, "the launch window opens at noon", SECS20).await,
+        "no Notify for Alice's keyword"
+    );
+    eprintln!("Notify observed on D-Bus for a keyword");
+
     // Hidden (as in the tray), the channel left open is not being read:
     // a mention there counts on the badge until the window is back.
     let windows = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
