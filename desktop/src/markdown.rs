@@ -54,7 +54,9 @@ fn is_name_char(c: char) -> bool {
 /// Escapes plain text while turning `@mentions`, bare URLs and `:shortcodes:`
 /// into markup. The mention rules match `parley_shared::mention::parse`
 /// (a test checks that both find the same names).
-fn inline_text(out: &mut String, text: &str, links: bool) {
+/// Keywords (lowercase, as the account keeps them) are marked where they
+/// stand as whole words, as the server matches them for notifications.
+fn inline_text(out: &mut String, text: &str, links: bool, keywords: &[String]) {
     let mut prev: Option<char> = None;
     let mut i = 0;
     let bytes_len = text.len();
@@ -99,6 +101,16 @@ fn inline_text(out: &mut String, text: &str, links: bool) {
                 continue;
             }
         }
+        if !after_word {
+            if let Some(len) = keyword_at(rest, keywords) {
+                out.push_str("<mark class=\"keyword\">");
+                escape_into(out, &rest[..len]);
+                out.push_str("</mark>");
+                i += len;
+                prev = rest[..len].chars().last();
+                continue;
+            }
+        }
         if c == ':' {
             if let Some(end) = rest[1..].find(':') {
                 let code = &rest[1..1 + end];
@@ -122,6 +134,20 @@ fn inline_text(out: &mut String, text: &str, links: bool) {
     }
 }
 
+/// The byte length of the keyword `rest` starts with, if it is followed by
+/// the end of a word.
+fn keyword_at(rest: &str, keywords: &[String]) -> Option<usize> {
+    keywords.iter().find_map(|k| {
+        let n = k.chars().count();
+        let len: usize = rest.chars().take(n).map(char::len_utf8).sum();
+        let word_after = rest[len..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        (n > 0 && !word_after && rest[..len].to_lowercase() == *k).then_some(len)
+    })
+}
+
 fn push_link_open(out: &mut String, href: &str) {
     out.push_str("<a href=\"");
     escape_into(out, href);
@@ -130,6 +156,11 @@ fn push_link_open(out: &mut String, href: &str) {
 
 /// Renders message Markdown to sanitized HTML.
 pub fn render(source: &str) -> String {
+    render_marking(source, &[])
+}
+
+/// [`render`], marking the reader's notification keywords.
+pub fn render_marking(source: &str, keywords: &[String]) -> String {
     let mut out = String::with_capacity(source.len() * 2);
     let parser = Parser::new_ext(source, Options::ENABLE_STRIKETHROUGH);
     // Inside a code block we collect the text and highlight it at the end.
@@ -219,7 +250,7 @@ pub fn render(source: &str) -> String {
             },
             Event::Text(t) => {
                 let in_link = link_stack.iter().any(|l| *l);
-                inline_text(&mut out, &t, !in_link);
+                inline_text(&mut out, &t, !in_link, keywords);
             }
             Event::Code(t) => {
                 out.push_str("<code>");
@@ -558,6 +589,21 @@ mod tests {
             highlight("", "x = 42"),
             "x = <span class=\"tok-n\">42</span>"
         );
+    }
+
+    #[test]
+    fn keywords_are_marked_as_whole_words_in_any_case() {
+        let k = vec!["deploy".to_owned(), "on call".to_owned()];
+        assert_eq!(
+            render_marking("Deploy now, who is On Call? not redeploy or deploys", &k),
+            "<p><mark class=\"keyword\">Deploy</mark> now, who is <mark class=\"keyword\">On Call</mark>? not redeploy or deploys</p>"
+        );
+        // Not inside code, and the text stays escaped.
+        assert_eq!(
+            render_marking("`deploy` deploy&co", &k),
+            "<p><code>deploy</code> <mark class=\"keyword\">deploy</mark>&amp;co</p>"
+        );
+        assert_eq!(render_marking("deploy", &[]), render("deploy"));
     }
 
     #[test]

@@ -649,6 +649,16 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "document.querySelector('.modal-head .icon-btn').click(); return null;",
     )
     .await;
+    // Messages mark the keywords where they appear.
+    type_into(a, "#composer-input", "Ready to Deploy the docs").await;
+    type_into(a, "#composer-input", ENTER).await;
+    wait_js(
+        a,
+        "[...document.querySelectorAll('.msg mark.keyword')].some(m => m.innerText === 'Deploy')",
+        SECS5,
+        "the keyword marked in the message",
+    )
+    .await;
     shot(a, "dark").await;
 
     // Offline: the server goes away, Bob writes, the message arrives once

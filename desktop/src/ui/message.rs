@@ -78,8 +78,15 @@ pub fn message_row(p: &RowProps) -> Html {
     let edit_error = use_state(|| None::<String>);
     let m = &p.message;
     let offset = crate::ui::utc_offset_min();
-    let html_body = use_memo(m.content.clone(), |c| markdown::render(c));
     let state = ctx.state();
+    let keywords = state
+        .me
+        .as_ref()
+        .map(|me| me.preferences.keywords.clone())
+        .unwrap_or_default();
+    let html_body = use_memo((m.content.clone(), keywords), |(c, k)| {
+        markdown::render_marking(c, k)
+    });
     let me = state.me_id();
 
     let start_edit = {
