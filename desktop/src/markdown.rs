@@ -8,6 +8,7 @@
 //! `class`/`href`/`target`/`rel`/`start`/`data-user` ever appears, so
 //! `<script>`, `on*=` handlers and `javascript:` URLs cannot reach the DOM.
 
+use parley_shared::mention;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// Escapes text for element content and for double-quoted attributes.
@@ -101,7 +102,7 @@ fn inline_text(out: &mut String, text: &str, links: bool, keywords: &[String]) {
                 continue;
             }
         }
-        if !after_word {
+        if !prev.is_some_and(mention::is_word_char) {
             if let Some(len) = keyword_at(rest, keywords) {
                 out.push_str("<mark class=\"keyword\">");
                 escape_into(out, &rest[..len]);
@@ -135,16 +136,23 @@ fn inline_text(out: &mut String, text: &str, links: bool, keywords: &[String]) {
 }
 
 /// The byte length of the keyword `rest` starts with, if it is followed by
-/// the end of a word.
+/// the end of a word (the rule of `parley_shared::mention::has_keyword`).
 fn keyword_at(rest: &str, keywords: &[String]) -> Option<usize> {
-    keywords.iter().find_map(|k| {
-        let n = k.chars().count();
-        let len: usize = rest.chars().take(n).map(char::len_utf8).sum();
+    keywords.iter().filter(|k| !k.is_empty()).find_map(|k| {
+        let len: usize = rest
+            .chars()
+            .take(k.chars().count())
+            .map(char::len_utf8)
+            .sum();
+        let same = rest[..len]
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(k.chars());
         let word_after = rest[len..]
             .chars()
             .next()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        (n > 0 && !word_after && rest[..len].to_lowercase() == *k).then_some(len)
+            .is_some_and(mention::is_word_char);
+        (same && !word_after).then_some(len)
     })
 }
 

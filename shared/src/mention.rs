@@ -58,19 +58,29 @@ pub fn parse(text: &str) -> Vec<Mention> {
     out
 }
 
+/// Whether `c` continues a word, for keyword matching: a keyword counts
+/// only where neither side touches one of these.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
 /// Whether `text` contains `keyword` (lowercase, as [`crate::validate::keywords`]
 /// stores it) as a whole word or phrase, ignoring case: "deploy" matches
 /// "Deploy done" and "deploy!", not "redeploy" or "deployment".
 pub fn has_keyword(text: &str, keyword: &str) -> bool {
+    lowercase_has_keyword(&text.to_lowercase(), keyword)
+}
+
+/// [`has_keyword`] for text already lowercased, so a message checked
+/// against many keywords is lowercased once.
+pub fn lowercase_has_keyword(text: &str, keyword: &str) -> bool {
     if keyword.is_empty() {
         return false;
     }
-    let text = text.to_lowercase();
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     text.match_indices(keyword).any(|(i, m)| {
         let before = text[..i].chars().next_back();
         let after = text[i + m.len()..].chars().next();
-        !is_word(before) && !is_word(after)
+        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
     })
 }
 

@@ -306,7 +306,6 @@ pub fn emoji(field: &'static str, value: &str) -> Validated<String> {
     ))
 }
 
-/// Page size for cursor pagination: default 50, at most 100.
 pub const KEYWORDS_MAX: usize = 50;
 pub const KEYWORD_MAX: usize = 64;
 
@@ -330,6 +329,7 @@ pub fn keywords(values: &[String]) -> Validated<Vec<String>> {
     Ok(out)
 }
 
+/// Page size for cursor pagination: default 50, at most 100.
 pub fn page_limit(value: Option<u32>) -> Validated<u32> {
     match value {
         None => Ok(PAGE_DEFAULT),

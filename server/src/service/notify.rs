@@ -45,12 +45,13 @@ pub async fn targets(
             }
         }
         if ctx.others_with_keywords {
+            let lowercase = content.to_lowercase();
             for (u, keyword) in state
                 .store
                 .fetch_member_keywords(channel_id, author)
                 .await?
             {
-                if mention::has_keyword(content, &keyword) {
+                if mention::lowercase_has_keyword(&lowercase, &keyword) {
                     reasons.insert(u, NotificationReason::Keyword);
                 }
             }

@@ -23,6 +23,7 @@ use web_push_native::{p256, Auth, WebPushBuilder};
 use super::convert::kind_from;
 use super::now_ms;
 use super::secrets::load_or_create_secret;
+use super::users;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -264,15 +265,13 @@ async fn other_members(state: &AppState, channel_id: i64, me: i64) -> Result<Str
         .map(|m| m.user_id)
         .filter(|&id| id != me)
         .collect();
-    let users = state
-        .store
-        .fetch_users(&ids)
+    let profiles = users::profiles(state, ids.iter().copied())
         .await
         .map_err(|e| e.to_string())?;
     // In the order they joined, as the clients list them.
     let names: Vec<&str> = ids
         .iter()
-        .filter_map(|id| users.iter().find(|u| u.id == *id))
+        .filter_map(|id| profiles.get(id))
         .map(|u| u.display_name.as_str())
         .collect();
     Ok(names.join(", "))
