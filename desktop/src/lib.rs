@@ -1,6 +1,6 @@
 //! Parley's web UI: a Yew (client-side rendered) app compiled to wasm32.
 //!
-//! Pure modules (`store`, `markdown`, `util`) hold the logic worth testing
+//! Pure modules (`store`, `markdown`, `util`, `zoom`) hold the logic worth testing
 //! and compile on the host; the rest talks to the browser through web-sys.
 //! Platform-specific services (token storage, notifications, opening links)
 //! go through [`platform::Platform`] so the Tauri shell can swap them.
@@ -14,6 +14,7 @@ pub mod store;
 pub mod ui;
 pub mod util;
 pub mod ws;
+pub mod zoom;
 
 /// Reloads the page (the way out of an error screen).
 pub fn reload() {

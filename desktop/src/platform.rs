@@ -7,7 +7,7 @@
 //! [`TauriPlatform`] (picked at start when `window.__TAURI__` exists) keeps
 //! tokens in the OS keychain and notifies through the shell.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -248,6 +248,35 @@ fn open_links_outside() {
     cb.forget();
 }
 
+/// Applies the saved zoom, then zooms on Ctrl/Cmd with +, - or 0 and saves
+/// the level (see [`crate::zoom`]).
+fn zoom_keys() {
+    let level = Rc::new(Cell::new(crate::zoom::parse(
+        BrowserPlatform.load(crate::zoom::KEY).as_deref(),
+    )));
+    set_zoom(level.get());
+    let listener = crate::ui::shell::gloo_keydown(move |e: web_sys::KeyboardEvent| {
+        let Some(z) = crate::zoom::from_key(&e.key(), e.ctrl_key() || e.meta_key()) else {
+            return;
+        };
+        e.prevent_default();
+        let next = crate::zoom::next(level.get(), z);
+        level.set(next);
+        BrowserPlatform.save(crate::zoom::KEY, &next.to_string());
+        set_zoom(next);
+    });
+    // Listened to for the whole session.
+    std::mem::forget(listener);
+}
+
+/// The webview's own zoom (the capability grants only this webview command).
+fn set_zoom(level: f64) {
+    invoke_later(
+        "plugin:webview|set_webview_zoom",
+        serde_json::json!({ "value": level }),
+    );
+}
+
 /// Keys whose values are secrets: kept in the OS keychain, never in the
 /// webview's storage.
 const SECRET_KEYS: &[&str] = &[crate::api::TOKENS_KEY];
@@ -267,6 +296,7 @@ impl TauriPlatform {
     /// keychain's values loaded.
     pub async fn boot() -> Result<(TauriPlatform, Option<String>), String> {
         open_links_outside();
+        zoom_keys();
         let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
         let p = TauriPlatform::default();
         if server.is_some() {

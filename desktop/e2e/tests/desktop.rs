@@ -22,6 +22,11 @@ use parley_server::config::Config;
 use serde_json::{json, Value};
 
 const ENTER: &str = "\u{E007}";
+/// WebDriver's Control key (held until [`NO_MODIFIERS`]).
+const CONTROL: &str = "\u{E009}";
+const NO_MODIFIERS: &str = "\u{E000}";
+/// 900 CSS pixels shown at 110 % (the window is 900 px wide then).
+const ZOOMED_IN: &str = "window.innerWidth > 800 && window.innerWidth < 840";
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
@@ -262,7 +267,6 @@ fn quoted(reply: &str) -> Vec<String> {
         .collect()
 }
 
-/// The app's process (not the WebKit helpers, not cargo).
 /// Runs xdotool; its output's lines (window ids for `search`).
 fn xdotool(args: &[&str]) -> Vec<String> {
     let out = Command::new("xdotool")
@@ -275,6 +279,70 @@ fn xdotool(args: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The app's one visible top-level window.
+fn the_window(pid: u32) -> String {
+    let windows = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
+    match windows.as_slice() {
+        [w] => w.clone(),
+        _ => panic!("expected one visible window of the app, found {windows:?}"),
+    }
+}
+
+/// (x, y, width, height) of an X window.
+fn geometry(window: &str) -> (i64, i64, i64, i64) {
+    let lines = xdotool(&["getwindowgeometry", "--shell", window]);
+    let field = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} for window {window} in {lines:?}"))
+    };
+    (field("X"), field("Y"), field("WIDTH"), field("HEIGHT"))
+}
+
+/// Asks a window to close the way a window manager's close button does: a
+/// WM_DELETE_WINDOW client message (xdotool can only destroy or kill).
+fn request_close(window: &str) {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+    let window: u32 = window.parse().expect("an X window id");
+    let (conn, _) = x11rb::connect(None).expect("the X display");
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .expect("intern_atom")
+            .reply()
+            .expect("intern_atom reply")
+            .atom
+    };
+    let (protocols, delete) = (atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW"));
+    let event = ClientMessageEvent::new(
+        32,
+        window,
+        protocols,
+        [delete, x11rb::CURRENT_TIME, 0, 0, 0],
+    );
+    conn.send_event(false, window, EventMask::NO_EVENT, event)
+        .expect("send_event");
+    conn.flush().expect("flush the close request");
+}
+
+/// Starts the app through tauri-driver: a WebDriver session on its webview.
+async fn launch(app_bin: &Path, driver_port: u16) -> Client {
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_bin.display().to_string() }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session on the app")
+}
+
+/// The app's process (not the WebKit helpers, not cargo).
 fn app_pid(app_bin: &Path) -> Option<u32> {
     let name = app_bin.file_name()?.to_string_lossy().into_owned();
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
@@ -571,19 +639,8 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         assert!(start.elapsed() < SECS20, "tauri-driver did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let caps = json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_bin.display().to_string() }
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!("a JSON object literal")
-    };
     let launched = Instant::now();
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a WebDriver session on the app");
+    let c = launch(&app_bin, driver_port).await;
 
     // First run: the app asks for the server.
     type_into(&c, "#server-url", &base).await;
@@ -853,6 +910,75 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     assert!(ok, "import -window root failed");
     eprintln!("screenshot: {}", shot.display());
 
+    // The window reopens where it was left. Moved and resized, then closed
+    // with the title bar's button (the close request a window manager
+    // sends), it hides in the tray; ending the WebDriver session kills the
+    // app without a clean exit, as logging out does. The next start must
+    // still find the window's place.
+    let w = the_window(pid);
+    xdotool(&["windowsize", "--sync", &w, "900", "640"]);
+    xdotool(&["windowmove", "--sync", &w, "60", "40"]);
+    let placed = geometry(&w);
+    assert_eq!(
+        (placed.2, placed.3),
+        (900, 640),
+        "xdotool resized the window"
+    );
+    wait_js(
+        &c,
+        "window.innerWidth === 900",
+        SECS20,
+        "the page at 900 px",
+    )
+    .await;
+    // Ctrl+= zooms the page one step (110 %: fewer CSS pixels across), and
+    // the level also outlives the restart.
+    type_into(&c, "#composer-input", &format!("{CONTROL}={NO_MODIFIERS}")).await;
+    wait_js(&c, ZOOMED_IN, SECS20, "the page zoomed in by Ctrl+=").await;
+    request_close(&w);
+    wait_js(
+        &c,
+        "document.hidden",
+        SECS20,
+        "the window closed to the tray",
+    )
+    .await;
+    let _ = c.close().await;
+    let start = Instant::now();
+    while app_pid(&app_bin).is_some() {
+        assert!(start.elapsed() < SECS20, "the app outlived its session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let c = launch(&app_bin, driver_port).await;
+    wait_js(
+        &c,
+        "document.querySelector('#composer-input')",
+        SECS20,
+        "the channel after a restart",
+    )
+    .await;
+    let pid = app_pid(&app_bin).expect("the restarted app's process");
+    assert_eq!(
+        geometry(&the_window(pid)),
+        placed,
+        "the window reopened where it was left (x, y, width, height)"
+    );
+    eprintln!("window reopened at its saved place and size {placed:?}");
+    wait_js(&c, ZOOMED_IN, SECS20, "the zoom kept across the restart").await;
+    let png = c.screenshot().await.expect("webview screenshot");
+    std::fs::write(dir.join("parley-desktop-zoomed.png"), png).expect("write screenshot");
+    type_into(&c, "#composer-input", &format!("{CONTROL}0{NO_MODIFIERS}")).await;
+    wait_js(
+        &c,
+        "window.innerWidth === 900",
+        SECS20,
+        "Ctrl+0 back to 100 %",
+    )
+    .await;
+    let typed = js(&c, "return document.querySelector('#composer-input').value").await;
+    assert_eq!(typed, json!(""), "zoom keys typed into the composer");
+    eprintln!("Ctrl+= zoomed, kept across a restart, Ctrl+0 reset");
+
     let _ = c.close().await;
     if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {
         bench(&rest, &bob_token, &general, &app_bin, driver_port).await;
@@ -886,19 +1012,8 @@ async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_p
         let _ = t.await;
     }
     eprintln!("bench: seeded 10,000 messages in {:?}", seeded.elapsed());
-    let caps = json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_bin.display().to_string() }
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!("a JSON object literal")
-    };
     let launched = Instant::now();
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a second WebDriver session");
+    let c = launch(app_bin, driver_port).await;
     wait_js(
         &c,
         &msg_with("backlog message"),

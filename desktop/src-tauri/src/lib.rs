@@ -6,7 +6,8 @@
 //! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
 //! notifications ([`notify`]), and a tray icon that keeps Parley running
 //! when its window is closed ([`tray`]), and links that open in the OS's
-//! browser, never in the window ([`links`]). Every command the UI may call is
+//! browser, never in the window ([`links`]), and a window that reopens
+//! where it was left ([`window_state`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
 pub mod links;
@@ -15,6 +16,7 @@ pub mod secrets;
 pub mod server;
 pub mod tray;
 pub mod webkit;
+pub mod window_state;
 
 use tauri::{Manager, Runtime, WindowEvent};
 
@@ -49,6 +51,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             if let WindowEvent::CloseRequested { api, .. } = event {
                 if window.label() == MAIN_WINDOW && tray::has_tray(window.app_handle()) {
                     api.prevent_close();
+                    window_state::save(window.app_handle());
                     let _ = window.hide();
                 }
             }
@@ -65,8 +68,10 @@ pub fn run() {
             show_main(app);
         }))
         .plugin(tauri_plugin_opener::init())
+        .plugin(window_state::plugin())
         .plugin(links::guard())
         .setup(|app| {
+            notify::register_sender(app.handle());
             if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
                 webkit::tune(&w);
             }

@@ -1,14 +1,16 @@
 //! Native notifications through `notify-rust` (D-Bus
-//! org.freedesktop.Notifications on Linux, the notification centre on macOS
-//! and Windows).
+//! org.freedesktop.Notifications on Linux, the notification centre on macOS,
+//! toasts on Windows).
 //!
 //! The UI decides *whether* to notify (settings, mutes, do-not-disturb, the
-//! channel in focus); the shell only shows it. A click on a Linux
-//! notification brings the window up and emits `open-message` so the UI
-//! jumps to that message; other platforms' backends report no clicks.
+//! channel in focus); the shell only shows it. A click on a notification
+//! brings the window up and emits `open-message` so the UI jumps to that
+//! message: every platform's backend reports the click as
+//! [`NotificationResponse::Default`].
 
+use notify_rust::NotificationResponse;
 use serde::{Deserialize, Serialize};
-use tauri::Runtime;
+use tauri::{Emitter, Runtime};
 
 /// What the UI needs to open the message a notification was about.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -22,6 +24,9 @@ pub struct Target {
 /// The event the UI listens for after a notification click.
 pub const OPEN_EVENT: &str = "open-message";
 
+/// The action a click on a Linux notification's body runs.
+const DEFAULT_ACTION: &str = "default";
+
 #[tauri::command]
 pub fn notify<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -33,31 +38,122 @@ pub fn notify<R: Runtime>(
     n.appname("Parley").summary(&title).body(&body);
     #[cfg(all(unix, not(target_os = "macos")))]
     {
-        // "default" is the action a click on the notification body runs.
-        // The icon by the name the .deb installs it under
+        // Without a "default" action the server does not report body
+        // clicks. The icon by the name the .deb installs it under
         // (/usr/share/icons/hicolor/*/apps/parley-desktop.png).
-        n.action("default", "Open").icon("parley-desktop");
+        n.action(DEFAULT_ACTION, "Open").icon("parley-desktop");
+    }
+    #[cfg(windows)]
+    {
+        // A toast is attributed to a registered AppUserModelID. The
+        // installers register the bundle identifier; a build run from
+        // cargo's target directory has none, so it borrows PowerShell's.
+        if let Some(id) = toast_app_id(&app) {
+            n.app_id(&id);
+        }
     }
     let handle = n.show().map_err(|e| format!("notification: {e}"))?;
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
-        // Waiting for the click blocks until the notification closes, so it
-        // gets its own short-lived thread.
-        use tauri::Emitter;
-        std::thread::spawn(move || {
-            handle.wait_for_action(|action| {
-                if action == "default" {
+    // Waiting blocks until the notification is clicked or closed (on macOS
+    // the waiting is what sends it), so it gets its own short-lived thread.
+    std::thread::Builder::new()
+        .name("parley-notification".into())
+        .spawn(move || {
+            let _ = handle.wait_for_response(|response: &NotificationResponse| {
+                if opens_the_message(response) {
                     crate::show_main(&app);
                     if let Some(t) = target {
                         let _ = app.emit(OPEN_EVENT, t);
                     }
                 }
             });
-        });
-    }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    {
-        let _ = (handle, app, target);
-    }
+        })
+        .map_err(|e| format!("notification: {e}"))?;
     Ok(())
+}
+
+/// A click on the notification's body, or on its "Open" button where the
+/// platform shows the default action as one.
+fn opens_the_message(response: &NotificationResponse) -> bool {
+    match response {
+        NotificationResponse::Default => true,
+        NotificationResponse::Action(key) => key == DEFAULT_ACTION,
+        _ => false,
+    }
+}
+
+/// Makes macOS attribute notifications to Parley (and activate Parley on a
+/// click) rather than to the default app `mac-notification-sys` assumes.
+/// Only a bundled app has an identifier macOS knows; elsewhere the call
+/// fails and the default stays.
+pub fn register_sender<R: Runtime>(app: &tauri::AppHandle<R>) {
+    #[cfg(target_os = "macos")]
+    if let Err(e) = notify_rust::set_application(&app.config().identifier) {
+        eprintln!("parley: notifications keep the default sender ({e})");
+    }
+    #[cfg(not(target_os = "macos"))]
+    let _ = app;
+}
+
+#[cfg(windows)]
+fn toast_app_id<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    (!runs_from_a_cargo_build(&exe)).then(|| app.config().identifier.clone())
+}
+
+/// True for a binary inside cargo's `target/…/debug` or `target/…/release`
+/// (built, not installed).
+#[cfg(any(windows, test))]
+fn runs_from_a_cargo_build(exe: &std::path::Path) -> bool {
+    let Some(dir) = exe.parent() else {
+        return false;
+    };
+    let profile = dir.file_name().and_then(|n| n.to_str());
+    matches!(profile, Some("debug" | "release"))
+        && dir
+            .ancestors()
+            .skip(1)
+            .take(2)
+            .any(|a| a.file_name().and_then(|n| n.to_str()) == Some("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn body_clicks_and_the_open_button_open_the_message() {
+        assert!(opens_the_message(&NotificationResponse::Default));
+        assert!(opens_the_message(&NotificationResponse::Action(
+            "default".into()
+        )));
+        assert!(!opens_the_message(&NotificationResponse::Action(
+            "mute".into()
+        )));
+        assert!(!opens_the_message(&NotificationResponse::Closed(
+            notify_rust::CloseReason::Dismissed
+        )));
+    }
+
+    #[test]
+    fn cargo_builds_are_told_from_installed_apps() {
+        for built in [
+            "/src/parley/target/release/parley-desktop.exe",
+            "/src/parley/target/debug/parley-desktop",
+            "/src/parley/target/x86_64-pc-windows-gnu/release/parley-desktop.exe",
+        ] {
+            assert!(runs_from_a_cargo_build(Path::new(built)), "{built}");
+        }
+        for installed in [
+            "/Program Files/Parley/parley-desktop.exe",
+            "/usr/bin/parley-desktop",
+            "/opt/release/parley-desktop",
+            "parley-desktop",
+        ] {
+            assert!(
+                !runs_from_a_cargo_build(Path::new(installed)),
+                "{installed}"
+            );
+        }
+    }
 }
