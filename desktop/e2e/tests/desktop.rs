@@ -326,6 +326,69 @@ fn request_close(window: &str) {
     conn.flush().expect("flush the close request");
 }
 
+/// Types `text` into an empty composer, leaves it (no caret in the
+/// picture) and counts the red pixels inside the composer on a picture of
+/// the app's window (`window`, from the X server: WebKitWebDriver's own
+/// screenshot waits for the page's next paint, and an idle page with no
+/// caret blinking does not paint for minutes); empties it again.
+async fn composer_red(c: &Client, window: &str, text: &str) -> usize {
+    const CLEAR: &str = "const t = document.querySelector('#composer-input'); t.value = ''; \
+        t.dispatchEvent(new Event('input', {bubbles: true})); return null;";
+    js(c, CLEAR).await;
+    type_into(c, "#composer-input", text).await;
+    js(c, "document.activeElement.blur(); return null;").await;
+    // Spelling is checked after typing pauses.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The webview fills the undecorated window, so page pixels are window
+    // pixels.
+    let rect = js(
+        c,
+        "const r = document.querySelector('#composer-input').getBoundingClientRect(); \
+         const d = window.devicePixelRatio; \
+         return [r.left * d, r.top * d, r.right * d, r.bottom * d].map(Math.round);",
+    )
+    .await;
+    let rect: Vec<u32> = serde_json::from_value(rect).expect("the composer's box");
+    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
+    let file = dir.join(format!("parley-desktop-spelling-{}.png", text.len()));
+    let ok = Command::new("import")
+        .args(["-window", window])
+        .arg(&file)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "import -window {window} failed");
+    js(c, CLEAR).await;
+    red_pixels(&std::fs::read(&file).expect("the window's picture"), &rect)
+}
+
+/// Pixels inside `rect` ([left, top, right, bottom]) of a PNG that are
+/// clearly red (the spelling underline's colour; the composer has no other
+/// red).
+fn red_pixels(png_bytes: &[u8], rect: &[u32]) -> usize {
+    let [left, top, right, bottom] = rect else {
+        panic!("a box is four numbers: {rect:?}")
+    };
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a PNG's size")];
+    let info = reader.next_frame(&mut buf).expect("a PNG frame");
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "a colour screenshot");
+    let mut red = 0;
+    for y in *top..(*bottom).min(info.height) {
+        let row = &buf[y as usize * info.line_size..][..info.line_size];
+        for x in *left..(*right).min(info.width) {
+            let p = &row[x as usize * channels..][..3];
+            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+            if r > 150 && r - g > 80 && r - b > 80 {
+                red += 1;
+            }
+        }
+    }
+    red
+}
+
 /// Starts the app through tauri-driver: a WebDriver session on its webview.
 async fn launch(app_bin: &Path, driver_port: u16) -> Client {
     let caps = json!({
@@ -978,6 +1041,18 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     let typed = js(&c, "return document.querySelector('#composer-input').value").await;
     assert_eq!(typed, json!(""), "zoom keys typed into the composer");
     eprintln!("Ctrl+= zoomed, kept across a restart, Ctrl+0 reset");
+
+    // Misspelled words get the red underline browsers draw (WebKitGTK
+    // checks spelling only when the app asks); the same words spelled
+    // right get none, so the red is the underline and nothing else.
+    let w = the_window(pid);
+    let misspelled = composer_red(&c, &w, "Ths sentense has misteaks ").await;
+    let spelled = composer_red(&c, &w, "This sentence has mistakes ").await;
+    assert!(
+        misspelled >= 10 && spelled == 0,
+        "spelling underline: {misspelled} red pixels under misspelled words, {spelled} under right ones"
+    );
+    eprintln!("misspelled words underlined ({misspelled} red pixels), right ones not");
 
     let _ = c.close().await;
     if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {

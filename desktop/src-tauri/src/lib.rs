@@ -74,6 +74,7 @@ pub fn run() {
             notify::register_sender(app.handle());
             if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
                 webkit::tune(&w);
+                webkit::spell_check(&w);
             }
             // A tray is optional (some desktops have none); without it,
             // closing the window quits, as users expect there.

@@ -43,6 +43,59 @@ const ENV: &[(&str, &str)] = &[
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 
+/// Underlines misspelled words as the browsers and the Windows and macOS
+/// webviews do; WebKitGTK leaves spell checking off unless asked, and then
+/// needs the languages (enchant's dictionaries, e.g. Debian's
+/// `hunspell-en-us`). Not part of [`tune`]: it is a feature, not a knob.
+pub fn spell_check<R: Runtime>(window: &WebviewWindow<R>) {
+    #[cfg(target_os = "linux")]
+    {
+        let languages = spelling_languages(&locale());
+        let done = window.with_webview(move |pv| {
+            use webkit2gtk::{WebContextExt, WebViewExt};
+            if let Some(ctx) = pv.inner().context() {
+                let languages: Vec<&str> = languages.iter().map(String::as_str).collect();
+                ctx.set_spell_checking_languages(&languages);
+                ctx.set_spell_checking_enabled(true);
+            }
+        });
+        if let Err(e) = done {
+            eprintln!("parley: no spell checking: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
+/// The locale messages are in, by POSIX precedence.
+#[cfg(target_os = "linux")]
+fn locale() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default()
+}
+
+/// The user's language (`de_DE.UTF-8` → `de_DE`) and English, which chat
+/// about software mixes in whatever the locale.
+#[cfg(any(target_os = "linux", test))]
+fn spelling_languages(locale: &str) -> Vec<String> {
+    let lang = locale
+        .split(['.', '@'])
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut out = Vec::new();
+    if !lang.is_empty() && lang != "C" && lang != "POSIX" {
+        out.push(lang);
+    }
+    if !out.iter().any(|l| l == "en_US") {
+        out.push("en_US".to_owned());
+    }
+    out
+}
+
 /// Applies the per-webview settings (Linux; other systems' webviews keep
 /// their defaults).
 pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
@@ -73,4 +126,18 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = window;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spelling_languages;
+
+    #[test]
+    fn spelling_follows_the_locale_and_keeps_english() {
+        assert_eq!(spelling_languages("de_DE.UTF-8"), ["de_DE", "en_US"]);
+        assert_eq!(spelling_languages("fr_FR@euro"), ["fr_FR", "en_US"]);
+        assert_eq!(spelling_languages("en_US.UTF-8"), ["en_US"]);
+        assert_eq!(spelling_languages("C.UTF-8"), ["en_US"]);
+        assert_eq!(spelling_languages(""), ["en_US"]);
+    }
 }
