@@ -998,14 +998,28 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     // the level also outlives the restart.
     type_into(&c, "#composer-input", &format!("{CONTROL}={NO_MODIFIERS}")).await;
     wait_js(&c, ZOOMED_IN, SECS20, "the page zoomed in by Ctrl+=").await;
-    request_close(&w);
-    wait_js(
-        &c,
-        "document.hidden",
-        SECS20,
-        "the window closed to the tray",
-    )
-    .await;
+    // Under Xvfb (no window manager) about one run in eight leaves the
+    // first request unanswered (cause not found; never seen twice in a
+    // row), so an unanswered request is sent again, and said so.
+    let start = Instant::now();
+    for attempt in 1.. {
+        request_close(&w);
+        let asked = Instant::now();
+        while asked.elapsed() < Duration::from_secs(3) {
+            if js(&c, "return document.hidden").await == json!(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if js(&c, "return document.hidden").await == json!(true) {
+            break;
+        }
+        eprintln!("close request {attempt} not answered in 3 s; sending it again");
+        assert!(
+            start.elapsed() < SECS20,
+            "the window never closed to the tray"
+        );
+    }
     let _ = c.close().await;
     let start = Instant::now();
     while app_pid(&app_bin).is_some() {
