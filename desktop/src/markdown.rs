@@ -103,7 +103,7 @@ fn inline_text(out: &mut String, text: &str, links: bool, keywords: &[String]) {
             }
         }
         if !prev.is_some_and(mention::is_word_char) {
-            if let Some(len) = keyword_at(rest, keywords) {
+            if let Some(len) = mention::keyword_at(rest, keywords) {
                 out.push_str("<mark class=\"keyword\">");
                 escape_into(out, &rest[..len]);
                 out.push_str("</mark>");
@@ -133,27 +133,6 @@ fn inline_text(out: &mut String, text: &str, links: bool, keywords: &[String]) {
         i += c.len_utf8();
         prev = Some(c);
     }
-}
-
-/// The byte length of the keyword `rest` starts with, if it is followed by
-/// the end of a word (the rule of `parley_shared::mention::has_keyword`).
-fn keyword_at(rest: &str, keywords: &[String]) -> Option<usize> {
-    keywords.iter().filter(|k| !k.is_empty()).find_map(|k| {
-        let len: usize = rest
-            .chars()
-            .take(k.chars().count())
-            .map(char::len_utf8)
-            .sum();
-        let same = rest[..len]
-            .chars()
-            .flat_map(char::to_lowercase)
-            .eq(k.chars());
-        let word_after = rest[len..]
-            .chars()
-            .next()
-            .is_some_and(mention::is_word_char);
-        (same && !word_after).then_some(len)
-    })
 }
 
 fn push_link_open(out: &mut String, href: &str) {

@@ -64,15 +64,11 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Whether `text` contains `keyword` (lowercase, as [`crate::validate::keywords`]
-/// stores it) as a whole word or phrase, ignoring case: "deploy" matches
-/// "Deploy done" and "deploy!", not "redeploy" or "deployment".
-pub fn has_keyword(text: &str, keyword: &str) -> bool {
-    lowercase_has_keyword(&text.to_lowercase(), keyword)
-}
-
-/// [`has_keyword`] for text already lowercased, so a message checked
-/// against many keywords is lowercased once.
+/// Whether `text`, already lowercased (so a message checked against many
+/// keywords is lowercased once), contains `keyword` (lowercase, as
+/// [`crate::validate::keywords`] stores it) as a whole word or phrase:
+/// "deploy" matches "deploy done" and "deploy!", not "redeploy" or
+/// "deployment".
 pub fn lowercase_has_keyword(text: &str, keyword: &str) -> bool {
     if keyword.is_empty() {
         return false;
@@ -84,9 +80,44 @@ pub fn lowercase_has_keyword(text: &str, keyword: &str) -> bool {
     })
 }
 
+/// The same rule read at one place of the original text, for marking
+/// keywords where they stand: the byte length of the first of `keywords`
+/// that `rest` starts with in any case and that ends a word. (Whether a
+/// word starts here is the caller's: it knows the character before.)
+pub fn keyword_at(rest: &str, keywords: &[String]) -> Option<usize> {
+    keywords.iter().filter(|k| !k.is_empty()).find_map(|k| {
+        let len: usize = rest
+            .chars()
+            .take(k.chars().count())
+            .map(char::len_utf8)
+            .sum();
+        let same = rest[..len]
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(k.chars());
+        let word_after = rest[len..].chars().next().is_some_and(is_word_char);
+        (same && !word_after).then_some(len)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both readings of the keyword rule, which must agree: anywhere in a
+    /// message (notifications) and at the start of each word (marking).
+    fn has_keyword(text: &str, keyword: &str) -> bool {
+        let anywhere = lowercase_has_keyword(&text.to_lowercase(), keyword);
+        let keywords = [keyword.to_owned()];
+        let mut prev = None;
+        let at_a_word = text.char_indices().any(|(i, c)| {
+            let starts = !prev.is_some_and(is_word_char);
+            prev = Some(c);
+            starts && keyword_at(&text[i..], &keywords).is_some()
+        });
+        assert_eq!(anywhere, at_a_word, "{text:?} / {keyword:?}");
+        anywhere
+    }
 
     #[test]
     fn keywords_match_whole_words_in_any_case() {
@@ -98,6 +129,7 @@ mod tests {
         assert!(!has_keyword("the deployment", "deploy"));
         assert!(!has_keyword("deploy_bot ran", "deploy"));
         assert!(!has_keyword("anything", ""));
+        assert_eq!(keyword_at("Deploy!", &["deploy".to_owned()]), Some(6));
     }
 
     #[test]
