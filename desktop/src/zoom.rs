@@ -4,9 +4,11 @@
 //! rules (pure, so they are tested on the host).
 
 /// The levels browsers step through, so the app zooms like one.
-const LEVELS: &[f64] = &[
+const LEVELS: [f64; 12] = [
     0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0,
 ];
+const MIN: f64 = LEVELS[0];
+const MAX: f64 = LEVELS[LEVELS.len() - 1];
 
 /// Where the level is kept (the webview's storage: not a secret).
 pub const KEY: &str = "parley.zoom";
@@ -35,29 +37,27 @@ pub fn from_key(key: &str, ctrl_or_cmd: bool) -> Option<Zoom> {
 /// between steps); it stops at the smallest and largest step.
 pub fn next(current: f64, zoom: Zoom) -> f64 {
     const EPS: f64 = 1e-6;
-    let (min, max) = (LEVELS[0], LEVELS[LEVELS.len() - 1]);
     match zoom {
         Zoom::Reset => 1.0,
         Zoom::In => LEVELS
             .iter()
             .copied()
             .find(|l| *l > current + EPS)
-            .unwrap_or(max),
+            .unwrap_or(MAX),
         Zoom::Out => LEVELS
             .iter()
             .rev()
             .copied()
             .find(|l| *l < current - EPS)
-            .unwrap_or(min),
+            .unwrap_or(MIN),
     }
 }
 
 /// A saved level; anything unreadable or out of range is 100 %.
 pub fn parse(saved: Option<&str>) -> f64 {
-    let (min, max) = (LEVELS[0], LEVELS[LEVELS.len() - 1]);
     saved
         .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|v| (min..=max).contains(v))
+        .filter(|v| (MIN..=MAX).contains(v))
         .unwrap_or(1.0)
 }
 

@@ -349,16 +349,25 @@ async fn composer_red(c: &Client, window: &str, text: &str) -> usize {
     )
     .await;
     let rect: Vec<u32> = serde_json::from_value(rect).expect("the composer's box");
-    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
-    let file = dir.join(format!("parley-desktop-spelling-{}.png", text.len()));
+    let file = shots_dir().join(format!("parley-desktop-spelling-{}.png", text.len()));
+    x_picture(window, &file);
+    js(c, CLEAR).await;
+    red_pixels(&std::fs::read(&file).expect("the window's picture"), &rect)
+}
+
+/// Where screenshots for a person to look at go.
+fn shots_dir() -> PathBuf {
+    std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from)
+}
+
+/// A PNG of an X window (`root`: the whole screen) as the X server shows it.
+fn x_picture(window: &str, file: &Path) {
     let ok = Command::new("import")
         .args(["-window", window])
-        .arg(&file)
+        .arg(file)
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok, "import -window {window} failed");
-    js(c, CLEAR).await;
-    red_pixels(&std::fs::read(&file).expect("the window's picture"), &rect)
 }
 
 /// Pixels inside `rect` ([left, top, right, bottom]) of a PNG that are
@@ -960,17 +969,12 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
 
     // The screenshots a person looks at: the webview's own rendering, and
     // the whole X screen (window and notification bubble).
-    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
+    let dir = shots_dir();
     let png = c.screenshot().await.expect("webview screenshot");
     std::fs::write(dir.join("parley-desktop-webview.png"), png).expect("write screenshot");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let shot = dir.join("parley-desktop.png");
-    let ok = Command::new("import")
-        .args(["-window", "root"])
-        .arg(&shot)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "import -window root failed");
+    x_picture("root", &shot);
     eprintln!("screenshot: {}", shot.display());
 
     // The window reopens where it was left. Moved and resized, then closed
@@ -1002,23 +1006,19 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     // first request unanswered (cause not found; never seen twice in a
     // row), so an unanswered request is sent again, and said so.
     let start = Instant::now();
-    for attempt in 1.. {
-        request_close(&w);
-        let asked = Instant::now();
-        while asked.elapsed() < Duration::from_secs(3) {
-            if js(&c, "return document.hidden").await == json!(true) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if js(&c, "return document.hidden").await == json!(true) {
-            break;
-        }
-        eprintln!("close request {attempt} not answered in 3 s; sending it again");
+    request_close(&w);
+    let mut asked = Instant::now();
+    while js(&c, "return document.hidden").await != json!(true) {
         assert!(
             start.elapsed() < SECS20,
             "the window never closed to the tray"
         );
+        if asked.elapsed() > Duration::from_secs(3) {
+            eprintln!("a close request went unanswered for 3 s; sending it again");
+            request_close(&w);
+            asked = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = c.close().await;
     let start = Instant::now();
