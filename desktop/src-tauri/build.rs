@@ -11,6 +11,8 @@ fn main() {
         "token_delete",
         "notify",
         "tray_set_counts",
+        "dropped_file",
+        "clipboard_image",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

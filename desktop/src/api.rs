@@ -148,6 +148,18 @@ impl Api {
         format!("{}/api/v1{path}", self.0.base)
     }
 
+    /// A URL the server gave (an avatar, a file link) made usable from the
+    /// page: the server writes its own URLs origin-relative (`/api/v1/…`),
+    /// which the desktop app's page (on `tauri://localhost`) would resolve
+    /// against itself.
+    pub fn resolve(&self, url: &str) -> String {
+        if url.starts_with('/') && !url.starts_with("//") {
+            format!("{}{url}", self.0.base)
+        } else {
+            url.to_owned()
+        }
+    }
+
     /// The WebSocket URL on the same server.
     pub fn ws_url(&self) -> String {
         let origin = if self.0.base.is_empty() {
@@ -399,6 +411,25 @@ mod tests {
         let e = error_from(502, "<html>bad gateway</html>");
         assert_eq!(e.code, None);
         assert!(e.message.contains("502"));
+    }
+
+    #[test]
+    fn server_urls_resolve_against_the_server() {
+        let platform: SharedPlatform = Rc::new(crate::platform::MemoryPlatform::default());
+        let desktop = Api::new("https://chat.example.com".into(), platform.clone());
+        let avatar = "/api/v1/users/7/avatar?v=3";
+        assert_eq!(
+            desktop.resolve(avatar),
+            "https://chat.example.com/api/v1/users/7/avatar?v=3"
+        );
+        let s3 = "https://bucket.s3.example.com/f?X-Amz-Signature=1";
+        assert_eq!(desktop.resolve(s3), s3);
+        assert_eq!(
+            desktop.resolve("//cdn.example.com/x"),
+            "//cdn.example.com/x"
+        );
+        // In a browser the page is on the server: relative stays relative.
+        assert_eq!(Api::new(String::new(), platform).resolve(avatar), avatar);
     }
 
     #[test]

@@ -45,6 +45,36 @@ pub trait Platform {
     }
     /// Tells the host the unread and mention totals (the tray badge).
     fn set_counts(&self, _unread: u64, _mentions: u64) {}
+    /// After a paste whose event carried no files: hands `to` the image on
+    /// the OS clipboard, where the webview keeps it from the page.
+    fn paste_image(&self, _to: Rc<dyn Fn(web_sys::File)>) {}
+}
+
+/// What the host hands the page from outside it: whether files are being
+/// dragged over the window, and the files dropped on it (the desktop
+/// shell's native drops; a browser's reach the page as DOM events).
+pub enum Incoming {
+    Hovering(bool),
+    File(web_sys::File),
+}
+
+/// Where [`Incoming`] files go.
+pub type IncomingSink = Rc<dyn Fn(Incoming)>;
+
+thread_local! {
+    static INCOMING: RefCell<Option<IncomingSink>> = RefCell::new(None);
+}
+
+/// Sets (or with `None` clears) where [`Incoming`] files go: the channel's
+/// composer while it is on screen.
+pub fn receive_incoming(to: Option<IncomingSink>) {
+    INCOMING.with(|i| *i.borrow_mut() = to);
+}
+
+fn deliver(incoming: Incoming) {
+    if let Some(to) = INCOMING.with(|i| i.borrow().clone()) {
+        to(incoming);
+    }
 }
 
 pub type SharedPlatform = Rc<dyn Platform>;
@@ -198,6 +228,51 @@ pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
     });
 }
 
+/// Calls a shell command that answers raw bytes (an `ArrayBuffer`).
+async fn invoke_bytes(cmd: &str, args: serde_json::Value) -> Result<js_sys::ArrayBuffer, String> {
+    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
+    tauri_invoke(cmd, args)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{cmd} failed")))?
+        .dyn_into::<js_sys::ArrayBuffer>()
+        .map_err(|_| format!("{cmd}: expected bytes"))
+}
+
+/// A `File` of `bytes`, as a file picker would give it (the type is left
+/// to the server, which reads it from the bytes).
+fn file_of(bytes: &js_sys::ArrayBuffer, name: &str) -> Option<web_sys::File> {
+    web_sys::File::new_with_buffer_source_sequence(&js_sys::Array::of1(bytes), name).ok()
+}
+
+/// The shell's drops (`files.rs` there): hovering, then each dropped
+/// file's bytes, read once by the id the drop granted.
+fn receive_dropped_files() {
+    listen("files-hover", |v| {
+        deliver(Incoming::Hovering(v == serde_json::Value::Bool(true)))
+    });
+    listen("files-dropped", |v| {
+        let files = v["files"].as_array().cloned().unwrap_or_default();
+        for f in files {
+            let (Some(id), Some(name)) = (f["id"].as_u64(), f["name"].as_str().map(str::to_owned))
+            else {
+                continue;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke_bytes("dropped_file", serde_json::json!({ "id": id })).await {
+                    Ok(bytes) => {
+                        if let Some(file) = file_of(&bytes, &name) {
+                            deliver(Incoming::File(file));
+                        }
+                    }
+                    Err(e) => {
+                        web_sys::console::error_1(&format!("parley: {name}: {e}").into());
+                    }
+                }
+            });
+        }
+    });
+}
+
 /// Whether a link leaves the app: a web or mail address anywhere but the
 /// app's own origin (`tauri://localhost`, `http://tauri.localhost`).
 pub fn is_external(href: &str, app_origin: &str) -> bool {
@@ -297,6 +372,7 @@ impl TauriPlatform {
     pub async fn boot() -> Result<(TauriPlatform, Option<String>), String> {
         open_links_outside();
         zoom_keys();
+        receive_dropped_files();
         let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
         let p = TauriPlatform::default();
         if server.is_some() {
@@ -376,6 +452,19 @@ impl Platform for TauriPlatform {
     }
     fn native_notifications(&self) -> bool {
         true
+    }
+    fn paste_image(&self, to: Rc<dyn Fn(web_sys::File)>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            match invoke_bytes("clipboard_image", serde_json::json!({})).await {
+                Ok(png) if png.byte_length() > 0 => {
+                    if let Some(file) = file_of(&png, "Pasted image.png") {
+                        to(file);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => web_sys::console::error_1(&format!("parley: paste: {e}").into()),
+            }
+        });
     }
     fn set_counts(&self, unread: u64, mentions: u64) {
         invoke_later(

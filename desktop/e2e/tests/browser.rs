@@ -583,6 +583,64 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
 
+    // A pasted screenshot and a dropped file upload the same way; pasted
+    // text is left to the browser.
+    for (how, done, text) in [
+        ("paste", "pasted", "Pasted chart"),
+        ("drop", "dropped", "Dropped chart"),
+    ] {
+        let taken = a
+            .execute_async(
+                "const [how, done] = [arguments[0], arguments[1]];\
+                 const c = document.createElement('canvas'); c.width = 60; c.height = 40;\
+                 c.getContext('2d').fillRect(0, 0, 30, 20);\
+                 c.toBlob(b => {\
+                   const dt = new DataTransfer();\
+                   dt.items.add(new File([b], how + '.png', {type: 'image/png'}));\
+                   const init = {bubbles: true, cancelable: true};\
+                   const ev = how === 'paste'\
+                     ? new ClipboardEvent('paste', {...init, clipboardData: dt})\
+                     : new DragEvent('drop', {...init, dataTransfer: dt});\
+                   document.querySelector('#composer-input').dispatchEvent(ev);\
+                   done(ev.defaultPrevented);\
+                 }, 'image/png');",
+                vec![json!(how)],
+            )
+            .await
+            .expect("share a file");
+        assert_eq!(taken, json!(true), "the app takes the {done} file");
+        wait_js(
+            a,
+            &format!("[...document.querySelectorAll('.upload.done')].some(u => u.innerText.includes('{how}.png'))"),
+            Duration::from_secs(10),
+            &format!("the {done} file uploaded"),
+        )
+        .await;
+        type_into(a, "#composer-input", text).await;
+        type_into(a, "#composer-input", ENTER).await;
+        let img = format!("{}?.querySelector('.attach-image img')", msg_with(text));
+        wait_js(
+            b,
+            &format!("{img}?.complete && {img}.naturalWidth > 0"),
+            Duration::from_secs(10),
+            &format!("the {done} image at Bob"),
+        )
+        .await;
+    }
+    let text_paste = js(
+        a,
+        "const dt = new DataTransfer(); dt.setData('text/plain', 'just words');\
+         const ev = new ClipboardEvent('paste', {bubbles: true, cancelable: true, clipboardData: dt});\
+         document.querySelector('#composer-input').dispatchEvent(ev);\
+         return ev.defaultPrevented;",
+    )
+    .await;
+    assert_eq!(
+        text_paste,
+        json!(false),
+        "pasted text is the browser's to insert"
+    );
+
     // Search with highlights, and jump to the message.
     type_into(a, "#search-input", "bluebird").await;
     type_into(a, "#search-input", ENTER).await;

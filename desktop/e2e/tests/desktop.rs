@@ -115,6 +115,31 @@ struct Rest {
 }
 
 impl Rest {
+    /// Polls the channel's latest messages, as `token`'s user reads them,
+    /// until one contains `text`; returns it.
+    async fn message_with(&self, token: &str, channel: &str, text: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let page = self
+                .call(
+                    "GET",
+                    &format!("/channels/{channel}/messages?limit=10"),
+                    Some(token),
+                    Value::Null,
+                )
+                .await;
+            let found = page["messages"].as_array().and_then(|a| {
+                a.iter()
+                    .find(|m| m["content"].as_str().is_some_and(|c| c.contains(text)))
+            });
+            if let Some(m) = found {
+                return m.clone();
+            }
+            assert!(start.elapsed() < SECS20, "never read {text:?}: {page}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Value {
         let url = format!("{}/api/v1{path}", self.base);
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -151,17 +176,30 @@ async fn js(c: &Client, script: &str) -> Value {
 
 /// Polls a JS expression until it is truthy.
 async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) {
+    if wait_until(c, expr, timeout).await {
+        return;
+    }
+    // What the page got to: its text, and what it loaded (a page stuck on
+    // the loading spinner has text but no app).
+    let body = js(
+        c,
+        "return document.readyState + ' | ' + document.body.innerText.slice(0, 1500) \
+         + ' | loaded: ' + performance.getEntriesByType('resource').map(e => e.name).join(' ');",
+    )
+    .await;
+    panic!("timed out waiting for {what} ({expr})\npage: {body}");
+}
+
+/// Polls a JS expression until it is truthy; false after `timeout`.
+async fn wait_until(c: &Client, expr: &str, timeout: Duration) -> bool {
     let start = Instant::now();
-    loop {
+    while start.elapsed() < timeout {
         if js(c, &format!("return !!({expr});")).await == Value::Bool(true) {
-            return;
-        }
-        if start.elapsed() > timeout {
-            let body = js(c, "return document.body.innerText.slice(0, 1500);").await;
-            panic!("timed out waiting for {what} ({expr})\npage: {body}");
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    false
 }
 
 async fn type_into(c: &Client, css: &str, text: &str) {
@@ -279,9 +317,16 @@ fn xdotool(args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The app's one visible top-level window.
+/// The app's one visible top-level window (GTK also maps a 1×1 window
+/// off screen for drag and drop; that one does not count).
 fn the_window(pid: u32) -> String {
-    let windows = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
+    let windows: Vec<String> = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
+        .into_iter()
+        .filter(|w| {
+            let (_, _, width, height) = geometry(w);
+            width > 1 && height > 1
+        })
+        .collect();
     match windows.as_slice() {
         [w] => w.clone(),
         _ => panic!("expected one visible window of the app, found {windows:?}"),
@@ -396,6 +441,90 @@ fn red_pixels(png_bytes: &[u8], rect: &[u32]) -> usize {
         }
     }
     red
+}
+
+/// Drags `file` out of another app's window (`tests/tools/drag_source.py`,
+/// a GTK drag source as in a file manager) and drops it at the screen
+/// point `to`, with real pointer events (XTEST, through xdotool).
+fn drag_file_onto(file: &Path, to: (i64, i64)) {
+    const SOURCE: (i64, i64) = (1170, 690);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/drag_source.py");
+    let mut source = Proc(
+        Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(file)
+            .args([SOURCE.0.to_string(), SOURCE.1.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the drag source"),
+    );
+    let mut ready = String::new();
+    if let Some(out) = source.0.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut ready);
+    }
+    assert_eq!(ready.trim(), "ready", "the drag source's window");
+    // Press on the source, move past the drag threshold, then over the
+    // target in steps (each one an XDND position), and release.
+    let (from_x, from_y) = (SOURCE.0 + 50, SOURCE.1 + 50);
+    let mut moves: Vec<String> = vec![
+        "mousemove".into(),
+        from_x.to_string(),
+        from_y.to_string(),
+        "sleep".into(),
+        "0.3".into(),
+        "mousedown".into(),
+        "1".into(),
+    ];
+    for step in 1..=8 {
+        let x = from_x + (to.0 - from_x) * step / 8;
+        let y = from_y + (to.1 - from_y) * step / 8;
+        moves.extend(["sleep".into(), "0.15".into(), "mousemove".into()]);
+        moves.extend([x.to_string(), y.to_string()]);
+    }
+    moves.extend(["sleep", "0.5", "mouseup", "1"].map(String::from));
+    let args: Vec<&str> = moves.iter().map(String::as_str).collect();
+    xdotool(&args);
+    let start = Instant::now();
+    while source.0.try_wait().ok().flatten().is_none() {
+        assert!(start.elapsed() < SECS20, "the drag never ended");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Puts a PNG on the X clipboard, as copying an image in another app does
+/// (xclip keeps serving it until something else takes the clipboard).
+fn copy_image(png: &Path) {
+    let ok = Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
+        .arg(png)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "xclip could not take the clipboard");
+}
+
+/// Waits for one upload in the composer to finish, sends it with `text`,
+/// and checks that Bob gets the message with the image attached.
+async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text: &str) {
+    wait_js(
+        c,
+        "document.querySelectorAll('.upload.done').length === 1",
+        SECS20,
+        "the upload in the composer",
+    )
+    .await;
+    type_into(c, "#composer-input", text).await;
+    type_into(c, "#composer-input", ENTER).await;
+    let m = rest.message_with(token, channel, text).await;
+    let files = m["attachments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(files.len(), 1, "one file attached: {m}");
+    assert_eq!(files[0]["content_type"], "image/png", "{m}");
+    assert_eq!(files[0]["size"], 4980, "the whole file arrived: {m}");
+    let img = format!("{}?.querySelector('.attach-image img')", msg_with(text));
+    let shown = format!("{img}?.complete && {img}.naturalWidth > 0");
+    if !wait_until(c, &shown, SECS20).await {
+        let src = js(c, &format!("return {img}?.src ?? 'no img';")).await;
+        panic!("the image in {text:?} never showed (src {src})");
+    }
 }
 
 /// Starts the app through tauri-driver: a WebDriver session on its webview.
@@ -619,10 +748,21 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "import",
         "gdbus",
         "dunstctl",
+        "xclip",
     ] {
         if find_binary(tool).is_none() {
             return unavailable(&format!("{tool} is missing"));
         }
+    }
+    let gtk_python = Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('Gdk', '3.0')",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !gtk_python {
+        return unavailable("Python's GTK bindings are missing (python3-gi, gir1.2-gtk-3.0)");
     }
 
     let tmp = std::env::temp_dir().join(format!("parley-desktop-e2e-{}", std::process::id()));
@@ -700,8 +840,10 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // The app's own output (a debug build prints the page's
+            // console) reaches the test's log through the driver.
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
             .spawn()
             .expect("start tauri-driver"),
     );
@@ -715,6 +857,13 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     let c = launch(&app_bin, driver_port).await;
 
     // First run: the app asks for the server.
+    wait_js(
+        &c,
+        "document.querySelector('#server-url')",
+        SECS20,
+        "the first-run screen",
+    )
+    .await;
     type_into(&c, "#server-url", &base).await;
     eprintln!("server screen after {:?}", launched.elapsed());
     click(&c, "#server-connect").await;
@@ -763,25 +912,8 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "Alice's message",
     )
     .await;
-    let start = Instant::now();
-    loop {
-        let page = rest
-            .call(
-                "GET",
-                &format!("/channels/{general}/messages?limit=10"),
-                Some(&bob_token),
-                Value::Null,
-            )
-            .await;
-        if page.to_string().contains("Hello from the desktop app") {
-            break;
-        }
-        assert!(
-            start.elapsed() < SECS20,
-            "Bob never saw Alice's message: {page}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    rest.message_with(&bob_token, &general, "Hello from the desktop app")
+        .await;
 
     // Bob answers in the channel; it shows up in the window.
     rest.call(
@@ -798,6 +930,27 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "Bob's message in the app",
     )
     .await;
+
+    // Files come in the ways people share them: dragged from another app
+    // (a GTK drag source, as from a file manager, with real pointer
+    // events), and pasted from the clipboard (an image copied elsewhere,
+    // then Ctrl+V in the composer).
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
+    let (x, y, w, h) = geometry(&the_window(app_pid(&app_bin).expect("the app's process")));
+    drag_file_onto(&chart, (x + w / 2, y + h / 2));
+    share_upload(
+        &c,
+        &rest,
+        &bob_token,
+        &general,
+        "Dropped from the file manager",
+    )
+    .await;
+    eprintln!("a file dragged from another app was uploaded and sent");
+    copy_image(&chart);
+    type_into(&c, "#composer-input", &format!("{CONTROL}v{NO_MODIFIERS}")).await;
+    share_upload(&c, &rest, &bob_token, &general, "Pasted from the clipboard").await;
+    eprintln!("an image pasted from the clipboard was uploaded and sent");
 
     // A direct message is not the channel on screen: it notifies. Older
     // bubbles go first, so the DM's is the one at the top.

@@ -6,10 +6,12 @@
 //! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
 //! notifications ([`notify`]), and a tray icon that keeps Parley running
 //! when its window is closed ([`tray`]), and links that open in the OS's
-//! browser, never in the window ([`links`]), and a window that reopens
-//! where it was left ([`window_state`]). Every command the UI may call is
+//! browser, never in the window ([`links`]), a window that reopens
+//! where it was left ([`window_state`]), and files dropped on the window or
+//! images pasted from the clipboard ([`files`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
+pub mod files;
 pub mod links;
 pub mod notify;
 pub mod secrets;
@@ -44,16 +46,23 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             secrets::token_delete,
             notify::notify,
             tray::tray_set_counts,
+            files::dropped_file,
+            files::clipboard_image,
         ])
+        .manage(files::DroppedFiles::default())
         .on_window_event(|window, event| {
             // Closing the window keeps Parley in the tray (messages still
             // notify); "Quit" in the tray menu really exits.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == MAIN_WINDOW && tray::has_tray(window.app_handle()) {
+            match event {
+                WindowEvent::CloseRequested { api, .. }
+                    if window.label() == MAIN_WINDOW && tray::has_tray(window.app_handle()) =>
+                {
                     api.prevent_close();
                     window_state::save(window.app_handle());
                     let _ = window.hide();
                 }
+                WindowEvent::DragDrop(drop) => files::on_drag_drop(window.app_handle(), drop),
+                _ => {}
             }
         })
 }

@@ -114,6 +114,9 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
                 s.set_enable_smooth_scrolling(false);
                 // The inspector's hooks cost memory in release builds.
                 s.set_enable_developer_extras(cfg!(debug_assertions));
+                // A debug build shows the page's console on stderr, so a
+                // page that fails to start says why in the test's log.
+                s.set_enable_write_console_messages_to_stdout(cfg!(debug_assertions));
             }
             if let Some(ctx) = view.context() {
                 // One app, not a browsing session: the smallest caches.

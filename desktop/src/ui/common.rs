@@ -18,6 +18,7 @@ pub struct AvatarProps {
 /// Initials on a colour that is stable per user.
 #[function_component(Avatar)]
 pub fn avatar(p: &AvatarProps) -> Html {
+    let ctx = crate::app::use_ctx();
     let hue = util::avatar_hue(p.user.id);
     let style = format!(
         "width:{s}px;height:{s}px;font-size:{f}px;background:hsl({hue} 55% 45%)",
@@ -26,7 +27,7 @@ pub fn avatar(p: &AvatarProps) -> Html {
     );
     html! {
         <span class="avatar" {style} aria-hidden="true">
-            if let Some(src) = p.user.avatar_url.clone() {
+            if let Some(src) = p.user.avatar_url.as_deref().map(|u| ctx.api.resolve(u)) {
                 <img class="avatar-img" {src} alt="" loading="lazy" />
             } else {
                 { util::initials(util::display_name(&p.user)) }

@@ -1,7 +1,8 @@
 //! The message box: Enter sends, Shift+Enter adds a line, Up edits your
 //! last message, `@` opens member autocomplete, the smiley opens the emoji
 //! picker, typing is announced to the channel (throttled), and files come
-//! in through the paperclip or by dropping them anywhere on the page.
+//! in through the paperclip, by dropping them anywhere on the page, or by
+//! pasting them (a screenshot, a copied file) into the box.
 
 use parley_shared::api::User;
 use parley_shared::validate;
@@ -12,7 +13,10 @@ use yew::prelude::*;
 
 use crate::app::use_ctx;
 use crate::ui::common::{icon, Avatar};
-use crate::ui::files::{human_size, listen, start_upload, UploadAction, Uploads};
+use std::rc::Rc;
+
+use crate::platform::{self, Incoming};
+use crate::ui::files::{human_size, listen, start_upload, upload_all, UploadAction, Uploads};
 use crate::ui::message::EmojiPicker;
 use crate::util;
 
@@ -90,13 +94,19 @@ pub fn composer(p: &ComposerProps) -> Html {
         });
     }
 
-    // Files dropped anywhere on the page go to the channel's composer (the
-    // thread pane has its own paperclip).
+    // Files dropped anywhere on the page (or, in the desktop app, on the
+    // window) go to the channel's composer (the thread pane has its own
+    // paperclip).
     {
         let (api, uploads, dragging) = (ctx.api.clone(), uploads.dispatcher(), dragging.clone());
         let main = thread_root.is_none();
         use_effect_with(main, move |main| {
             let listeners = main.then(|| {
+                let (to_api, to_uploads, d) = (api.clone(), uploads.clone(), dragging.clone());
+                platform::receive_incoming(Some(Rc::new(move |incoming| match incoming {
+                    Incoming::Hovering(over) => d.set(over),
+                    Incoming::File(f) => start_upload(&to_api, f, to_uploads.clone()),
+                })));
                 let d = dragging.clone();
                 let over = listen("dragover", move |e| {
                     let has_files = e
@@ -126,16 +136,17 @@ pub fn composer(p: &ComposerProps) -> Html {
                         .and_then(|dt| dt.files());
                     if let Some(files) = files {
                         e.prevent_default();
-                        for i in 0..files.length() {
-                            if let Some(f) = files.item(i) {
-                                start_upload(&api, f, uploads.clone());
-                            }
-                        }
+                        upload_all(&api, &files, &uploads);
                     }
                 });
                 (over, leave, drop)
             });
-            move || drop(listeners)
+            move || {
+                if listeners.is_some() {
+                    platform::receive_incoming(None);
+                }
+                drop(listeners)
+            }
         });
     }
 
@@ -239,14 +250,34 @@ pub fn composer(p: &ComposerProps) -> Html {
                 return;
             };
             if let Some(files) = input.files() {
-                for i in 0..files.length() {
-                    if let Some(f) = files.item(i) {
-                        start_upload(&api, f, uploads.clone());
-                    }
-                }
+                upload_all(&api, &files, &uploads);
             }
             // The same file may be picked again later.
             input.set_value("");
+        })
+    };
+    // A pasted screenshot or copied file joins this box's uploads; pasted
+    // text goes in as usual. Where the webview keeps the clipboard's image
+    // from the page (WebKitGTK), the desktop shell reads it.
+    let on_paste = {
+        let (api, uploads, platform) = (
+            ctx.api.clone(),
+            uploads.dispatcher(),
+            ctx.platform().clone(),
+        );
+        Callback::from(move |e: Event| {
+            let files = e
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|e| e.clipboard_data())
+                .and_then(|dt| dt.files())
+                .filter(|f| f.length() > 0);
+            if let Some(files) = files {
+                e.prevent_default();
+                upload_all(&api, &files, &uploads);
+            } else {
+                let (api, uploads) = (api.clone(), uploads.clone());
+                platform.paste_image(Rc::new(move |f| start_upload(&api, f, uploads.clone())));
+            }
         })
     };
     let open_picker = Callback::from(move |_: MouseEvent| {
@@ -451,7 +482,7 @@ pub fn composer(p: &ComposerProps) -> Html {
                     <div class="upload-tray">{ for tray }</div>
                 }
                 <textarea id={box_id} class="composer-input" placeholder={p.placeholder.clone()} aria-label={p.placeholder.clone()}
-                    value={(*text).clone()} oninput={on_input} onkeydown={on_key} {rows}
+                    value={(*text).clone()} oninput={on_input} onkeydown={on_key} onpaste={on_paste} {rows}
                     onblur={let m = mention.clone(); move |_| m.set(None)} />
                 <div class="composer-tools">
                     <input type="file" multiple=true id={file_input_id} class="hidden-file" onchange={pick_files} aria-hidden="true" tabindex="-1" />

@@ -196,6 +196,15 @@ pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatch
     send_file(api, "POST", "/files", file, progress, done);
 }
 
+/// Uploads every file of a picker, a drop or a paste.
+pub fn upload_all(api: &Api, files: &web_sys::FileList, dispatch: &UseReducerDispatcher<Uploads>) {
+    for i in 0..files.length() {
+        if let Some(f) = files.item(i) {
+            start_upload(api, f, dispatch.clone());
+        }
+    }
+}
+
 /// Token-free links for a file, cached until a minute before they expire.
 pub async fn link(api: &Api, id: FileId) -> Option<FileLink> {
     let cached = LINKS.with(|l| l.borrow().get(&id).cloned());
@@ -204,7 +213,9 @@ pub async fn link(api: &Api, id: FileId) -> Option<FileLink> {
             return Some(link);
         }
     }
-    let link: FileLink = api.get(&format!("/files/{id}/link")).await.ok()?;
+    let mut link: FileLink = api.get(&format!("/files/{id}/link")).await.ok()?;
+    link.url = api.resolve(&link.url);
+    link.thumbnail_url = link.thumbnail_url.map(|t| api.resolve(&t));
     let until =
         now_ms() + ((link.expires_at.millis() as f64 - now_ms()).max(0.0) - 60_000.0).max(0.0);
     LINKS.with(|l| l.borrow_mut().insert(id, (link.clone(), until)));
