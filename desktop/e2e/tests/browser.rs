@@ -124,11 +124,29 @@ impl Server {
     }
 }
 
+/// chromedriver in a process group of its own, with the browsers it
+/// starts: a failed test (no session closed) leaves no Chromium behind.
 struct Driver(Child);
+
+impl Driver {
+    fn start(chromedriver: &Path, port: u16) -> Driver {
+        use std::os::unix::process::CommandExt;
+        Driver(
+            Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("start chromedriver"),
+        )
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.wait();
     }
 }
@@ -278,14 +296,7 @@ async fn two_people_chat_in_the_browser() {
     let mut server = Server::start(port, &tmp.join("data"), &web).await;
 
     let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(&chromedriver, driver_port);
     let driver_url = format!("http://127.0.0.1:{driver_port}");
     let ready = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
@@ -780,14 +791,7 @@ async fn screenshots_of_a_busy_workspace() {
     let base = format!("http://127.0.0.1:{port}");
     let mut server = Server::start(port, &tmp.join("data"), &web).await;
     let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(&chromedriver, driver_port);
     while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -968,14 +972,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
     let base = format!("http://127.0.0.1:{port}");
     let mut server = Server::start(port, &tmp.join("data"), &web).await;
     let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(&chromedriver, driver_port);
     while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -237,13 +237,11 @@ fn msg_with(text: &str) -> String {
     format!("[...document.querySelectorAll('#message-list .msg:not(.pending)')].find(m => m.innerText.includes({t}))")
 }
 
-/// Collects the session bus's Notify calls (what dunst receives).
-fn watch_notifications() -> (Proc, Arc<Mutex<String>>) {
+/// Collects what the session bus carries that matches `rule` (a
+/// dbus-monitor match rule): the Notify calls dunst receives, signals.
+fn watch_bus(rule: &str) -> (Proc, Arc<Mutex<String>>) {
     let mut child = Command::new("dbus-monitor")
-        .args([
-            "--session",
-            "interface='org.freedesktop.Notifications',member='Notify'",
-        ])
+        .args(["--session", rule])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -261,6 +259,15 @@ fn watch_notifications() -> (Proc, Arc<Mutex<String>>) {
         });
     }
     (Proc(child), out)
+}
+
+/// The last signal a [`watch_bus`] monitor printed (header and arguments).
+fn last_signal(out: &Arc<Mutex<String>>) -> String {
+    let out = out.lock().map(|o| o.clone()).unwrap_or_default();
+    out.rfind("\nsignal ")
+        .or_else(|| out.starts_with("signal ").then_some(0))
+        .map(|at| out[at..].to_owned())
+        .unwrap_or_default()
 }
 
 async fn wait_for(out: &Arc<Mutex<String>>, needle: &str, timeout: Duration) -> bool {
@@ -829,7 +836,9 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         .await;
     let random = random["id"].as_str().expect("#random").to_owned();
 
-    let (_monitor, notes) = watch_notifications();
+    let (_monitor, notes) = watch_bus("interface='org.freedesktop.Notifications',member='Notify'");
+    let (_launcher_monitor, launcher) =
+        watch_bus("interface='com.canonical.Unity.LauncherEntry',member='Update'");
 
     let (driver_port, native_port) = (free_port(), free_port());
     let _driver = Proc(
@@ -1043,6 +1052,23 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     );
     wait_label(&tray, "1").await;
     eprintln!("tray badge shows 1 mention");
+    // The dock's badge (Ubuntu's dock, Dash to Dock, KDE) for the launcher.
+    let start = Instant::now();
+    let update = loop {
+        let last = last_signal(&launcher);
+        if last.contains("int64 1") {
+            break last;
+        }
+        assert!(start.elapsed() < SECS20, "no dock badge of 1: {last:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        update.contains("\"application://Parley.desktop\"")
+            && update.contains("\"count-visible\"")
+            && update.contains("boolean true"),
+        "the dock badge's signal: {update}"
+    );
+    eprintln!("dock badge signal: count 1, visible, for Parley.desktop");
 
     tray.click("For 1 hour");
     wait_dnd(&rest, &alice_token, true).await;

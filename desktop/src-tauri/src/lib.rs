@@ -4,13 +4,15 @@
 //! browsers) does all the chatting; the shell only adds what a webview cannot
 //! do well on its own: remembering which server to talk to
 //! ([`server`]), keeping tokens in the OS keychain ([`secrets`]), native
-//! notifications ([`notify`]), and a tray icon that keeps Parley running
-//! when its window is closed ([`tray`]), and links that open in the OS's
+//! notifications ([`notify`]), a tray icon that keeps Parley running
+//! when its window is closed ([`tray`]) and a mention badge in the dock
+//! ([`badge`]), and links that open in the OS's
 //! browser, never in the window ([`links`]), a window that reopens
 //! where it was left ([`window_state`]), and files dropped on the window or
 //! images pasted from the clipboard ([`files`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
+pub mod badge;
 pub mod files;
 pub mod links;
 pub mod notify;
@@ -50,6 +52,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             files::clipboard_image,
         ])
         .manage(files::DroppedFiles::default())
+        .manage(badge::Badge::default())
         .on_window_event(|window, event| {
             // Closing the window keeps Parley in the tray (messages still
             // notify); "Quit" in the tray menu really exits.

@@ -1,6 +1,7 @@
 //! The tray icon: unread and mention counts in its tooltip (Windows, macOS)
 //! and the mention count as its title (Linux appindicators show no tooltip,
-//! only this label), and a menu with Open, Do not disturb and Quit.
+//! only this label), and a menu with Open, Do not disturb and Quit. The
+//! mention count also goes to the window title and the dock ([`crate::badge`]).
 //!
 //! Do-not-disturb is an account preference kept on the server (it also stops
 //! push to other devices), so the menu does not decide anything: it emits a
@@ -92,6 +93,7 @@ pub fn tray_set_counts<R: Runtime>(app: tauri::AppHandle<R>, unread: u32, mentio
         let badge = (mentions > 0).then(|| mentions.to_string());
         let _ = tray.set_title(badge);
     }
+    app.state::<crate::badge::Badge>().show(&app, mentions);
     if let Some(w) = app.get_webview_window(crate::MAIN_WINDOW) {
         let title = if mentions > 0 {
             format!("Parley ({mentions})")
