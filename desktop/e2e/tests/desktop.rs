@@ -451,9 +451,10 @@ fn red_pixels(png_bytes: &[u8], rect: &[u32]) -> usize {
 }
 
 /// Drags `file` out of another app's window (`tests/tools/drag_source.py`,
-/// a GTK drag source as in a file manager) and drops it at the screen
-/// point `to`, with real pointer events (XTEST, through xdotool).
-fn drag_file_onto(file: &Path, to: (i64, i64)) {
+/// a GTK drag source as in a file manager) to the screen point `to`, with
+/// real pointer events (XTEST, through xdotool), and holds it there; the
+/// drag source is returned for [`drop_dragged`].
+fn drag_file_over(file: &Path, to: (i64, i64)) -> Proc {
     const SOURCE: (i64, i64) = (1170, 690);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/drag_source.py");
     let mut source = Proc(
@@ -471,7 +472,7 @@ fn drag_file_onto(file: &Path, to: (i64, i64)) {
     }
     assert_eq!(ready.trim(), "ready", "the drag source's window");
     // Press on the source, move past the drag threshold, then over the
-    // target in steps (each one an XDND position), and release.
+    // target in steps (each one an XDND position), and hold.
     let (from_x, from_y) = (SOURCE.0 + 50, SOURCE.1 + 50);
     let mut moves: Vec<String> = vec![
         "mousemove".into(),
@@ -488,9 +489,14 @@ fn drag_file_onto(file: &Path, to: (i64, i64)) {
         moves.extend(["sleep".into(), "0.15".into(), "mousemove".into()]);
         moves.extend([x.to_string(), y.to_string()]);
     }
-    moves.extend(["sleep", "0.5", "mouseup", "1"].map(String::from));
     let args: Vec<&str> = moves.iter().map(String::as_str).collect();
     xdotool(&args);
+    source
+}
+
+/// Releases the button of [`drag_file_over`]: the drop.
+fn drop_dragged(mut source: Proc) {
+    xdotool(&["mouseup", "1"]);
     let start = Instant::now();
     while source.0.try_wait().ok().flatten().is_none() {
         assert!(start.elapsed() < SECS20, "the drag never ended");
@@ -946,7 +952,16 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     // then Ctrl+V in the composer).
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
     let (x, y, w, h) = geometry(&the_window(app_pid(&app_bin).expect("the app's process")));
-    drag_file_onto(&chart, (x + w / 2, y + h / 2));
+    let source = drag_file_over(&chart, (x + w / 2, y + h / 2));
+    wait_js(
+        &c,
+        "document.querySelector('.drop-overlay')",
+        SECS20,
+        "the drop overlay while a file is held over the window",
+    )
+    .await;
+    x_picture("root", &shots_dir().join("parley-desktop-drop.png"));
+    drop_dragged(source);
     share_upload(
         &c,
         &rest,

@@ -54,6 +54,12 @@ fn textarea(id: &str) -> Option<web_sys::HtmlTextAreaElement> {
         .ok()
 }
 
+/// Whether a drag carries files (not text or a link).
+fn carries_files(e: &web_sys::DragEvent) -> bool {
+    e.data_transfer()
+        .is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
+}
+
 #[function_component(Composer)]
 pub fn composer(p: &ComposerProps) -> Html {
     let ctx = use_ctx();
@@ -109,21 +115,20 @@ pub fn composer(p: &ComposerProps) -> Html {
                 })));
                 let d = dragging.clone();
                 let over = listen("dragover", move |e| {
-                    let has_files = e
-                        .dyn_ref::<web_sys::DragEvent>()
-                        .and_then(|e| e.data_transfer())
-                        .is_some_and(|dt| dt.types().includes(&"Files".into(), 0));
-                    if has_files {
+                    if e.dyn_ref::<web_sys::DragEvent>().is_some_and(carries_files) {
                         e.prevent_default();
                         d.set(true);
                     }
                 });
                 let d = dragging.clone();
                 let leave = listen("dragleave", move |e| {
-                    // Leaving the window reports no related target.
+                    // Leaving the window reports no related target. Only
+                    // a drag of files: the desktop shell's native drags
+                    // reach WebKitGTK's page as link drags, which must not
+                    // hide the overlay the shell asked for.
                     let out = e
                         .dyn_ref::<web_sys::DragEvent>()
-                        .is_some_and(|e| e.related_target().is_none());
+                        .is_some_and(|e| e.related_target().is_none() && carries_files(e));
                     if out {
                         d.set(false);
                     }
