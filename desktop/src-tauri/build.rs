@@ -13,6 +13,8 @@ fn main() {
         "tray_set_counts",
         "dropped_file",
         "clipboard_image",
+        "autostart_get",
+        "autostart_set",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

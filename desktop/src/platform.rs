@@ -48,6 +48,10 @@ pub trait Platform {
     /// After a paste whose event carried no files: hands `to` the image on
     /// the OS clipboard, where the webview keeps it from the page.
     fn paste_image(&self, _to: Rc<dyn Fn(web_sys::File)>) {}
+    /// Whether the app opens when the user logs in: with `set`, changes
+    /// it first; `done` gets the setting (or why it could not be read or
+    /// changed). A host that cannot (a browser) never calls `done`.
+    fn open_at_login(&self, _set: Option<bool>, _done: Rc<dyn Fn(Result<bool, String>)>) {}
 }
 
 /// What the host hands the page from outside it: whether files are being
@@ -464,6 +468,14 @@ impl Platform for TauriPlatform {
                 Ok(_) => {}
                 Err(e) => web_sys::console::error_1(&format!("parley: paste: {e}").into()),
             }
+        });
+    }
+    fn open_at_login(&self, set: Option<bool>, done: Rc<dyn Fn(Result<bool, String>)>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            done(match set {
+                Some(on) => invoke("autostart_set", serde_json::json!({ "on": on })).await,
+                None => invoke("autostart_get", serde_json::json!({})).await,
+            });
         });
     }
     fn set_counts(&self, unread: u64, mentions: u64) {

@@ -542,9 +542,14 @@ async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text:
 
 /// Starts the app through tauri-driver: a WebDriver session on its webview.
 async fn launch(app_bin: &Path, driver_port: u16) -> Client {
+    launch_with(app_bin, driver_port, &[]).await
+}
+
+/// [`launch`] with arguments for the app.
+async fn launch_with(app_bin: &Path, driver_port: u16, args: &[&str]) -> Client {
     let caps = json!({
         "browserName": "wry",
-        "tauri:options": { "application": app_bin.display().to_string() }
+        "tauri:options": { "application": app_bin.display().to_string(), "args": args }
     });
     let Value::Object(caps) = caps else {
         unreachable!("a JSON object literal")
@@ -554,6 +559,17 @@ async fn launch(app_bin: &Path, driver_port: u16) -> Client {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("a WebDriver session on the app")
+}
+
+/// Ends the WebDriver session, which kills the app (as a logout does), and
+/// waits until its process is gone.
+async fn end(c: Client, app_bin: &Path) {
+    let _ = c.close().await;
+    let start = Instant::now();
+    while app_pid(app_bin).is_some() {
+        assert!(start.elapsed() < SECS20, "the app outlived its session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The app's process (not the WebKit helpers, not cargo).
@@ -576,6 +592,18 @@ struct Tray {
 }
 
 impl Tray {
+    /// Waits for the item the app's process exports.
+    async fn wait(pid: u32) -> Tray {
+        let start = Instant::now();
+        loop {
+            if let Some(t) = Tray::find(pid) {
+                return t;
+            }
+            assert!(start.elapsed() < SECS20, "no tray item on the session bus");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Finds the item the app's process exports.
     fn find(pid: u32) -> Option<Tray> {
         let names = gdbus(&[
@@ -1038,14 +1066,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
 
     // The tray: its badge counts mentions, its menu sets do-not-disturb.
     let pid = app_pid(&app_bin).expect("the app's process");
-    let start = Instant::now();
-    let tray = loop {
-        if let Some(t) = Tray::find(pid) {
-            break t;
-        }
-        assert!(start.elapsed() < SECS20, "no tray item on the session bus");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let tray = Tray::wait(pid).await;
     eprintln!("tray item {} {}", tray.bus_name, tray.item);
     assert_eq!(tray.label(), "", "no badge before any mention");
     let mention = |text: &'static str| {
@@ -1214,12 +1235,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = c.close().await;
-    let start = Instant::now();
-    while app_pid(&app_bin).is_some() {
-        assert!(start.elapsed() < SECS20, "the app outlived its session");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    end(c, &app_bin).await;
     let c = launch(&app_bin, driver_port).await;
     wait_js(
         &c,
@@ -1261,6 +1277,85 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "spelling underline: {misspelled} red pixels under misspelled words, {spelled} under right ones"
     );
     eprintln!("misspelled words underlined ({misspelled} red pixels), right ones not");
+
+    // Opening at login: the setting writes an XDG autostart entry that
+    // starts this program with --autostart, and unticking removes it.
+    let config = std::env::var_os("XDG_CONFIG_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config"),
+        PathBuf::from,
+    );
+    let entry = config.join("autostart/Parley.desktop");
+    click(&c, "#open-settings").await;
+    wait_js(
+        &c,
+        "document.querySelector('#open-at-login')?.checked === false",
+        SECS20,
+        "the open-at-login setting, off",
+    )
+    .await;
+    click(&c, "#open-at-login").await;
+    wait_js(
+        &c,
+        "document.querySelector('#open-at-login').checked",
+        SECS20,
+        "open at login on",
+    )
+    .await;
+    js(
+        &c,
+        "document.querySelector('#open-at-login').scrollIntoView(); return null;",
+    )
+    .await;
+    let png = c.screenshot().await.expect("webview screenshot");
+    std::fs::write(shots_dir().join("parley-desktop-settings.png"), png).expect("write screenshot");
+    let written = std::fs::read_to_string(&entry).unwrap_or_default();
+    let exec = format!(
+        "Exec=\"{}\" --autostart\n",
+        std::fs::canonicalize(&app_bin)
+            .unwrap_or(app_bin.clone())
+            .display()
+    );
+    assert!(
+        written.contains(&exec),
+        "{} lacks {exec:?}: {written}",
+        entry.display()
+    );
+    click(&c, "#open-at-login").await;
+    wait_js(
+        &c,
+        "!document.querySelector('#open-at-login').checked",
+        SECS20,
+        "open at login off",
+    )
+    .await;
+    assert!(
+        !entry.exists(),
+        "{} is left after turning it off",
+        entry.display()
+    );
+    eprintln!("open at login writes and removes {}", entry.display());
+    // Such a start waits in the tray: no window until the tray's Open.
+    end(c, &app_bin).await;
+    let c = launch_with(&app_bin, driver_port, &["--autostart"]).await;
+    wait_js(
+        &c,
+        "document.querySelector('#composer-input') && document.hidden",
+        SECS20,
+        "the app started at login, hidden",
+    )
+    .await;
+    let pid = app_pid(&app_bin).expect("the app's process");
+    let tray = Tray::wait(pid).await;
+    tray.click("Open Parley");
+    wait_js(
+        &c,
+        "!document.hidden",
+        SECS20,
+        "the window opened from the tray",
+    )
+    .await;
+    the_window(pid);
+    eprintln!("a login start waits in the tray; Open shows the window");
 
     let _ = c.close().await;
     if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {

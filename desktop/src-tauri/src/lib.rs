@@ -9,9 +9,11 @@
 //! ([`badge`]), and links that open in the OS's
 //! browser, never in the window ([`links`]), a window that reopens
 //! where it was left ([`window_state`]), and files dropped on the window or
-//! images pasted from the clipboard ([`files`]). Every command the UI may call is
+//! images pasted from the clipboard ([`files`]), and opening at login
+//! ([`autostart`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
+pub mod autostart;
 pub mod badge;
 pub mod files;
 pub mod links;
@@ -50,6 +52,8 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             tray::tray_set_counts,
             files::dropped_file,
             files::clipboard_image,
+            autostart::autostart_get,
+            autostart::autostart_set,
         ])
         .manage(files::DroppedFiles::default())
         .manage(badge::Badge::default())
@@ -90,8 +94,15 @@ pub fn run() {
             }
             // A tray is optional (some desktops have none); without it,
             // closing the window quits, as users expect there.
-            if let Err(e) = tray::create(app.handle()) {
-                eprintln!("parley: no tray icon ({e}); closing the window will quit");
+            match tray::create(app.handle()) {
+                // Started at login: Parley waits in the tray.
+                Ok(_) if autostart::started_at_login() => {
+                    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                        let _ = w.hide();
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("parley: no tray icon ({e}); closing the window will quit"),
             }
             Ok(())
         })

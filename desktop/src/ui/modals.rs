@@ -1,6 +1,8 @@
 //! Dialogs: create, browse, edit, archive and leave channels; invite
 //! people; start a DM; profile and status; settings; the quick switcher.
 
+use std::rc::Rc;
+
 use parley_shared::api::{
     Channel, ChannelKind, CreateChannelRequest, CreateDmRequest, CreateInviteRequest, Invite,
     NotifyLevel, Preferences, Theme, UpdateChannelRequest, UpdatePreferencesRequest,
@@ -764,6 +766,34 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
             });
         })
     };
+    // The desktop app only: whether it opens at login.
+    let at_login = use_state(|| None::<bool>);
+    {
+        let (platform, at_login, error) = (ctx.platform().clone(), at_login.clone(), error.clone());
+        use_effect_with((), move |_| {
+            platform.open_at_login(
+                None,
+                Rc::new(move |r| match r {
+                    Ok(on) => at_login.set(Some(on)),
+                    Err(e) => error.set(Some(format!("Opening at login: {e}"))),
+                }),
+            );
+        });
+    }
+    let toggle_at_login = {
+        let (platform, at_login, error) = (ctx.platform().clone(), at_login.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(on) = *at_login else { return };
+            let (at_login, error) = (at_login.clone(), error.clone());
+            platform.open_at_login(
+                Some(!on),
+                Rc::new(move |r| match r {
+                    Ok(now) => at_login.set(Some(now)),
+                    Err(e) => error.set(Some(format!("Opening at login: {e}"))),
+                }),
+            );
+        })
+    };
     html! {
         <Modal title="Preferences" on_close={p.on_close.clone()}>
             if let Some(e) = (*error).clone() { <ErrorBanner message={e} /> }
@@ -803,6 +833,15 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                 </label>
                 if let Some(n) = (*push_note).clone() { <p class="muted small">{ n }</p> }
             </section>
+            if let Some(on) = *at_login {
+                <section class="setting">
+                    <h3>{ "Starting" }</h3>
+                    <label class="check">
+                        <input type="checkbox" id="open-at-login" checked={on} onclick={toggle_at_login} />
+                        <span>{ "Open Parley when I log in (it waits in the tray)" }</span>
+                    </label>
+                </section>
+            }
         </Modal>
     }
 }
