@@ -51,7 +51,12 @@ pub fn launch_agent(exe: &str, label: &str) -> String {
     )
 }
 
+/// The program to start: this executable, or for an AppImage the image
+/// (its executable lives in a mount that changes every run).
 fn exe() -> Result<String, String> {
+    if let Some(image) = std::env::var_os("APPIMAGE").filter(|i| !i.is_empty()) {
+        return Ok(image.to_string_lossy().into_owned());
+    }
     std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .map_err(|e| format!("cannot find Parley's program: {e}"))

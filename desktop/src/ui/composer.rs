@@ -4,6 +4,8 @@
 //! in through the paperclip, by dropping them anywhere on the page, or by
 //! pasting them (a screenshot, a copied file) into the box.
 
+use std::rc::Rc;
+
 use parley_shared::api::User;
 use parley_shared::validate;
 use parley_shared::ws::ClientFrame;
@@ -12,10 +14,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_ctx;
-use crate::ui::common::{icon, Avatar};
-use std::rc::Rc;
-
 use crate::platform::{self, Incoming};
+use crate::ui::common::{icon, Avatar};
 use crate::ui::files::{human_size, listen, start_upload, upload_all, UploadAction, Uploads};
 use crate::ui::message::EmojiPicker;
 use crate::util;
