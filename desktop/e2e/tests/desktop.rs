@@ -670,6 +670,36 @@ impl Tray {
         ])
     }
 
+    /// The icon a panel shows: appindicator hands panels a PNG file, as a
+    /// theme path and an icon name.
+    fn icon_png(&self) -> Vec<u8> {
+        let read = |prop: &str| {
+            self.property(prop)
+                .and_then(|r| quoted(&r).into_iter().next())
+                .unwrap_or_else(|| panic!("no {prop} on the tray item"))
+        };
+        let name = read("IconName");
+        let name = if name.ends_with(".png") {
+            name
+        } else {
+            format!("{name}.png")
+        };
+        let file = Path::new(&read("IconThemePath")).join(name);
+        std::fs::read(&file).unwrap_or_else(|e| panic!("tray icon {}: {e}", file.display()))
+    }
+
+    /// Red pixels in the icon's top-right quarter (the mention dot).
+    fn red_in_corner(&self) -> usize {
+        let png = self.icon_png();
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&png));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let (w, h) = decoder
+            .read_info()
+            .map(|r| (r.info().width, r.info().height))
+            .expect("a PNG");
+        red_pixels(&png, &[w / 2, 0, w, h / 2])
+    }
+
     /// The label a Linux panel shows beside the icon (the badge).
     fn label(&self) -> String {
         self.property("XAyatanaLabel")
@@ -1069,6 +1099,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     let tray = Tray::wait(pid).await;
     eprintln!("tray item {} {}", tray.bus_name, tray.item);
     assert_eq!(tray.label(), "", "no badge before any mention");
+    assert_eq!(tray.red_in_corner(), 0, "no red dot before any mention");
     let mention = |text: &'static str| {
         let (rest, random, bob_token) = (&rest, random.clone(), bob_token.clone());
         async move {
@@ -1088,6 +1119,24 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     );
     wait_label(&tray, "1").await;
     eprintln!("tray badge shows 1 mention");
+    let start = Instant::now();
+    let red = loop {
+        let red = tray.red_in_corner();
+        if red > 0 {
+            break red;
+        }
+        assert!(
+            start.elapsed() < SECS20,
+            "the tray icon has no red dot for the mention"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("tray icon marked: {red} red pixels in its corner");
+    std::fs::write(
+        shots_dir().join("parley-desktop-tray-icon.png"),
+        tray.icon_png(),
+    )
+    .expect("write the tray icon");
     // The dock's badge (Ubuntu's dock, Dash to Dock, KDE) for the launcher.
     let start = Instant::now();
     let update = loop {

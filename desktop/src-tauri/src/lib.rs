@@ -57,6 +57,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
         ])
         .manage(files::DroppedFiles::default())
         .manage(badge::Badge::default())
+        .manage(tray::Marked::default())
         .on_window_event(|window, event| {
             // Closing the window keeps Parley in the tray (messages still
             // notify); "Quit" in the tray menu really exits.

@@ -1,14 +1,18 @@
-//! The tray icon: unread and mention counts in its tooltip (Windows, macOS)
-//! and the mention count as its title (Linux appindicators show no tooltip,
-//! only this label), and a menu with Open, Do not disturb and Quit. The
+//! The tray icon: a red dot on it while mentions wait (a white one for
+//! unread messages), unread and mention counts in its tooltip (Windows,
+//! macOS) and the mention count as its title (Linux appindicators show no
+//! tooltip, only this label), and a menu with Open, Do not disturb and Quit. The
 //! mention count also goes to the window title and the dock ([`crate::badge`]).
 //!
 //! Do-not-disturb is an account preference kept on the server (it also stops
 //! push to other devices), so the menu does not decide anything: it emits a
 //! `dnd` event and the UI, which holds the session, updates the preference.
 
+use std::sync::Mutex;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+
+use tauri::image::Image;
 use tauri::{Emitter, Manager, Runtime};
 
 const TRAY_ID: &str = "main";
@@ -84,11 +88,75 @@ fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, event: MenuEvent) {
     }
 }
 
+/// What the tray icon shows besides the app's own picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mark {
+    #[default]
+    Nothing,
+    /// Unread messages: a small white dot.
+    Unread,
+    /// Mentions (and DMs) waiting: a red dot.
+    Mention,
+}
+
+impl Mark {
+    pub fn of(unread: u32, mentions: u32) -> Mark {
+        match (unread, mentions) {
+            (_, m) if m > 0 => Mark::Mention,
+            (u, _) if u > 0 => Mark::Unread,
+            _ => Mark::Nothing,
+        }
+    }
+}
+
+/// The mark the tray icon has now.
+#[derive(Default)]
+pub struct Marked(Mutex<Mark>);
+
+/// `rgba` (`width` pixels wide) with `mark` as a dot in its top-right
+/// corner, ringed so it shows on any panel colour.
+pub fn mark_icon(rgba: &[u8], width: u32, mark: Mark) -> Vec<u8> {
+    let mut out = rgba.to_vec();
+    let (fill, radius) = match mark {
+        Mark::Nothing => return out,
+        Mark::Unread => ([255, 255, 255], 0.17),
+        Mark::Mention => ([224, 30, 55], 0.24),
+    };
+    let w = width as f32;
+    let r = (w * radius).max(2.0);
+    let ring = r + (w / 16.0).max(1.0);
+    let (cx, cy) = (w - ring, ring);
+    for (i, px) in out.chunks_exact_mut(4).enumerate() {
+        let (x, y) = (
+            (i as u32 % width) as f32 + 0.5,
+            (i as u32 / width) as f32 + 0.5,
+        );
+        let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
+        if d <= r {
+            px.copy_from_slice(&[fill[0], fill[1], fill[2], 255]);
+        } else if d <= ring {
+            px.copy_from_slice(&[30, 30, 36, 255]);
+        }
+    }
+    out
+}
+
 /// Called by the UI whenever its totals change.
 #[tauri::command]
 pub fn tray_set_counts<R: Runtime>(app: tauri::AppHandle<R>, unread: u32, mentions: u32) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip(unread, mentions)));
+        let mark = Mark::of(unread, mentions);
+        let changed = app
+            .state::<Marked>()
+            .0
+            .lock()
+            .map(|mut shown| std::mem::replace(&mut *shown, mark) != mark)
+            .unwrap_or(false);
+        if let (true, Some(icon)) = (changed, app.default_window_icon()) {
+            let rgba = mark_icon(icon.rgba(), icon.width(), mark);
+            let _ = tray.set_icon(Some(Image::new_owned(rgba, icon.width(), icon.height())));
+        }
         // Linux panels show the title beside the icon: the badge.
         let badge = (mentions > 0).then(|| mentions.to_string());
         let _ = tray.set_title(badge);
@@ -106,7 +174,30 @@ pub fn tray_set_counts<R: Runtime>(app: tauri::AppHandle<R>, unread: u32, mentio
 
 #[cfg(test)]
 mod tests {
-    use super::tooltip;
+    use super::{mark_icon, tooltip, Mark};
+
+    #[test]
+    fn the_icon_is_marked_in_its_corner() {
+        let (w, h) = (32u32, 32u32);
+        let plain = vec![10u8; (w * h * 4) as usize];
+        let px = |rgba: &[u8], x: u32, y: u32| {
+            let i = ((y * w + x) * 4) as usize;
+            [rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]]
+        };
+        assert_eq!(mark_icon(&plain, w, Mark::Nothing), plain);
+        let mention = mark_icon(&plain, w, Mark::Mention);
+        assert_eq!(
+            px(&mention, 24, 8),
+            [224, 30, 55, 255],
+            "red in the top-right corner"
+        );
+        assert_eq!(px(&mention, 4, 28), [10, 10, 10, 10], "the rest untouched");
+        let unread = mark_icon(&plain, w, Mark::Unread);
+        assert_eq!(px(&unread, 25, 7), [255, 255, 255, 255]);
+        assert_eq!(Mark::of(0, 0), Mark::Nothing);
+        assert_eq!(Mark::of(5, 0), Mark::Unread);
+        assert_eq!(Mark::of(5, 1), Mark::Mention);
+    }
 
     #[test]
     fn tooltip_says_what_is_waiting() {
