@@ -60,6 +60,8 @@ pub trait Platform {
 pub enum Incoming {
     Hovering(bool),
     File(web_sys::File),
+    /// A dropped file the host could not hand over: its name, and why.
+    Unreadable(String, String),
 }
 
 /// Where [`Incoming`] files go.
@@ -255,6 +257,10 @@ fn receive_dropped_files() {
         deliver(Incoming::Hovering(v == serde_json::Value::Bool(true)))
     });
     listen("files-dropped", |v| {
+        for r in v["refused"].as_array().cloned().unwrap_or_default() {
+            let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+            deliver(Incoming::Unreadable(text("name"), text("why")));
+        }
         let files = v["files"].as_array().cloned().unwrap_or_default();
         for f in files {
             let (Some(id), Some(name)) = (f["id"].as_u64(), f["name"].as_str().map(str::to_owned))
@@ -268,9 +274,7 @@ fn receive_dropped_files() {
                             deliver(Incoming::File(file));
                         }
                     }
-                    Err(e) => {
-                        web_sys::console::error_1(&format!("parley: {name}: {e}").into());
-                    }
+                    Err(e) => deliver(Incoming::Unreadable(name, e)),
                 }
             });
         }

@@ -1029,6 +1029,26 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     )
     .await;
     eprintln!("a file dragged from another app was uploaded and sent");
+    // A folder cannot be uploaded: it is listed as refused, not lost.
+    let folder = chart.parent().expect("the fixtures folder");
+    let source = drag_file_over(folder, (x + w / 2, y + h / 2));
+    drop_dragged(source);
+    wait_js(
+        &c,
+        "document.querySelector('.upload.failed')?.innerText.includes('folders cannot be uploaded')",
+        SECS20,
+        "the dropped folder listed as refused",
+    )
+    .await;
+    click(&c, ".upload.failed button").await;
+    wait_js(
+        &c,
+        "!document.querySelector('.upload')",
+        SECS20,
+        "the refused folder removed",
+    )
+    .await;
+    eprintln!("a dropped folder was listed as refused and removed");
     copy_image(&chart);
     type_into(&c, "#composer-input", &format!("{CONTROL}v{NO_MODIFIERS}")).await;
     share_upload(&c, &rest, &bob_token, &general, "Pasted from the clipboard").await;

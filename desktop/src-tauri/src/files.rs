@@ -23,7 +23,7 @@ use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, State};
 
-/// Payload `{ "files": [{ "id", "name", "size" }] }`.
+/// Payload `{ "files": [{ "id", "name", "size" }], "refused": [{ "name", "why" }] }`.
 pub const DROPPED_EVENT: &str = "files-dropped";
 /// Payload `true` while files are dragged over the window, `false` after.
 pub const HOVER_EVENT: &str = "files-hover";
@@ -38,6 +38,13 @@ pub struct Dropped {
     pub size: u64,
 }
 
+/// A dropped path that is not handed over, and why (the UI shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    pub name: String,
+    pub why: String,
+}
+
 /// The files a drop granted, until the UI reads them.
 #[derive(Default)]
 pub struct Grants {
@@ -46,31 +53,33 @@ pub struct Grants {
 }
 
 impl Grants {
-    /// Grants the regular files among `paths` (folders, links to nowhere
-    /// and files over [`MAX_BYTES`] are left out, and said so).
-    pub fn grant(&mut self, paths: &[PathBuf]) -> Vec<Dropped> {
-        let mut out = Vec::new();
+    /// Grants the regular files among `paths`; folders, what cannot be
+    /// read and files over [`MAX_BYTES`] are refused, with the reason.
+    pub fn grant(&mut self, paths: &[PathBuf]) -> (Vec<Dropped>, Vec<Refused>) {
+        let (mut granted, mut refused) = (Vec::new(), Vec::new());
         for path in paths {
-            let Ok(meta) = std::fs::metadata(path) else {
-                eprintln!("parley: cannot read dropped {}", path.display());
-                continue;
+            let name = file_name(path);
+            let why = match std::fs::metadata(path) {
+                Err(e) => format!("cannot be read ({e})"),
+                Ok(meta) if meta.is_dir() => "folders cannot be uploaded".to_owned(),
+                Ok(meta) if !meta.is_file() => "not a regular file".to_owned(),
+                Ok(meta) if meta.len() > MAX_BYTES => {
+                    format!("larger than {} MB", MAX_BYTES / 1024 / 1024)
+                }
+                Ok(meta) => {
+                    self.next += 1;
+                    self.files.insert(self.next, path.clone());
+                    granted.push(Dropped {
+                        id: self.next,
+                        name,
+                        size: meta.len(),
+                    });
+                    continue;
+                }
             };
-            if !meta.is_file() || meta.len() > MAX_BYTES {
-                eprintln!(
-                    "parley: not uploading {} (a folder, or too large)",
-                    path.display()
-                );
-                continue;
-            }
-            self.next += 1;
-            self.files.insert(self.next, path.clone());
-            out.push(Dropped {
-                id: self.next,
-                name: file_name(path),
-                size: meta.len(),
-            });
+            refused.push(Refused { name, why });
         }
-        out
+        (granted, refused)
     }
 
     /// The path granted under `id`; a grant is good for one read.
@@ -96,13 +105,14 @@ pub fn on_drag_drop<R: Runtime>(app: &tauri::AppHandle<R>, event: &DragDropEvent
         }
         DragDropEvent::Drop { paths, .. } => {
             let _ = app.emit(HOVER_EVENT, false);
-            let files = match app.state::<DroppedFiles>().0.lock() {
+            let (files, refused) = match app.state::<DroppedFiles>().0.lock() {
                 Ok(mut grants) => grants.grant(paths),
                 Err(_) => return,
             };
-            if !files.is_empty() {
-                let _ = app.emit(DROPPED_EVENT, serde_json::json!({ "files": files }));
-            }
+            let _ = app.emit(
+                DROPPED_EVENT,
+                serde_json::json!({ "files": files, "refused": refused }),
+            );
         }
         DragDropEvent::Leave => {
             let _ = app.emit(HOVER_EVENT, false);
@@ -174,8 +184,12 @@ mod tests {
         let file = dir.join("notes.txt");
         std::fs::write(&file, b"hello").expect("write");
         let mut grants = Grants::default();
-        let dropped = grants.grant(&[file.clone(), dir.clone(), dir.join("gone.txt")]);
+        let (dropped, refused) = grants.grant(&[file.clone(), dir.clone(), dir.join("gone.txt")]);
         assert_eq!(dropped.len(), 1, "only the regular file: {dropped:?}");
+        let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
+        let dir_name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert_eq!(names, [dir_name, "gone.txt"]);
+        assert_eq!(refused[0].why, "folders cannot be uploaded");
         assert_eq!(
             (dropped[0].name.as_str(), dropped[0].size),
             ("notes.txt", 5)

@@ -16,7 +16,9 @@ use yew::prelude::*;
 use crate::app::use_ctx;
 use crate::platform::{self, Incoming};
 use crate::ui::common::{icon, Avatar};
-use crate::ui::files::{human_size, listen, start_upload, upload_all, UploadAction, Uploads};
+use crate::ui::files::{
+    human_size, listen, start_upload, upload_all, upload_refused, UploadAction, Uploads,
+};
 use crate::ui::message::EmojiPicker;
 use crate::util;
 
@@ -112,6 +114,7 @@ pub fn composer(p: &ComposerProps) -> Html {
                 platform::receive_incoming(Some(Rc::new(move |incoming| match incoming {
                     Incoming::Hovering(over) => d.set(over),
                     Incoming::File(f) => start_upload(&to_api, f, to_uploads.clone()),
+                    Incoming::Unreadable(name, why) => upload_refused(name, why, &to_uploads),
                 })));
                 let d = dragging.clone();
                 let over = listen("dragover", move |e| {

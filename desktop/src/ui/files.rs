@@ -166,13 +166,30 @@ pub fn send_file(
     });
 }
 
-/// Starts uploading an attachment; progress and the result go to `dispatch`.
-pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatcher<Uploads>) {
-    let key = NEXT_KEY.with(|k| {
+fn next_key() -> u32 {
+    NEXT_KEY.with(|k| {
         let mut k = k.borrow_mut();
         *k += 1;
         *k
-    });
+    })
+}
+
+/// Shows a file that could not even start uploading (a dropped file the
+/// desktop could not read), so it is not silently missing.
+pub fn upload_refused(name: String, why: String, dispatch: &UseReducerDispatcher<Uploads>) {
+    dispatch.dispatch(UploadAction::Add(Upload {
+        key: next_key(),
+        name,
+        size: 0,
+        progress: 0.0,
+        done: None,
+        error: Some(why),
+    }));
+}
+
+/// Starts uploading an attachment; progress and the result go to `dispatch`.
+pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatcher<Uploads>) {
+    let key = next_key();
     dispatch.dispatch(UploadAction::Add(Upload {
         key,
         name: file.name(),
