@@ -254,14 +254,32 @@ pub fn app() -> Html {
         });
     }
 
-    // The tray badge follows the sidebar's totals.
+    // The tray badge follows the sidebar's totals, and the tray says until
+    // when do-not-disturb holds (told again when it ends).
     {
         let (unread, mentions) = store.0.channels.values().fold((0u64, 0u64), |(u, m), c| {
             (u + c.unread_count, m + c.mention_count)
         });
+        let paused = store
+            .0
+            .me
+            .as_ref()
+            .and_then(|me| me.preferences.mute_until)
+            .filter(|t| t.millis() as f64 > crate::api::now_ms());
         let platform = api.platform().clone();
-        use_effect_with((unread, mentions), move |&(u, m)| {
-            platform.set_counts(u, m);
+        use_effect_with((unread, mentions, paused), move |&(u, m, paused)| {
+            let label =
+                paused.map(|t| crate::util::until_label(t, ui::now(), ui::utc_offset_min()));
+            platform.set_counts(u, m, label.as_deref());
+            // A browser timer holds at most 2^31 - 1 ms (24 days); a
+            // longer pause is told again by the next change of counts.
+            let left = paused.map(|t| t.millis() as f64 - crate::api::now_ms() + 1_000.0);
+            let ends = left.filter(|&ms| ms < f64::from(i32::MAX)).map(|ms| {
+                gloo_timers::callback::Timeout::new(ms.max(0.0) as u32, move || {
+                    platform.set_counts(u, m, None)
+                })
+            });
+            move || drop(ends)
         });
     }
 

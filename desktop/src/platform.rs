@@ -43,8 +43,9 @@ pub trait Platform {
     fn native_notifications(&self) -> bool {
         false
     }
-    /// Tells the host the unread and mention totals (the tray badge).
-    fn set_counts(&self, _unread: u64, _mentions: u64) {}
+    /// Tells the host the unread and mention totals (the tray badge), and
+    /// until when notifications are paused ("3:00 PM"), if they are.
+    fn set_counts(&self, _unread: u64, _mentions: u64, _paused_until: Option<&str>) {}
     /// After a paste whose event carried no files: hands `to` the image on
     /// the OS clipboard, where the webview keeps it from the page.
     fn paste_image(&self, _to: Rc<dyn Fn(web_sys::File)>) {}
@@ -482,10 +483,14 @@ impl Platform for TauriPlatform {
             });
         });
     }
-    fn set_counts(&self, unread: u64, mentions: u64) {
+    fn set_counts(&self, unread: u64, mentions: u64, paused_until: Option<&str>) {
         invoke_later(
             "tray_set_counts",
-            serde_json::json!({ "unread": unread.min(u32::MAX.into()), "mentions": mentions.min(u32::MAX.into()) }),
+            serde_json::json!({
+                "unread": unread.min(u32::MAX.into()),
+                "mentions": mentions.min(u32::MAX.into()),
+                "pausedUntil": paused_until,
+            }),
         );
     }
 }

@@ -43,6 +43,20 @@ pub fn day_label(ts: Timestamp, now: Timestamp, offset_min: i32) -> String {
     }
 }
 
+/// When something ends, as a person says it: "3:00 PM" today,
+/// "tomorrow 8:00 AM", or "Monday, March 4 8:00 AM".
+pub fn until_label(until: Timestamp, now: Timestamp, offset_min: i32) -> String {
+    let (Some(t), Some(n)) = (local(until, offset_min), local(now, offset_min)) else {
+        return String::new();
+    };
+    let time = clock(until, offset_min);
+    match t.date().to_julian_day() - n.date().to_julian_day() {
+        0 => time,
+        1 => format!("tomorrow {time}"),
+        _ => format!("{}, {} {} {time}", t.weekday(), t.month(), t.day()),
+    }
+}
+
 /// Up to two initials for an avatar: "Alice Kim" → "AK", "bob" → "B".
 pub fn initials(name: &str) -> String {
     let mut out: String = name
@@ -184,6 +198,26 @@ mod tests {
         assert_eq!(day_label(ts, now, 60), "Today");
         let later = Timestamp::parse_rfc3339("2024-03-20T08:00:00Z").expect("valid");
         assert_eq!(day_label(ts, later, 0), "Monday, March 4");
+    }
+
+    #[test]
+    fn ends_are_said_from_today() {
+        let now = Timestamp::parse_rfc3339("2024-03-04T10:00:00Z").expect("valid");
+        let at = |s: &str| Timestamp::parse_rfc3339(s).expect("valid");
+        assert_eq!(until_label(at("2024-03-04T15:00:00Z"), now, 0), "3:00 PM");
+        assert_eq!(
+            until_label(at("2024-03-05T08:00:00Z"), now, 0),
+            "tomorrow 8:00 AM"
+        );
+        assert_eq!(
+            until_label(at("2024-03-05T08:00:00Z"), now, -600),
+            "10:00 PM",
+            "still today ten hours west"
+        );
+        assert_eq!(
+            until_label(at("2024-03-07T08:00:00Z"), now, 0),
+            "Thursday, March 7 8:00 AM"
+        );
     }
 
     #[test]

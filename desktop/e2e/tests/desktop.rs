@@ -707,9 +707,9 @@ impl Tray {
             .unwrap_or_default()
     }
 
-    /// Clicks the menu item labelled `label`, as a panel does (dbusmenu).
-    fn click(&self, label: &str) {
-        let layout = gdbus(&[
+    /// The menu as a panel reads it (dbusmenu's whole layout).
+    fn layout(&self) -> String {
+        gdbus(&[
             "--dest",
             &self.bus_name,
             "--object-path",
@@ -722,7 +722,25 @@ impl Tray {
             "-1",
             "[]",
         ])
-        .expect("the tray menu's layout");
+        .expect("the tray menu's layout")
+    }
+
+    /// Waits until the menu has an item labelled like `label` starts.
+    async fn wait_item(&self, label: &str) {
+        let start = Instant::now();
+        while !self.layout().contains(&format!("'label': <'{label}")) {
+            assert!(
+                start.elapsed() < SECS20,
+                "no tray menu item {label:?}…: {}",
+                self.layout()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the menu item labelled `label`, as a panel does (dbusmenu).
+    fn click(&self, label: &str) {
+        let layout = self.layout();
         // Each item reads `<(ID, {'label': <'...'>, ...}, [...])>`.
         let at = layout
             .find(&format!("'label': <'{label}'>"))
@@ -1177,6 +1195,8 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
 
     tray.click("For 1 hour");
     wait_dnd(&rest, &alice_token, true).await;
+    // The menu says until when.
+    tray.wait_item("Paused until ").await;
     mention("@alice quietly, during do not disturb").await;
     // The badge still counts it; no bubble appears.
     wait_label(&tray, "2").await;
@@ -1190,6 +1210,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     eprintln!("do-not-disturb from the tray: no notification");
     tray.click("Off");
     wait_dnd(&rest, &alice_token, false).await;
+    tray.wait_item("Notifications are on").await;
     mention("@alice and now out loud").await;
     assert!(
         wait_for(&notes, "and now out loud", SECS20).await,

@@ -23,24 +23,50 @@ pub fn has_tray<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
     app.tray_by_id(TRAY_ID).is_some()
 }
 
-/// The tooltip for these counts.
-pub fn tooltip(unread: u32, mentions: u32) -> String {
-    match (unread, mentions) {
-        (0, 0) => "Parley".into(),
-        (u, 0) => format!("Parley — {u} unread"),
-        (u, m) => format!(
-            "Parley — {m} mention{} · {u} unread",
-            if m == 1 { "" } else { "s" }
-        ),
+/// The tooltip for these counts, and until when notifications are paused.
+pub fn tooltip(unread: u32, mentions: u32, paused_until: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(until) = paused_until {
+        parts.push(format!("notifications paused until {until}"));
+    }
+    if mentions > 0 {
+        parts.push(format!(
+            "{mentions} mention{}",
+            if mentions == 1 { "" } else { "s" }
+        ));
+    }
+    if unread > 0 {
+        parts.push(format!("{unread} unread"));
+    }
+    if parts.is_empty() {
+        "Parley".into()
+    } else {
+        format!("Parley — {}", parts.join(" · "))
     }
 }
 
+/// The first line of the Do-not-disturb submenu: whether notifications
+/// are paused, and until when. (A line of its own: GTK menus cannot
+/// retitle a submenu.)
+pub fn dnd_status(paused_until: Option<&str>) -> String {
+    match paused_until {
+        Some(until) => format!("Paused until {until}"),
+        None => "Notifications are on".into(),
+    }
+}
+
+/// The Do-not-disturb status line, to rewrite it.
+pub struct DndStatus<R: Runtime>(MenuItem<R>);
+
 pub fn create<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
+    let status = MenuItem::with_id(app, "dnd-status", dnd_status(None), false, None::<&str>)?;
     let dnd = Submenu::with_items(
         app,
         "Do not disturb",
         true,
         &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, "dnd-1h", "For 1 hour", true, None::<&str>)?,
             &MenuItem::with_id(app, "dnd-tomorrow", "Until tomorrow", true, None::<&str>)?,
             &MenuItem::with_id(app, "dnd-off", "Off", true, None::<&str>)?,
@@ -55,8 +81,9 @@ pub fn create<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<TrayIcon<R
             &MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?,
         ],
     )?;
+    app.manage(DndStatus(status));
     let mut b = TrayIconBuilder::with_id(TRAY_ID)
-        .tooltip(tooltip(0, 0))
+        .tooltip(tooltip(0, 0, None))
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(on_menu)
@@ -143,9 +170,18 @@ pub fn mark_icon(rgba: &[u8], width: u32, mark: Mark) -> Vec<u8> {
 
 /// Called by the UI whenever its totals change.
 #[tauri::command]
-pub fn tray_set_counts<R: Runtime>(app: tauri::AppHandle<R>, unread: u32, mentions: u32) {
+pub fn tray_set_counts<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    unread: u32,
+    mentions: u32,
+    paused_until: Option<String>,
+) {
+    let paused_until = paused_until.as_deref();
+    if let Some(status) = app.try_state::<DndStatus<R>>() {
+        let _ = status.0.set_text(dnd_status(paused_until));
+    }
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let _ = tray.set_tooltip(Some(tooltip(unread, mentions)));
+        let _ = tray.set_tooltip(Some(tooltip(unread, mentions, paused_until)));
         let mark = Mark::of(unread, mentions);
         let changed = app
             .state::<Marked>()
@@ -174,7 +210,7 @@ pub fn tray_set_counts<R: Runtime>(app: tauri::AppHandle<R>, unread: u32, mentio
 
 #[cfg(test)]
 mod tests {
-    use super::{mark_icon, tooltip, Mark};
+    use super::{dnd_status, mark_icon, tooltip, Mark};
 
     #[test]
     fn the_icon_is_marked_in_its_corner() {
@@ -201,9 +237,18 @@ mod tests {
 
     #[test]
     fn tooltip_says_what_is_waiting() {
-        assert_eq!(tooltip(0, 0), "Parley");
-        assert_eq!(tooltip(3, 0), "Parley — 3 unread");
-        assert_eq!(tooltip(5, 1), "Parley — 1 mention · 5 unread");
-        assert_eq!(tooltip(5, 2), "Parley — 2 mentions · 5 unread");
+        assert_eq!(tooltip(0, 0, None), "Parley");
+        assert_eq!(tooltip(3, 0, None), "Parley — 3 unread");
+        assert_eq!(tooltip(5, 1, None), "Parley — 1 mention · 5 unread");
+        assert_eq!(tooltip(5, 2, None), "Parley — 2 mentions · 5 unread");
+        assert_eq!(
+            tooltip(0, 2, Some("3:00 PM")),
+            "Parley — notifications paused until 3:00 PM · 2 mentions"
+        );
+        assert_eq!(dnd_status(None), "Notifications are on");
+        assert_eq!(
+            dnd_status(Some("tomorrow 8:00 AM")),
+            "Paused until tomorrow 8:00 AM"
+        );
     }
 }
