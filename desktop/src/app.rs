@@ -260,12 +260,7 @@ pub fn app() -> Html {
         let (unread, mentions) = store.0.channels.values().fold((0u64, 0u64), |(u, m), c| {
             (u + c.unread_count, m + c.mention_count)
         });
-        let paused = store
-            .0
-            .me
-            .as_ref()
-            .and_then(|me| me.preferences.mute_until)
-            .filter(|t| t.millis() as f64 > crate::api::now_ms());
+        let paused = store.0.paused_until(ui::now());
         let platform = api.platform().clone();
         use_effect_with((unread, mentions, paused), move |&(u, m, paused)| {
             let label =
@@ -416,35 +411,45 @@ fn listen_to_shell(api: &Api, dispatch: &Rc<dyn Fn(Action)>) {
     }
     let (api, dispatch) = (api.clone(), dispatch.clone());
     crate::platform::listen("dnd", move |v| {
-        let until = match v.as_str() {
-            Some("1h") => Some(crate::api::now_ms() as i64 + 3_600_000),
-            Some("tomorrow") => Some(tomorrow_morning_ms()),
-            _ => None,
+        pause_notifications(
+            api.clone(),
+            dispatch.clone(),
+            v.as_str().unwrap_or_default(),
+        );
+    });
+}
+
+/// Pauses notifications for the account ("1h", "tomorrow"; anything else
+/// resumes them): the `mute_until` preference, which also holds back push
+/// to the person's other devices. From the tray menu and the sidebar.
+pub fn pause_notifications(api: Api, dispatch: Rc<dyn Fn(Action)>, how: &str) {
+    let until = match how {
+        "1h" => Some(crate::api::now_ms() as i64 + 3_600_000),
+        "tomorrow" => Some(tomorrow_morning_ms()),
+        _ => None,
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(mut me) = latest().0.me.clone() else {
+            return;
         };
-        let (api, dispatch) = (api.clone(), dispatch.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let Some(mut me) = latest().0.me.clone() else {
-                return;
-            };
-            let body = parley_shared::api::UpdatePreferencesRequest {
-                theme: me.preferences.theme,
-                notify_level: me.preferences.notify_level,
-                mute_until: until.map(parley_shared::Timestamp::from_millis),
-                keywords: None,
-            };
-            match api
-                .put::<_, parley_shared::api::Preferences>("/users/me/preferences", &body)
-                .await
-            {
-                Ok(prefs) => {
-                    me.preferences = prefs;
-                    dispatch(Action::SignedIn(Box::new(me)));
-                }
-                Err(e) => web_sys::console::error_1(
-                    &format!("parley: do not disturb: {}", e.message).into(),
-                ),
+        let body = parley_shared::api::UpdatePreferencesRequest {
+            theme: me.preferences.theme,
+            notify_level: me.preferences.notify_level,
+            mute_until: until.map(parley_shared::Timestamp::from_millis),
+            keywords: None,
+        };
+        match api
+            .put::<_, parley_shared::api::Preferences>("/users/me/preferences", &body)
+            .await
+        {
+            Ok(prefs) => {
+                me.preferences = prefs;
+                dispatch(Action::SignedIn(Box::new(me)));
             }
-        });
+            Err(e) => {
+                web_sys::console::error_1(&format!("parley: do not disturb: {}", e.message).into())
+            }
+        }
     });
 }
 

@@ -181,6 +181,15 @@ impl State {
     }
 
     /// DMs, most recently active first.
+    /// When the account's notification pause (do not disturb) ends, if it
+    /// is still on at `now`.
+    pub fn paused_until(&self, now: Timestamp) -> Option<Timestamp> {
+        self.me
+            .as_ref()
+            .and_then(|me| me.preferences.mute_until)
+            .filter(|t| *t > now)
+    }
+
     pub fn dms(&self) -> Vec<&Channel> {
         let mut v: Vec<&Channel> = self
             .channels

@@ -730,6 +730,43 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     .await;
     shot(a, "dark").await;
 
+    // Notifications pause from the sidebar; the footer says until when,
+    // the account keeps it (push to other devices holds too), and resume
+    // ends it.
+    click(a, "#pause-notifications").await;
+    click(a, "#pause-1h").await;
+    wait_js(
+        a,
+        "document.querySelector('#paused-until')?.innerText.startsWith('Paused until ')",
+        SECS5,
+        "the pause in the sidebar",
+    )
+    .await;
+    let paused = a
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             const t = JSON.parse(localStorage.getItem('parley.tokens')).access;\
+             fetch('/api/v1/users/me', {headers: {Authorization: 'Bearer ' + t}})\
+               .then(r => r.json()).then(me => done(me.preferences.mute_until), e => done('error: ' + e));",
+            Vec::new(),
+        )
+        .await
+        .expect("read the account");
+    assert!(
+        paused.is_string() && !paused.to_string().contains("error"),
+        "mute_until kept: {paused}"
+    );
+    shot(a, "paused").await;
+    click(a, "#pause-notifications").await;
+    click(a, "#pause-off").await;
+    wait_js(
+        a,
+        "!document.querySelector('#paused-until')",
+        SECS5,
+        "notifications resumed",
+    )
+    .await;
+
     // Offline: the server goes away, Bob writes, the message arrives once
     // the connection is back.
     server.down().await;

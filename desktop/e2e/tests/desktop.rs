@@ -1197,6 +1197,13 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     wait_dnd(&rest, &alice_token, true).await;
     // The menu says until when.
     tray.wait_item("Paused until ").await;
+    wait_js(
+        &c,
+        "document.querySelector('#paused-until')",
+        SECS20,
+        "the pause shown in the sidebar too",
+    )
+    .await;
     mention("@alice quietly, during do not disturb").await;
     // The badge still counts it; no bubble appears.
     wait_label(&tray, "2").await;
@@ -1211,6 +1218,13 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     tray.click("Off");
     wait_dnd(&rest, &alice_token, false).await;
     tray.wait_item("Notifications are on").await;
+    wait_js(
+        &c,
+        "!document.querySelector('#paused-until')",
+        SECS20,
+        "the pause gone from the sidebar",
+    )
+    .await;
     mention("@alice and now out loud").await;
     assert!(
         wait_for(&notes, "and now out loud", SECS20).await,

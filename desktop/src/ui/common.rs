@@ -172,6 +172,7 @@ pub fn icon(name: &str) -> Html {
         "down" => "M12 5v14M6 13l6 6 6-6",
         "logout" => "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
         "bell" => "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+        "bell-off" => "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0M3 3l18 18",
         "paperclip" => "M20 11l-8 8a5 5 0 0 1-7-7l8-8a3.5 3.5 0 0 1 5 5l-8 8a2 2 0 0 1-3-3l7-7",
         "archive" => "M3 5h18v4H3zM5 9v10h14V9M10 13h4",
         "door" => "M14 4H6v16h8M10 12h10M17 9l3 3-3 3",

@@ -1,6 +1,8 @@
 //! The dark sidebar: workspace switcher, channels with unread and mention
 //! badges, DMs with presence dots, and the signed-in user.
 
+use std::rc::Rc;
+
 use parley_shared::api::{Channel, ChannelKind};
 use parley_shared::ws::PresenceStatus;
 use parley_shared::ChannelId;
@@ -24,6 +26,7 @@ pub fn sidebar(p: &SidebarProps) -> Html {
     let ui = use_ui();
     let nav = use_navigator();
     let menu = use_state(|| false);
+    let pause_menu = use_state(|| false);
     let state = ctx.state();
     let me = state.me_id();
     let Some(me_user) = state.me.as_ref().map(|m| m.profile.clone()) else {
@@ -152,6 +155,27 @@ pub fn sidebar(p: &SidebarProps) -> Html {
             ui.show(d.clone());
         })
     };
+    // Notifications paused (do not disturb): until when, and the menu that
+    // pauses and resumes them.
+    let paused = state
+        .paused_until(crate::ui::now())
+        .map(|t| util::until_label(t, crate::ui::now(), crate::ui::utc_offset_min()));
+    let pause = |how: &'static str| {
+        let (ctx, pause_menu) = (ctx.clone(), pause_menu.clone());
+        Callback::from(move |_: MouseEvent| {
+            pause_menu.set(false);
+            let store = ctx.store.clone();
+            crate::app::pause_notifications(
+                ctx.api.clone(),
+                Rc::new(move |a| store.dispatch(a)),
+                how,
+            );
+        })
+    };
+    let toggle_pause_menu = {
+        let pause_menu = pause_menu.clone();
+        Callback::from(move |_: MouseEvent| pause_menu.set(!*pause_menu))
+    };
     let my_status = state
         .presence
         .get(&me_user.id)
@@ -208,8 +232,26 @@ pub fn sidebar(p: &SidebarProps) -> Html {
                             <PresenceDot status={my_status} />
                             { me_user.status.as_ref().map_or_else(|| "Active".to_owned(), |s| format!("{} {}", s.emoji.as_deref().map(util::emoji_glyph).unwrap_or_default(), s.text)) }
                         </span>
+                        if let Some(until) = &paused {
+                            <span class="me-paused" id="paused-until">{ format!("Paused until {until}") }</span>
+                        }
                     </span>
                 </button>
+                if *pause_menu {
+                    <div class="menu pause-menu" role="menu">
+                        <button class="menu-item" role="menuitem" id="pause-1h" onclick={pause("1h")}>{ icon("bell-off") }<span>{ "Pause for 1 hour" }</span></button>
+                        <button class="menu-item" role="menuitem" id="pause-tomorrow" onclick={pause("tomorrow")}>{ icon("bell-off") }<span>{ "Pause until tomorrow" }</span></button>
+                        if paused.is_some() {
+                            <div class="menu-sep"></div>
+                            <button class="menu-item" role="menuitem" id="pause-off" onclick={pause("off")}>{ icon("bell") }<span>{ "Resume notifications" }</span></button>
+                        }
+                    </div>
+                }
+                <button class={classes!("icon-btn", "side-icon", paused.is_some().then_some("on"))} id="pause-notifications"
+                    aria-haspopup="menu" aria-expanded={pause_menu.to_string()}
+                    aria-label={paused.as_ref().map_or_else(|| "Pause notifications".to_owned(), |u| format!("Notifications paused until {u}"))}
+                    title={paused.as_ref().map_or_else(|| "Pause notifications".to_owned(), |u| format!("Notifications paused until {u}"))}
+                    onclick={toggle_pause_menu}>{ icon(if paused.is_some() { "bell-off" } else { "bell" }) }</button>
                 <button class="icon-btn side-icon" aria-label="Settings" title="Settings" onclick={show(Dialog::Settings)} id="open-settings">{ icon("settings") }</button>
             </div>
         </nav>
