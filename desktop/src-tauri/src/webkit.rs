@@ -41,6 +41,14 @@ const ENV: &[(&str, &str)] = &[
     // policy, which can only be switched once the page is already loading
     // (attempt 5, withdrawn after desktop tests lost their page).
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    // No top compiler tier for JavaScript (FTL) or wasm (OMG): their shared
+    // backend (B3/Air) is where the web process crashed in about one desktop
+    // test run in twenty ("page crash or hang"; the kernel's segfault line
+    // points into libjavascriptcoregtk's B3 Air code). A chat page never
+    // runs hot enough to need them; memory and start are unchanged
+    // (attempts 6 and 24 in docs/benchmarks.md).
+    ("JSC_useFTLJIT", "0"),
+    ("JSC_useOMGJIT", "0"),
 ];
 
 /// Underlines misspelled words as the browsers and the Windows and macOS
