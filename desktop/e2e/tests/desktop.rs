@@ -193,8 +193,12 @@ async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) {
 /// Polls a JS expression until it is truthy; false after `timeout`.
 async fn wait_until(c: &Client, expr: &str, timeout: Duration) -> bool {
     let start = Instant::now();
+    let script = format!("return !!({expr});");
     while start.elapsed() < timeout {
-        if js(c, &format!("return !!({expr});")).await == Value::Bool(true) {
+        // Right after a start WebKitWebDriver can fail a script while the
+        // page is still being set up ("Could not parse script result"):
+        // not yet, rather than a failure.
+        if let Ok(Value::Bool(true)) = c.execute(&script, Vec::new()).await {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

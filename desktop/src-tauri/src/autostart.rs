@@ -15,12 +15,15 @@ pub fn started_at_login() -> bool {
 }
 
 /// The XDG autostart entry for `exe` (Desktop Entry spec: the program is
-/// quoted, and `"`, `` ` ``, `$` and `\` inside the quotes escaped).
+/// quoted, `"`, `` ` ``, `$` and `\` inside the quotes escaped, and `%`
+/// doubled, since `%x` is a field code).
 pub fn desktop_entry(exe: &str) -> String {
     let mut quoted = String::with_capacity(exe.len() + 2);
     for c in exe.chars() {
-        if matches!(c, '"' | '`' | '$' | '\\') {
-            quoted.push('\\');
+        match c {
+            '"' | '`' | '$' | '\\' => quoted.push('\\'),
+            '%' => quoted.push('%'),
+            _ => {}
         }
         quoted.push(c);
     }
@@ -177,9 +180,9 @@ mod tests {
         let entry = desktop_entry("/opt/My Apps/parley-desktop");
         assert!(entry.contains("Exec=\"/opt/My Apps/parley-desktop\" --autostart\n"));
         assert!(entry.starts_with("[Desktop Entry]\nType=Application\n"));
-        let odd = desktop_entry("/home/a$b/\"x\"");
+        let odd = desktop_entry("/home/a$b/\"x\"/100%");
         assert!(
-            odd.contains(r#"Exec="/home/a\$b/\"x\"" --autostart"#),
+            odd.contains(r#"Exec="/home/a\$b/\"x\"/100%%" --autostart"#),
             "{odd}"
         );
         let agent = launch_agent(
