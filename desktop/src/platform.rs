@@ -190,11 +190,7 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
     cmd: &str,
     args: serde_json::Value,
 ) -> Result<T, String> {
-    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
-    let out = tauri_invoke(cmd, args).await.map_err(|e| {
-        e.as_string()
-            .unwrap_or_else(|| format!("{cmd} failed: {e:?}"))
-    })?;
+    let out = invoke_js(cmd, args).await?;
     let text = if out.is_undefined() {
         "null".to_owned()
     } else {
@@ -204,6 +200,15 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
             .unwrap_or_else(|| "null".into())
     };
     serde_json::from_str(&text).map_err(|e| format!("{cmd}: unexpected answer: {e}"))
+}
+
+/// Calls a shell command; its answer as the shell sent it, or its error.
+async fn invoke_js(cmd: &str, args: serde_json::Value) -> Result<JsValue, String> {
+    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
+    tauri_invoke(cmd, args).await.map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| format!("{cmd} failed: {e:?}"))
+    })
 }
 
 /// Calls a command whose answer does not matter; failures go to the console.
@@ -237,10 +242,8 @@ pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
 
 /// Calls a shell command that answers raw bytes (an `ArrayBuffer`).
 async fn invoke_bytes(cmd: &str, args: serde_json::Value) -> Result<js_sys::ArrayBuffer, String> {
-    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
-    tauri_invoke(cmd, args)
-        .await
-        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{cmd} failed")))?
+    invoke_js(cmd, args)
+        .await?
         .dyn_into::<js_sys::ArrayBuffer>()
         .map_err(|_| format!("{cmd}: expected bytes"))
 }
