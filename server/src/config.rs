@@ -55,8 +55,9 @@ pub struct Config {
     pub socket_send_buffer: Option<usize>,
     /// PEM certificate chain and private key: serve HTTPS/WSS when both are set.
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// Browser origins allowed to call the API cross-origin (CORS); empty =
-    /// same-origin only.
+    /// Browser origins allowed to call the API cross-origin (CORS), besides
+    /// the desktop app's (`api::DESKTOP_ORIGINS`, always allowed); empty =
+    /// same-origin only for browsers.
     pub cors_origins: Vec<String>,
     /// The built web UI (`scripts/build-ui`): served at `/` for every path
     /// outside `/api`.

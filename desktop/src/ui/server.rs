@@ -38,8 +38,8 @@ async fn reachable(origin: &str) -> Result<(), String> {
         .await
         .map_err(|_| {
             format!(
-                "Cannot reach {origin}. Check the address, and that the server allows this app \
-                 (PARLEY_CORS_ORIGINS must include tauri://localhost and http://tauri.localhost)."
+                "Cannot reach {origin}. Check the address and that the server is running; \
+                 a server with a self-signed certificate needs it trusted by this computer."
             )
         })?;
     let resp: web_sys::Response =

@@ -171,11 +171,18 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
-/// Cross-origin access for the configured browser origins only; none by
-/// default. Tokens travel in headers, never cookies, so no credentials mode.
+/// Origins of Parley's desktop app: `tauri://localhost` on Linux and macOS,
+/// `http://tauri.localhost` on Windows. Always allowed, so the app works
+/// against any server without configuration; no web page can have them.
+pub const DESKTOP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
+/// Cross-origin access for the desktop app and the configured browser
+/// origins only. Tokens travel in headers, never cookies, so no credentials
+/// mode.
 fn cors(origins: &[String]) -> CorsLayer {
-    let allowed: Vec<HeaderValue> = origins
-        .iter()
+    let allowed: Vec<HeaderValue> = DESKTOP_ORIGINS
+        .into_iter()
+        .chain(origins.iter().map(String::as_str))
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     CorsLayer::new()

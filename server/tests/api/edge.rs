@@ -217,6 +217,11 @@ both!(
             ok.headers()["access-control-allow-origin"],
             "https://chat.example.com"
         );
+        // The desktop app's origins need no configuration.
+        for desktop in ["tauri://localhost", "http://tauri.localhost"] {
+            let ok = preflight(desktop).await.unwrap();
+            assert_eq!(ok.headers()["access-control-allow-origin"], desktop);
+        }
         let evil = preflight("https://evil.example").await.unwrap();
         assert!(evil.headers().get("access-control-allow-origin").is_none());
 
