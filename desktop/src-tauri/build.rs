@@ -13,6 +13,8 @@ fn main() {
         "tray_set_counts",
         "dropped_file",
         "clipboard_image",
+        "download",
+        "download_show",
         "autostart_get",
         "autostart_set",
     ];

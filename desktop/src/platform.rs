@@ -53,6 +53,33 @@ pub trait Platform {
     /// it first; `done` gets the setting (or why it could not be read or
     /// changed). A host that cannot (a browser) never calls `done`.
     fn open_at_login(&self, _set: Option<bool>, _done: Rc<dyn Fn(Result<bool, String>)>) {}
+    /// Saves the file at `url` (the desktop app: into the Downloads
+    /// folder); `done` hears how it ended. A browser hands it to itself.
+    fn download(&self, url: &str, done: Rc<dyn Fn(Saved)>) {
+        self.open_url(url);
+        done(Saved::Outside);
+    }
+    /// Whether [`Platform::download`] saves files itself (and its outcome
+    /// is worth showing), rather than handing them to a browser.
+    fn saves_downloads(&self) -> bool {
+        false
+    }
+    /// Shows a file [`Platform::download`] saved in the file manager.
+    fn show_download(&self, _id: u64) {}
+}
+
+/// How saving a file from a message ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    /// In the Downloads folder as `name`; `id` shows it there.
+    Done {
+        id: u64,
+        name: String,
+    },
+    /// Opened outside the app instead (a browser, or a desktop webview
+    /// that cannot download by itself): the browser saves it.
+    Outside,
+    Failed(String),
 }
 
 /// What the host hands the page from outside it: whether files are being
@@ -285,6 +312,37 @@ fn receive_dropped_files() {
     });
 }
 
+/// Where a finished download's outcome goes, by the shell's id.
+type SaveSink = Rc<dyn Fn(Saved)>;
+
+thread_local! {
+    static SAVING: RefCell<HashMap<u64, SaveSink>> = RefCell::new(HashMap::new());
+    /// Outcomes that arrived before the command answered with their id.
+    static SAVED_EARLY: RefCell<HashMap<u64, Saved>> = RefCell::new(HashMap::new());
+}
+
+/// The shell's `download-finished` events (`downloads.rs` there).
+fn receive_downloads() {
+    listen("download-finished", |v| {
+        let Some(id) = v["id"].as_u64() else {
+            return;
+        };
+        let saved = match (v["ok"].as_bool(), v["name"].as_str()) {
+            (Some(true), Some(name)) => Saved::Done {
+                id,
+                name: name.to_owned(),
+            },
+            _ => Saved::Failed("The download did not finish.".into()),
+        };
+        match SAVING.with(|s| s.borrow_mut().remove(&id)) {
+            Some(done) => done(saved),
+            None => {
+                SAVED_EARLY.with(|e| e.borrow_mut().insert(id, saved));
+            }
+        }
+    });
+}
+
 /// Whether a link leaves the app: a web or mail address anywhere but the
 /// app's own origin (`tauri://localhost`, `http://tauri.localhost`).
 pub fn is_external(href: &str, app_origin: &str) -> bool {
@@ -385,6 +443,7 @@ impl TauriPlatform {
         open_links_outside();
         zoom_keys();
         receive_dropped_files();
+        receive_downloads();
         let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
         let p = TauriPlatform::default();
         if server.is_some() {
@@ -485,6 +544,31 @@ impl Platform for TauriPlatform {
                 None => invoke("autostart_get", serde_json::json!({})).await,
             });
         });
+    }
+    fn download(&self, url: &str, done: Rc<dyn Fn(Saved)>) {
+        let url = url.to_owned();
+        wasm_bindgen_futures::spawn_local(async move {
+            match invoke::<u64>("download", serde_json::json!({ "url": url })).await {
+                Ok(id) => match SAVED_EARLY.with(|e| e.borrow_mut().remove(&id)) {
+                    Some(saved) => done(saved),
+                    None => {
+                        SAVING.with(|s| s.borrow_mut().insert(id, done));
+                    }
+                },
+                // Windows and macOS: the browser saves it.
+                Err(e) if e == "unsupported" => {
+                    open_outside(&url);
+                    done(Saved::Outside);
+                }
+                Err(e) => done(Saved::Failed(e)),
+            }
+        });
+    }
+    fn saves_downloads(&self) -> bool {
+        true
+    }
+    fn show_download(&self, id: u64) {
+        invoke_later("download_show", serde_json::json!({ "id": id }));
     }
     fn set_counts(&self, unread: u64, mentions: u64, paused_until: Option<&str>) {
         invoke_later(

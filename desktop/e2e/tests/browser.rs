@@ -593,6 +593,26 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the image at Alice",
     )
     .await;
+    // Clicking it shows it at full size over the page; Esc closes it.
+    js(b, &format!("{img}.closest('button').click(); return null;")).await;
+    wait_js(
+        b,
+        "document.querySelector('#viewer-image')?.complete && document.querySelector('#viewer-image').naturalWidth === 96",
+        Duration::from_secs(10),
+        "the image in the viewer",
+    )
+    .await;
+    // Past the backdrop's fade-in, as a person sees it.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(b, "viewer").await;
+    type_into(b, "#image-viewer", "\u{E00C}").await;
+    wait_js(
+        b,
+        "!document.querySelector('#image-viewer')",
+        Duration::from_secs(10),
+        "the viewer closed with Esc",
+    )
+    .await;
 
     // A pasted screenshot and a dropped file upload the same way; pasted
     // text is left to the browser.

@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 const ENTER: &str = "\u{E007}";
 /// WebDriver's Control key (held until [`NO_MODIFIERS`]).
 const CONTROL: &str = "\u{E009}";
+const ESCAPE: &str = "\u{E00C}";
 const NO_MODIFIERS: &str = "\u{E000}";
 /// 900 CSS pixels shown at 110 % (the window is 900 px wide then).
 const ZOOMED_IN: &str = "window.innerWidth > 800 && window.innerWidth < 840";
@@ -147,6 +148,23 @@ impl Rest {
         let v: Value = resp.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {v}");
         v
+    }
+
+    /// Uploads `bytes` as `name` (for a message's `file_ids`); its id.
+    async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> String {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/files", self.base))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("upload sent");
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "upload {name}: {status} {v}");
+        v["id"].as_str().expect("file id").to_owned()
     }
 
     async fn register(&self, user: &str) -> (String, String) {
@@ -500,6 +518,47 @@ fn drop_dragged(mut source: Proc) {
     while source.0.try_wait().ok().flatten().is_none() {
         assert!(start.elapsed() < SECS20, "the drag never ended");
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts `tests/tools/file_manager.py`, which owns the file manager's
+/// D-Bus name and prints each request to show files; its output.
+fn file_manager() -> (Proc, Arc<Mutex<String>>) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/file_manager.py");
+    let mut child = Command::new("/usr/bin/python3")
+        .arg(script)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the file manager stand-in");
+    let out = Arc::new(Mutex::new(String::new()));
+    let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
+    let ready = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert_eq!(ready, "ready", "the file manager stand-in owns its name");
+    {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut o) = out.lock() {
+                    o.push_str(&line);
+                    o.push('\n');
+                }
+            }
+        });
+    }
+    (Proc(child), out)
+}
+
+/// Waits for a file the app saves, complete (its size stops at `len`).
+async fn saved_file(path: &Path, len: usize) -> Vec<u8> {
+    let start = Instant::now();
+    loop {
+        if let Ok(bytes) = std::fs::read(path) {
+            if bytes.len() == len {
+                return bytes;
+            }
+        }
+        assert!(start.elapsed() < SECS20, "{} never saved", path.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -1071,6 +1130,90 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     share_upload(&c, &rest, &bob_token, &general, "Pasted from the clipboard").await;
     eprintln!("an image pasted from the clipboard was uploaded and sent");
 
+    // Files in messages: an image opens in the viewer, and "Download"
+    // there or on a file card saves into ~/Downloads (never over a file
+    // already there); the app says so, and "Show in folder" asks the file
+    // manager to show that file.
+    let downloads = PathBuf::from(std::env::var("HOME").expect("HOME")).join("Downloads");
+    let png = std::fs::read(&chart).expect("the chart");
+    js(
+        &c,
+        &format!(
+            "{}.querySelector('.attach-image').click(); return null;",
+            msg_with("Pasted from the clipboard")
+        ),
+    )
+    .await;
+    wait_js(
+        &c,
+        "document.querySelector('#viewer-image')?.complete && document.querySelector('#viewer-image').naturalWidth === 96",
+        SECS20,
+        "the image at full size in the viewer",
+    )
+    .await;
+    // Past the backdrop's fade-in, as a person sees it.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    x_picture("root", &shots_dir().join("parley-desktop-viewer.png"));
+    click(&c, "#viewer-download").await;
+    wait_js(
+        &c,
+        "document.querySelector('#saves .save.saved')?.innerText.includes('Pasted image.png saved to Downloads')",
+        SECS20,
+        "the viewer's download saved",
+    )
+    .await;
+    let saved = saved_file(&downloads.join("Pasted image.png"), png.len()).await;
+    assert!(saved == png, "the saved image is the one pasted");
+    type_into(&c, "#image-viewer", ESCAPE).await;
+    wait_js(
+        &c,
+        "!document.querySelector('#image-viewer')",
+        SECS20,
+        "the viewer closed with Esc",
+    )
+    .await;
+    let minutes = "Minutes of Monday\n- ship the desktop app\n".repeat(200);
+    let file_id = rest
+        .upload(&bob_token, "minutes.txt", minutes.as_bytes())
+        .await;
+    rest.call(
+        "POST",
+        &format!("/channels/{general}/messages"),
+        Some(&bob_token),
+        json!({"content": "The minutes", "file_ids": [file_id]}),
+    )
+    .await;
+    let card = format!("{}?.querySelector('.attach-file')", msg_with("The minutes"));
+    wait_js(&c, &card, SECS20, "Bob's file in the app").await;
+    for name in ["minutes.txt", "minutes (1).txt"] {
+        js(&c, &format!("{card}.click(); return null;")).await;
+        wait_js(
+            &c,
+            &format!(
+                "document.querySelector('#saves')?.innerText.includes('{name} saved to Downloads')"
+            ),
+            SECS20,
+            name,
+        )
+        .await;
+        let saved = saved_file(&downloads.join(name), minutes.len()).await;
+        assert!(saved == minutes.as_bytes(), "{name} is Bob's file");
+    }
+    x_picture("root", &shots_dir().join("parley-desktop-saved.png"));
+    let (_fm, shown) = file_manager();
+    js(
+        &c,
+        "[...document.querySelectorAll('#saves .save')].pop().querySelector('.save-show').click(); return null;",
+    )
+    .await;
+    let uri = format!("ShowItems file://{}/minutes%20(1).txt", downloads.display());
+    assert!(
+        wait_for(&shown, &uri, SECS20).await,
+        "the file manager was not asked to show the file: {:?}",
+        shown.lock().map(|s| s.clone())
+    );
+    eprintln!("files from messages saved to ~/Downloads and shown in the file manager");
+
     // A direct message is not the channel on screen: it notifies. Older
     // bubbles go first, so the DM's is the one at the top.
     dunstctl(&["close-all"]);
@@ -1380,6 +1523,59 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "spelling underline: {misspelled} red pixels under misspelled words, {spelled} under right ones"
     );
     eprintln!("misspelled words underlined ({misspelled} red pixels), right ones not");
+
+    // The right-click menu is an app's, not a browser's: on a misspelled
+    // word it offers corrections and editing, and on plain page (no
+    // Back, Forward or Reload left) none opens.
+    let menus = || {
+        xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
+            .into_iter()
+            .filter(|m| *m != w && geometry(m).3 > 1)
+            .count()
+    };
+    type_into(&c, "#composer-input", "Ths ").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (wx, wy, _, _) = geometry(&w);
+    let at = js(
+        &c,
+        "const r = document.querySelector('#composer-input').getBoundingClientRect(); \
+         return [r.left + 22, r.top + r.height / 2].map(Math.round);",
+    )
+    .await;
+    let at: Vec<i64> = serde_json::from_value(at).expect("a point in the composer");
+    let right_click = |x: i64, y: i64| {
+        xdotool(&[
+            "mousemove",
+            &(wx + x).to_string(),
+            &(wy + y).to_string(),
+            "click",
+            "3",
+        ]);
+    };
+    let before = menus();
+    right_click(at[0], at[1]);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    x_picture("root", &shots_dir().join("parley-desktop-menu.png"));
+    let on_word = menus() - before;
+    xdotool(&["key", "Escape"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = menus();
+    right_click(700, 160);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    x_picture("root", &shots_dir().join("parley-desktop-no-menu.png"));
+    let on_page = menus().saturating_sub(before);
+    xdotool(&["key", "Escape"]);
+    eprintln!("right-click menus: {on_word} on a misspelled word, {on_page} on the page");
+    assert!(
+        on_word >= 1 && on_page == 0,
+        "right-click menus: {on_word} on a misspelled word, {on_page} on the page"
+    );
+    js(
+        &c,
+        "const t = document.querySelector('#composer-input'); t.value = ''; \
+         t.dispatchEvent(new Event('input', {bubbles: true})); return null;",
+    )
+    .await;
 
     // Opening at login: the setting writes an XDG autostart entry that
     // starts this program with --autostart, and unticking removes it.

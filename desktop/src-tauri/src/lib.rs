@@ -9,12 +9,14 @@
 //! ([`badge`]), and links that open in the OS's
 //! browser, never in the window ([`links`]), a window that reopens
 //! where it was left ([`window_state`]), and files dropped on the window or
-//! images pasted from the clipboard ([`files`]), and opening at login
+//! images pasted from the clipboard ([`files`]), files from messages saved
+//! into the Downloads folder ([`downloads`]), and opening at login
 //! ([`autostart`]). Every command the UI may call is
 //! listed in `build.rs` and granted in `capabilities/default.json`.
 
 pub mod autostart;
 pub mod badge;
+pub mod downloads;
 pub mod files;
 pub mod links;
 pub mod notify;
@@ -52,10 +54,13 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             tray::tray_set_counts,
             files::dropped_file,
             files::clipboard_image,
+            downloads::download,
+            downloads::download_show,
             autostart::autostart_get,
             autostart::autostart_set,
         ])
         .manage(files::DroppedFiles::default())
+        .manage(downloads::Downloads::default())
         .manage(badge::Badge::default())
         .manage(tray::Marked::default())
         .on_window_event(|window, event| {
@@ -75,6 +80,23 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
         })
 }
 
+/// Builds the main window from `tauri.conf.json` (which does not create it
+/// itself: a download handler can only be set on a window being built).
+fn main_window(app: &tauri::AppHandle, visible: bool) -> tauri::Result<tauri::WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .cloned()
+        .ok_or(tauri::Error::WindowNotFound)?;
+    tauri::WebviewWindowBuilder::from_config(app, &config)?
+        .visible(visible)
+        .on_download(downloads::on_download)
+        .build()
+}
+
 /// Starts the app; returns when it quits.
 pub fn run() {
     webkit::env_defaults();
@@ -89,21 +111,19 @@ pub fn run() {
         .plugin(links::guard())
         .setup(|app| {
             notify::register_sender(app.handle());
-            if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-                webkit::tune(&w);
-                webkit::spell_check(&w);
-            }
+            // Started at login: Parley waits in the tray, never flashing
+            // its window.
+            let hidden = autostart::started_at_login();
+            let w = main_window(app.handle(), !hidden)?;
+            webkit::tune(&w);
+            webkit::spell_check(&w);
+            webkit::app_context_menu(&w);
             // A tray is optional (some desktops have none); without it,
-            // closing the window quits, as users expect there.
-            match tray::create(app.handle()) {
-                // Started at login: Parley waits in the tray.
-                Ok(_) if autostart::started_at_login() => {
-                    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-                        let _ = w.hide();
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => eprintln!("parley: no tray icon ({e}); closing the window will quit"),
+            // closing the window quits, as users expect there, and the
+            // window shows whatever the start.
+            if let Err(e) = tray::create(app.handle()) {
+                eprintln!("parley: no tray icon ({e}); closing the window will quit");
+                let _ = w.show();
             }
             Ok(())
         })

@@ -75,6 +75,73 @@ pub fn spell_check<R: Runtime>(window: &WebviewWindow<R>) {
     let _ = window;
 }
 
+/// The right-click menu of an app, not of a browser: WebKitGTK's own has
+/// Back, Forward, Stop and Reload, "Open … in New Window" and "Save …
+/// As" items that make no sense in Parley's one window (a reload drops
+/// what is on screen, new windows are refused, and saving goes through
+/// the app's own Download), and a debug build's "Inspect Element".
+/// What edits, copies and corrects spelling stays.
+pub fn app_context_menu<R: Runtime>(window: &WebviewWindow<R>) {
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|pv| {
+            use webkit2gtk::{ContextMenuExt, ContextMenuItemExt, WebViewExt};
+            pv.inner().connect_context_menu(|_, menu, _, _| {
+                for item in menu.items() {
+                    if !item.is_separator() && !in_app_menu(item.stock_action()) {
+                        menu.remove(&item);
+                    }
+                }
+                // No separator may lead, trail or follow another.
+                let mut last_was_separator = true;
+                for item in menu.items() {
+                    if item.is_separator() && last_was_separator {
+                        menu.remove(&item);
+                    }
+                    last_was_separator = item.is_separator();
+                }
+                if let Some(last) = menu.items().last() {
+                    if last.is_separator() {
+                        menu.remove(last);
+                    }
+                }
+                // Nothing left (a right-click on plain page): no menu.
+                menu.n_items() == 0
+            });
+        });
+        if let Err(e) = done {
+            eprintln!("parley: browser context menu kept: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
+/// Whether a right-click menu item belongs in the app (see
+/// [`app_context_menu`]).
+#[cfg(target_os = "linux")]
+fn in_app_menu(action: webkit2gtk::ContextMenuAction) -> bool {
+    use webkit2gtk::ContextMenuAction as A;
+    !matches!(
+        action,
+        A::GoBack
+            | A::GoForward
+            | A::Stop
+            | A::Reload
+            | A::OpenLinkInNewWindow
+            | A::OpenImageInNewWindow
+            | A::OpenFrameInNewWindow
+            | A::OpenVideoInNewWindow
+            | A::OpenAudioInNewWindow
+            | A::DownloadLinkToDisk
+            | A::DownloadImageToDisk
+            | A::DownloadVideoToDisk
+            | A::DownloadAudioToDisk
+            // Debug builds: Ctrl+Shift+I still opens the inspector.
+            | A::InspectElement
+    )
+}
+
 /// The locale messages are in, by POSIX precedence.
 #[cfg(target_os = "linux")]
 fn locale() -> String {
@@ -142,6 +209,39 @@ pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
 #[cfg(test)]
 mod tests {
     use super::spelling_languages;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_menu_keeps_editing_and_drops_browsing() {
+        use super::in_app_menu;
+        use webkit2gtk::ContextMenuAction as A;
+        for keep in [
+            A::Copy,
+            A::Cut,
+            A::Paste,
+            A::SelectAll,
+            A::SpellingGuess,
+            A::IgnoreSpelling,
+            A::CopyLinkToClipboard,
+            A::CopyImageToClipboard,
+            A::OpenLink,
+            A::Unicode,
+        ] {
+            assert!(in_app_menu(keep), "{keep:?} stays");
+        }
+        for drop in [
+            A::GoBack,
+            A::GoForward,
+            A::Stop,
+            A::Reload,
+            A::OpenLinkInNewWindow,
+            A::OpenImageInNewWindow,
+            A::DownloadImageToDisk,
+            A::InspectElement,
+        ] {
+            assert!(!in_app_menu(drop), "{drop:?} goes");
+        }
+    }
 
     #[test]
     fn spelling_follows_the_locale_and_keeps_english() {

@@ -63,27 +63,39 @@ pub struct ModalProps {
     pub wide: bool,
 }
 
-/// A dialog over a dimmed page; Esc and a click outside close it.
-#[function_component(Modal)]
-pub fn modal(p: &ModalProps) -> Html {
-    let close = p.on_close.clone();
-    let on_backdrop = Callback::from(move |e: MouseEvent| {
-        use wasm_bindgen::JsCast;
-        let on_self = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| el.class_list().contains("backdrop"));
-        if on_self {
-            close.emit(());
-        }
-    });
-    let close = p.on_close.clone();
+/// What closes a layer over the page: a click on the element of class
+/// `outside` itself (not on what it holds), and Esc.
+pub fn dismissers(
+    outside: &'static str,
+    close: &Callback<()>,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let on_click = {
+        let close = close.clone();
+        Callback::from(move |e: MouseEvent| {
+            use wasm_bindgen::JsCast;
+            let on_self = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.class_list().contains(outside));
+            if on_self {
+                close.emit(());
+            }
+        })
+    };
+    let close = close.clone();
     let on_key = Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Escape" {
             e.stop_propagation();
             close.emit(());
         }
     });
+    (on_click, on_key)
+}
+
+/// A dialog over a dimmed page; Esc and a click outside close it.
+#[function_component(Modal)]
+pub fn modal(p: &ModalProps) -> Html {
+    let (on_backdrop, on_key) = dismissers("backdrop", &p.on_close);
     let close = p.on_close.clone();
     html! {
         <div class="backdrop" onclick={on_backdrop} onkeydown={on_key}>

@@ -19,6 +19,8 @@ use yew::prelude::*;
 use crate::api::{error_from, now_ms, Api};
 use crate::app::use_ctx;
 use crate::ui::common::icon;
+use crate::ui::downloads::{open_file, save_file};
+use crate::ui::shell::{Dialog, UiCtx};
 
 /// "1.4 MB".
 pub fn human_size(bytes: u64) -> String {
@@ -266,16 +268,18 @@ pub fn attachment(p: &AttachmentProps) -> Html {
             }
         });
     }
+    // In the shell an image opens in the viewer and a file is saved (the
+    // desktop app: into Downloads); elsewhere the link opens.
+    let ui = use_context::<UiCtx>();
     let open = {
-        let (api, id, platform) = (ctx.api.clone(), f.id, ctx.platform().clone());
+        let (api, platform, file) = (ctx.api.clone(), ctx.platform().clone(), f.clone());
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
-            let (api, platform) = (api.clone(), platform.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(l) = crate::ui::files::link(&api, id).await {
-                    platform.open_url(&l.url);
-                }
-            });
+            match &ui {
+                Some(ui) if image => ui.show(Dialog::Image(file.clone())),
+                Some(ui) => save_file(&api, &platform, &file, &ui.saves),
+                None => open_file(&api, &platform, file.id),
+            }
         })
     };
     if image {

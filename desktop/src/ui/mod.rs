@@ -4,6 +4,7 @@ pub mod auth;
 pub mod channel;
 pub mod common;
 pub mod composer;
+pub mod downloads;
 pub mod files;
 pub mod message;
 pub mod modals;

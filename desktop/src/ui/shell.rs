@@ -1,6 +1,8 @@
 //! The signed-in layout: sidebar, channel, side pane (thread, search,
-//! members, pins), dialogs, the offline banner and global shortcuts.
+//! members, pins), dialogs, the offline banner, files being saved and
+//! global shortcuts.
 
+use parley_shared::api::FileInfo;
 use parley_shared::{ChannelId, MessageId, UserId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -9,6 +11,7 @@ use yew_router::prelude::*;
 use crate::app::{is_offline, use_ctx, Route};
 use crate::store::Action;
 use crate::ui::channel::ChannelView;
+use crate::ui::downloads::{use_expiring_saves, ImageViewer, SaveList, Saves};
 use crate::ui::modals::{
     BrowseChannels, ChannelSettings, CreateChannel, InviteDialog, NewDm, ProfileDialog,
     QuickSwitcher, SettingsDialog,
@@ -38,6 +41,8 @@ pub enum Dialog {
     Settings,
     ChannelSettings,
     Switcher,
+    /// An attached image at full size.
+    Image(FileInfo),
 }
 
 /// Which side pane and dialog are open; shared by every component of the
@@ -46,6 +51,8 @@ pub enum Dialog {
 pub struct UiCtx {
     pub panel: UseStateHandle<Panel>,
     pub dialog: UseStateHandle<Dialog>,
+    /// Files being saved from messages (the cards in the corner).
+    pub saves: UseReducerHandle<Saves>,
 }
 
 impl UiCtx {
@@ -74,9 +81,12 @@ pub fn shell(p: &ShellProps) -> Html {
     let ctx = use_ctx();
     let panel = use_state(|| Panel::None);
     let dialog = use_state(|| Dialog::None);
+    let saves = use_reducer(Saves::default);
+    use_expiring_saves(&saves);
     let ui = UiCtx {
         panel: panel.clone(),
         dialog: dialog.clone(),
+        saves: saves.clone(),
     };
     let state = ctx.state();
     let channel = p.channel.filter(|c| state.channels.contains_key(c));
@@ -160,7 +170,8 @@ pub fn shell(p: &ShellProps) -> Html {
                     <div class="app">
                         <Sidebar active={None::<ChannelId>} />
                         <main class="main empty-main"><p class="muted">{ "Pick a channel on the left, or create one." }</p></main>
-                        { dialogs(&dialog, None) }
+                        { dialogs(&dialog, None, &saves) }
+                        <SaveList saves={saves.clone()} />
                     </div>
                 </ContextProvider<UiCtx>>
             },
@@ -198,13 +209,18 @@ pub fn shell(p: &ShellProps) -> Html {
                 if *panel != Panel::None {
                     <aside class="pane">{ side }</aside>
                 }
-                { dialogs(&dialog, channel) }
+                { dialogs(&dialog, channel, &saves) }
+                <SaveList saves={saves.clone()} />
             </div>
         </ContextProvider<UiCtx>>
     }
 }
 
-fn dialogs(dialog: &UseStateHandle<Dialog>, channel: Option<ChannelId>) -> Html {
+fn dialogs(
+    dialog: &UseStateHandle<Dialog>,
+    channel: Option<ChannelId>,
+    saves: &UseReducerHandle<Saves>,
+) -> Html {
     let close = {
         let d = dialog.clone();
         Callback::from(move |_| d.set(Dialog::None))
@@ -222,6 +238,9 @@ fn dialogs(dialog: &UseStateHandle<Dialog>, channel: Option<ChannelId>) -> Html 
             None => html! {},
         },
         Dialog::Switcher => html! { <QuickSwitcher on_close={close} /> },
+        Dialog::Image(file) => {
+            html! { <ImageViewer file={file.clone()} on_close={close} saves={saves.clone()} /> }
+        }
     }
 }
 
