@@ -28,6 +28,24 @@ pub fn backoff_ms(attempt: u32) -> u32 {
         .min(MAX_BACKOFF_MS)
 }
 
+/// Heartbeats without a word from the server (a pong at least) after which
+/// the connection is taken as dead. A socket can go silent without ever
+/// closing: a laptop waking on another network, a NAT or proxy that forgot
+/// the flow. The browser would notice only when TCP gives up, many minutes
+/// later, while sends pile up unacknowledged.
+const SILENT_BEATS: f64 = 3.0;
+
+/// Whether a connection last heard from at `last_heard` (ms) is dead at
+/// `now`, with pings every `every_ms` and the previous ping at
+/// `last_tick`. A timer that fired late (a throttled hidden page, a
+/// machine just woken) proves nothing yet: it pings and judges at the next
+/// beat, so slow timers never cut a live connection.
+pub fn is_dead(last_heard: f64, last_tick: f64, now: f64, every_ms: u32) -> bool {
+    let every = f64::from(every_ms);
+    let on_time = now - last_tick < 2.0 * every;
+    on_time && now - last_heard > every * SILENT_BEATS
+}
+
 /// What the client does with a server frame besides the store.
 pub type EventHook = Rc<dyn Fn(&ServerEvent)>;
 
@@ -43,6 +61,12 @@ struct Inner {
     close_handler: Option<Closure<dyn FnMut(web_sys::CloseEvent)>>,
     open_handler: Option<Closure<dyn FnMut()>>,
     heartbeat: Option<gloo_timers::callback::Interval>,
+    /// When the socket last opened or brought a frame (ms).
+    last_heard: f64,
+    /// When the heartbeat last ran (ms).
+    last_tick: f64,
+    /// Reconnects at once when the OS says the network is back.
+    online_listener: Option<Closure<dyn FnMut()>>,
     session: Option<String>,
     last_seq: i64,
     ready: bool,
@@ -76,6 +100,9 @@ impl WsClient {
             close_handler: None,
             open_handler: None,
             heartbeat: None,
+            last_heard: 0.0,
+            last_tick: 0.0,
+            online_listener: None,
             session: None,
             last_seq: 0,
             ready: false,
@@ -103,8 +130,30 @@ impl WsClient {
     pub fn start(&self) {
         let was_stopped = std::mem::replace(&mut self.0.borrow_mut().stopped, false);
         if was_stopped {
+            self.listen_for_network();
             self.connect();
         }
+    }
+
+    /// The `online` event (the OS joined a network, or changed it): the
+    /// old socket may be silent forever, so a new one resumes the session
+    /// now rather than after the backoff or the silence check.
+    fn listen_for_network(&self) {
+        if self.0.borrow().online_listener.is_some() {
+            return;
+        }
+        let me = self.clone();
+        let on_online = Closure::<dyn FnMut()>::new(move || {
+            if !me.0.borrow().stopped {
+                me.0.borrow_mut().attempt = 0;
+                me.reconnect_now();
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        }
+        self.0.borrow_mut().online_listener = Some(on_online);
     }
 
     /// Signs out: closes the socket and forgets the session and outbox.
@@ -123,13 +172,19 @@ impl WsClient {
         }
     }
 
-    /// Drops the connection as a network failure would (tests, and the
-    /// "reconnect now" button after the machine wakes up).
+    /// Drops the connection as a network failure would and connects again
+    /// ("Reconnect now", the network coming back, a silent socket).
     pub fn reconnect_now(&self) {
-        let socket = self.0.borrow_mut().socket.clone();
+        let socket = self.0.borrow_mut().socket.take();
         match socket {
+            // Not left to the close event: a silent socket's closing
+            // handshake waits as long as the socket would.
             Some(s) => {
+                s.set_onmessage(None);
+                s.set_onclose(None);
+                s.set_onopen(None);
                 let _ = s.close();
+                self.on_close(parley_shared::ws::close::HEARTBEAT_TIMEOUT);
             }
             None => self.connect(),
         }
@@ -156,6 +211,7 @@ impl WsClient {
     fn attach(&self, ws: web_sys::WebSocket, token: String) {
         let me = self.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
+            me.0.borrow_mut().last_heard = now_ms();
             let frame = {
                 let inner = me.0.borrow();
                 match &inner.session {
@@ -287,6 +343,7 @@ impl WsClient {
     }
 
     fn on_text(&self, text: &str) {
+        self.0.borrow_mut().last_heard = now_ms();
         let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
             web_sys::console::warn_1(&format!("unreadable frame: {text}").into());
             return;
@@ -395,8 +452,24 @@ impl WsClient {
         let me = self.clone();
         // Well inside the server's window, so one late timer never kills us.
         let every = (interval_ms / 2).clamp(1_000, 30_000) as u32;
+        self.0.borrow_mut().last_tick = now_ms();
         let timer = gloo_timers::callback::Interval::new(every, move || {
-            me.send_now(&ClientFrame::Ping);
+            let now = now_ms();
+            let (heard, ticked) = {
+                let mut inner = me.0.borrow_mut();
+                (
+                    inner.last_heard,
+                    std::mem::replace(&mut inner.last_tick, now),
+                )
+            };
+            if is_dead(heard, ticked, now, every) {
+                // Not from inside this timer's own callback: reconnecting
+                // drops the timer.
+                let me = me.clone();
+                gloo_timers::callback::Timeout::new(0, move || me.reconnect_now()).forget();
+            } else {
+                me.send_now(&ClientFrame::Ping);
+            }
         });
         self.0.borrow_mut().heartbeat = Some(timer);
     }
@@ -441,6 +514,21 @@ impl WsClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_is_dead_after_three_silent_beats_on_time() {
+        let beat = 15_000.0;
+        let at = |n: f64| 1_000.0 + n * beat;
+        assert!(!is_dead(at(0.0), at(2.0), at(3.0), 15_000));
+        assert!(is_dead(at(0.0), at(3.0), at(3.0) + beat + 1.0, 15_000));
+        // Woken after a night: the first late tick only pings…
+        let morning = at(0.0) + 8.0 * 3_600_000.0;
+        assert!(!is_dead(at(0.0), at(1.0), morning, 15_000));
+        // …and the next, on time, with still nothing heard, gives up.
+        assert!(is_dead(at(0.0), morning, morning + beat, 15_000));
+        // A pong in between keeps it.
+        assert!(!is_dead(morning + 100.0, morning, morning + beat, 15_000));
+    }
 
     #[test]
     fn backoff_grows_and_caps() {

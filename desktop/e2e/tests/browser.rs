@@ -84,6 +84,8 @@ impl Server {
             ("PARLEY_ARGON2_ITERATIONS".into(), "1".into()),
             // Typing stops showing soon after the typist goes quiet.
             ("PARLEY_TYPING_EXPIRY".into(), "3s".into()),
+            // Pings every 3 s, so a silent connection is noticed in ~10 s.
+            ("PARLEY_WS_HEARTBEAT".into(), "6s".into()),
         ];
         let mut s = Server {
             env,
@@ -788,7 +790,10 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     .await;
 
     // Offline: the server goes away, Bob writes, the message arrives once
-    // the connection is back.
+    // the connection is back. Bob's sockets from then on can be made to go
+    // silent without closing (`SILENCE_JS`), as after waking on another
+    // network.
+    js(b, SILENCE_JS).await;
     server.down().await;
     wait_js(
         b,
@@ -823,8 +828,66 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         json!(1),
         "delivered exactly once, nothing left pending"
     );
+
+    // A connection that goes silent (no frames either way, no close) is
+    // noticed within a few heartbeats and replaced; what was said
+    // meanwhile arrives.
+    say_while_silenced(a, b, "Said into the silence").await;
+    wait_js(
+        b,
+        &msg_with("Said into the silence"),
+        Duration::from_secs(25),
+        "the message after a silent connection was replaced",
+    )
+    .await;
+    // The OS saying the network is back replaces it at once, not after
+    // the three silent heartbeats (9 s here).
+    say_while_silenced(a, b, "Said while the network changed").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    js(b, "window.dispatchEvent(new Event('online')); return null;").await;
+    wait_js(
+        b,
+        &msg_with("Said while the network changed"),
+        Duration::from_secs(4),
+        "the message right after the network came back",
+    )
+    .await;
     shot(b, "bob").await;
 }
+
+/// Silences the connection `b` has now (see [`SILENCE_JS`]) and has `a`
+/// say `text`.
+async fn say_while_silenced(a: &Client, b: &Client, text: &str) {
+    js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+    type_into(a, "#composer-input", text).await;
+    type_into(a, "#composer-input", ENTER).await;
+}
+
+/// Makes every WebSocket the page opens silenceable: once
+/// `window.__silenceBefore` is set, sockets opened before it neither
+/// deliver frames nor closes to the app and send nothing, while the TCP
+/// connection stays up — a half-open connection as the app sees one.
+const SILENCE_JS: &str = r#"
+if (!window.__silenceable) {
+  window.__silenceable = true;
+  const silent = (ws) => window.__silenceBefore && ws.__born < window.__silenceBefore;
+  for (const name of ['onmessage', 'onclose']) {
+    const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, name);
+    Object.defineProperty(WebSocket.prototype, name, {
+      configurable: true,
+      get() { return d.get.call(this); },
+      set(h) {
+        if (this.__born === undefined) this.__born = Date.now();
+        const ws = this;
+        d.set.call(this, h && ((e) => { if (!silent(ws)) h(e); }));
+      },
+    });
+  }
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) { if (!silent(this)) send.call(this, data); };
+}
+return null;
+"#;
 
 /// Seeds a lively workspace through the API (from the page, with `fetch`)
 /// and saves screenshots for design review: light, dark, a thread, the
