@@ -59,6 +59,11 @@ pub trait Platform {
         self.open_url(url);
         done(Saved::Outside);
     }
+    /// Whether a sign-in outlives a restart of the app; if not, why (the
+    /// desktop app without a usable OS keychain).
+    fn sign_in_kept(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// Whether [`Platform::download`] saves files itself (and its outcome
     /// is worth showing), rather than handing them to a browser.
     fn saves_downloads(&self) -> bool {
@@ -434,6 +439,10 @@ const SECRET_KEYS: &[&str] = &[crate::api::TOKENS_KEY];
 #[derive(Default)]
 pub struct TauriPlatform {
     secrets: RefCell<HashMap<String, String>>,
+    /// Why the keychain cannot be used (no Secret Service on this Linux
+    /// desktop, a locked or refused keychain); then secrets live in memory
+    /// only, never on disk, and each start asks to sign in again.
+    keychain_error: Option<String>,
 }
 
 impl TauriPlatform {
@@ -445,13 +454,20 @@ impl TauriPlatform {
         receive_dropped_files();
         receive_downloads();
         let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
-        let p = TauriPlatform::default();
+        let mut p = TauriPlatform::default();
         if server.is_some() {
             for key in SECRET_KEYS {
-                let v: Option<String> =
-                    invoke("token_get", serde_json::json!({ "key": key })).await?;
-                if let Some(v) = v {
-                    p.secrets.borrow_mut().insert((*key).to_owned(), v);
+                match invoke::<Option<String>>("token_get", serde_json::json!({ "key": key })).await
+                {
+                    Ok(Some(v)) => {
+                        p.secrets.borrow_mut().insert((*key).to_owned(), v);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        web_sys::console::warn_1(&format!("parley: no keychain: {e}").into());
+                        p.keychain_error = Some(e);
+                        break;
+                    }
                 }
             }
         }
@@ -475,7 +491,9 @@ impl Platform for TauriPlatform {
             return BrowserPlatform.save(key, value);
         }
         let changed = self.secrets.borrow().get(key).map(String::as_str) != Some(value);
-        if changed {
+        if changed && self.keychain_error.is_some() {
+            self.secrets.borrow_mut().insert(key.into(), value.into());
+        } else if changed {
             self.secrets.borrow_mut().insert(key.into(), value.into());
             invoke_later(
                 "token_set",
@@ -488,7 +506,9 @@ impl Platform for TauriPlatform {
             return BrowserPlatform.remove(key);
         }
         self.secrets.borrow_mut().remove(key);
-        invoke_later("token_delete", serde_json::json!({ "key": key }));
+        if self.keychain_error.is_none() {
+            invoke_later("token_delete", serde_json::json!({ "key": key }));
+        }
     }
     fn notify(&self, title: &str, body: &str) {
         invoke_later(
@@ -566,6 +586,12 @@ impl Platform for TauriPlatform {
     }
     fn saves_downloads(&self) -> bool {
         true
+    }
+    fn sign_in_kept(&self) -> Result<(), String> {
+        match &self.keychain_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
     }
     fn show_download(&self, id: u64) {
         invoke_later("download_show", serde_json::json!({ "id": id }));

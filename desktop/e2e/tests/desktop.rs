@@ -548,6 +548,49 @@ fn file_manager() -> (Proc, Arc<Mutex<String>>) {
     (Proc(child), out)
 }
 
+/// A session bus of its own with nothing on it and nothing to start (no
+/// service files): what the app finds on a desktop without a keychain,
+/// notification daemon or tray. Its address.
+fn private_bus(dir: &Path) -> (Proc, String) {
+    let config = dir.join("bare-bus.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            dir.display()
+        ),
+    )
+    .expect("write the bus config");
+    let mut child = Command::new("dbus-daemon")
+        .arg(format!("--config-file={}", config.display()))
+        .args(["--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start a bare dbus-daemon");
+    let mut address = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut address);
+    }
+    let address = address.trim().to_owned();
+    assert!(
+        address.starts_with("unix:"),
+        "the bare bus's address: {address:?}"
+    );
+    (Proc(child), address)
+}
+
 /// Waits for a file the app saves, complete (its size stops at `len`).
 async fn saved_file(path: &Path, len: usize) -> Vec<u8> {
     let start = Instant::now();
@@ -596,6 +639,35 @@ async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text:
         let src = js(c, &format!("return {img}?.src ?? 'no img';")).await;
         panic!("the image in {text:?} never showed (src {src})");
     }
+}
+
+/// Signs in on the sign-in page and waits for the channel.
+async fn sign_in_as_alice(c: &Client) {
+    type_into(c, "#f-username", "alice").await;
+    type_into(c, "#f-password", "correct horse battery").await;
+    click(c, "#auth-submit").await;
+    wait_js(
+        c,
+        "document.querySelector('#composer-input')",
+        SECS20,
+        "the channel view",
+    )
+    .await;
+}
+
+/// The webview's storage holds no token.
+async fn no_tokens_in_storage(c: &Client) {
+    let storage = js(
+        c,
+        "return JSON.stringify(Object.fromEntries(Object.entries(localStorage)));",
+    )
+    .await;
+    let storage = storage.as_str().unwrap_or_default().to_owned();
+    eprintln!("webview localStorage: {storage}");
+    assert!(
+        !storage.contains("refresh") && !storage.contains("access") && !storage.contains("eyJ"),
+        "tokens leaked into localStorage: {storage}"
+    );
 }
 
 /// Starts the app through tauri-driver: a WebDriver session on its webview.
@@ -1017,16 +1089,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     eprintln!("server screen after {:?}", launched.elapsed());
     click(&c, "#server-connect").await;
     // It reloads into the sign-in page of that server.
-    type_into(&c, "#f-username", "alice").await;
-    type_into(&c, "#f-password", "correct horse battery").await;
-    click(&c, "#auth-submit").await;
-    wait_js(
-        &c,
-        "document.querySelector('#composer-input')",
-        SECS20,
-        "the channel view",
-    )
-    .await;
+    sign_in_as_alice(&c).await;
 
     // The token is in the Secret Service, and nowhere in the webview.
     let account = format!("parley.tokens@{base}");
@@ -1039,17 +1102,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(secret.contains("refresh"), "the keychain holds the tokens");
-    let storage = js(
-        &c,
-        "return JSON.stringify(Object.fromEntries(Object.entries(localStorage)));",
-    )
-    .await;
-    let storage = storage.as_str().unwrap_or_default().to_owned();
-    eprintln!("webview localStorage: {storage}");
-    assert!(
-        !storage.contains("refresh") && !storage.contains("access") && !storage.contains("eyJ"),
-        "tokens leaked into localStorage: {storage}"
-    );
+    no_tokens_in_storage(&c).await;
 
     // Alice sends from the app; Bob reads it over REST.
     type_into(&c, "#composer-input", "Hello from the desktop app").await;
@@ -1656,7 +1709,41 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     the_window(pid);
     eprintln!("a login start waits in the tray; Open shows the window");
 
-    let _ = c.close().await;
+    end(c, &app_bin).await;
+
+    // A desktop without a keychain (no Secret Service on the session bus,
+    // as on a bare window manager): the app still starts, says on the
+    // sign-in page that it cannot remember the sign-in, and works, with the
+    // tokens in memory only.
+    let (_bus, bus) = private_bus(&tmp);
+    let wrapper = tmp.join("without-keychain.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec env DBUS_SESSION_BUS_ADDRESS='{bus}' '{}' \"$@\"\n",
+            app_bin.display()
+        ),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("make the wrapper executable");
+    let c = launch(&wrapper, driver_port).await;
+    wait_js(
+        &c,
+        "document.querySelector('#keychain-warning')?.innerText.includes('will not remember')",
+        SECS20,
+        "the sign-in page saying the sign-in will not be kept",
+    )
+    .await;
+    x_picture("root", &shots_dir().join("parley-desktop-no-keychain.png"));
+    sign_in_as_alice(&c).await;
+    no_tokens_in_storage(&c).await;
+    end(c, &app_bin).await;
+    eprintln!("without a keychain: warned on sign-in, signed in, tokens in memory only");
+
     if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {
         bench(&rest, &bob_token, &general, &app_bin, driver_port).await;
     }

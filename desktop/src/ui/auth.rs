@@ -254,6 +254,14 @@ pub fn auth_page(p: &AuthProps) -> Html {
                 <div class="auth-brand"><span class="logo-mark">{ logo() }</span><span>{ "Parley" }</span></div>
                 <h1>{ if signup { "Create your account" } else { "Sign in to Parley" } }</h1>
                 <p class="muted">{ if signup { "Chat with your team in real time." } else { "Welcome back." } }</p>
+                if let Err(why) = ctx.platform().sign_in_kept() {
+                    <div class="form-warning" role="status" id="keychain-warning">
+                        { "Parley cannot reach this computer's keychain, so it will not remember \
+                           your sign-in: you will sign in again each time it starts. To fix it, \
+                           run a Secret Service such as GNOME Keyring or KWallet, unlocked. " }
+                        <span class="muted small">{ format!("({why})") }</span>
+                    </div>
+                }
                 <form onsubmit={on_submit} novalidate=true>
                     { for inputs }
                     if let Some(m) = general_error {
