@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use parley_shared::api::{Channel, CurrentUser, Workspace, WorkspaceMember};
 use parley_shared::ws::{ClientFrame, NotificationReason, PresenceStatus, ServerEvent};
-use parley_shared::{ChannelId, WorkspaceId};
+use parley_shared::{ChannelId, UserId, WorkspaceId};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -97,12 +97,14 @@ pub fn use_ctx() -> Ctx {
 }
 
 /// Loads what the shell shows: workspaces, their channels and members, DMs.
+/// Returns who is signed in.
 pub async fn load_all(
     api: &Api,
     dispatch: &Rc<dyn Fn(Action)>,
     ws: &WsClient,
-) -> Result<(), crate::api::ApiError> {
+) -> Result<UserId, crate::api::ApiError> {
     let me: CurrentUser = api.get("/users/me").await?;
+    let me_id = me.profile.id;
     let theme = me.preferences.theme;
     dispatch(Action::SignedIn(Box::new(me)));
     // The account's theme wins; remembered locally so the next start
@@ -122,7 +124,7 @@ pub async fn load_all(
         dispatch(Action::Members(id, members));
     }
     subscribe_presence(ws);
-    Ok(())
+    Ok(me_id)
 }
 
 /// Follows the presence of everyone the sidebar shows (capped by the server).
@@ -223,8 +225,8 @@ pub fn app() -> Html {
             if api.has_session() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match load_all(&api, &dispatch, &ws).await {
-                        Ok(()) => {
-                            ws.start();
+                        Ok(me) => {
+                            ws.start(me);
                             // Keep this browser's push subscription current
                             // (keys rotate; the server replaces by endpoint).
                             // The desktop app notifies natively while it runs

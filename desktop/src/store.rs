@@ -28,8 +28,9 @@ pub enum Conn {
     Offline,
 }
 
-/// A message the user sent that the server has not confirmed yet.
-#[derive(Debug, Clone, PartialEq)]
+/// A message the user sent that the server has not confirmed yet (kept
+/// in the platform's storage until then, see `ws.rs`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
     pub nonce: String,
     pub channel_id: ChannelId,

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_shared::ws::{ClientFrame, ServerEvent, ServerFrame};
-use parley_shared::{ChannelId, MessageId, Timestamp};
+use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -46,6 +46,17 @@ pub fn is_dead(last_heard: f64, last_tick: f64, now: f64, every_ms: u32) -> bool
     on_time && now - last_heard > every * SILENT_BEATS
 }
 
+/// The `MESSAGE` frame that delivers `p` (the same nonce on every try).
+fn frame_of(p: &Pending) -> ClientFrame {
+    ClientFrame::Message {
+        channel_id: p.channel_id,
+        content: p.content.clone(),
+        nonce: Some(p.nonce.clone()),
+        thread_root_id: p.thread_root_id,
+        file_ids: p.files.iter().map(|f| f.id).collect(),
+    }
+}
+
 /// What the client does with a server frame besides the store.
 pub type EventHook = Rc<dyn Fn(&ServerEvent)>;
 
@@ -74,7 +85,11 @@ struct Inner {
     /// Sessions seen: a fresh (not resumed) HELLO after the first means
     /// events may have been missed.
     hellos: u32,
-    outbox: Vec<(String, ClientFrame)>,
+    /// Sends not yet acknowledged, oldest first; mirrored in the
+    /// platform's storage under `outbox_key` so they outlive a reload or a
+    /// restart of the app.
+    outbox: Vec<Pending>,
+    outbox_key: Option<String>,
     stopped: bool,
     nonce_counter: u64,
 }
@@ -109,6 +124,7 @@ impl WsClient {
             attempt: 0,
             hellos: 0,
             outbox: Vec::new(),
+            outbox_key: None,
             stopped: true,
             nonce_counter: 0,
         })))
@@ -126,10 +142,14 @@ impl WsClient {
         self.0.borrow().ready
     }
 
-    /// Connects (once); reconnects by itself until [`WsClient::stop`].
-    pub fn start(&self) {
+    /// Connects (once) as `me`; reconnects by itself until
+    /// [`WsClient::stop`]. Sends `me` left unacknowledged on this server
+    /// before a reload or restart are queued again (their nonces make a
+    /// second delivery impossible).
+    pub fn start(&self, me: UserId) {
         let was_stopped = std::mem::replace(&mut self.0.borrow_mut().stopped, false);
         if was_stopped {
+            self.restore_outbox(me);
             self.listen_for_network();
             self.connect();
         }
@@ -156,12 +176,54 @@ impl WsClient {
         self.0.borrow_mut().online_listener = Some(on_online);
     }
 
+    fn restore_outbox(&self, me: UserId) {
+        let (platform, key) = {
+            let inner = self.0.borrow();
+            let key = format!("parley.outbox.{me}@{}", inner.api.url(""));
+            (inner.api.platform().clone(), key)
+        };
+        let saved: Vec<Pending> = platform
+            .load(&key)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let dispatch = {
+            let mut inner = self.0.borrow_mut();
+            inner.outbox_key = Some(key);
+            for p in &saved {
+                if !inner.outbox.iter().any(|o| o.nonce == p.nonce) {
+                    inner.outbox.push(p.clone());
+                }
+            }
+            inner.dispatch.clone()
+        };
+        for p in saved {
+            dispatch(Action::Queue(p));
+        }
+    }
+
+    /// Writes the outbox to the platform's storage (or removes it, empty).
+    fn save_outbox(&self) {
+        let inner = self.0.borrow();
+        let Some(key) = &inner.outbox_key else {
+            return;
+        };
+        let platform = inner.api.platform();
+        if inner.outbox.is_empty() {
+            platform.remove(key);
+        } else if let Ok(json) = serde_json::to_string(&inner.outbox) {
+            platform.save(key, &json);
+        }
+    }
+
     /// Signs out: closes the socket and forgets the session and outbox.
     pub fn stop(&self) {
         let mut inner = self.0.borrow_mut();
         inner.stopped = true;
         inner.session = None;
         inner.outbox.clear();
+        if let Some(key) = inner.outbox_key.take() {
+            inner.api.platform().remove(&key);
+        }
         inner.ready = false;
         inner.heartbeat = None;
         if let Some(s) = inner.socket.take() {
@@ -288,56 +350,46 @@ impl WsClient {
         thread_root_id: Option<MessageId>,
         files: Vec<parley_shared::api::FileInfo>,
     ) {
-        let nonce = self.next_nonce();
-        let frame = ClientFrame::Message {
-            channel_id,
-            content: content.clone(),
-            nonce: Some(nonce.clone()),
-            thread_root_id,
-            file_ids: files.iter().map(|f| f.id).collect(),
-        };
-        let dispatch = self.0.borrow().dispatch.clone();
-        dispatch(Action::Queue(Pending {
-            nonce: nonce.clone(),
+        let pending = Pending {
+            nonce: self.next_nonce(),
             channel_id,
             thread_root_id,
             content,
             files,
             created_at: Timestamp::from_millis(now_ms() as i64),
             error: None,
-        }));
-        self.0.borrow_mut().outbox.push((nonce, frame.clone()));
+        };
+        let dispatch = self.0.borrow().dispatch.clone();
+        dispatch(Action::Queue(pending.clone()));
+        self.0.borrow_mut().outbox.push(pending.clone());
+        self.save_outbox();
         if self.is_ready() {
-            self.send_now(&frame);
+            self.send_now(&frame_of(&pending));
         }
     }
 
     /// Sends a failed message again (same nonce, so at most once).
     pub fn retry(&self, p: &Pending) {
-        let frame = ClientFrame::Message {
-            channel_id: p.channel_id,
-            content: p.content.clone(),
-            nonce: Some(p.nonce.clone()),
-            thread_root_id: p.thread_root_id,
-            file_ids: p.files.iter().map(|f| f.id).collect(),
-        };
-        let dispatch = self.0.borrow().dispatch.clone();
-        dispatch(Action::Queue(Pending {
+        let pending = Pending {
             error: None,
             ..p.clone()
-        }));
+        };
+        let dispatch = self.0.borrow().dispatch.clone();
+        dispatch(Action::Queue(pending.clone()));
         {
             let mut inner = self.0.borrow_mut();
-            inner.outbox.retain(|(n, _)| *n != p.nonce);
-            inner.outbox.push((p.nonce.clone(), frame.clone()));
+            inner.outbox.retain(|o| o.nonce != p.nonce);
+            inner.outbox.push(pending.clone());
         }
+        self.save_outbox();
         if self.is_ready() {
-            self.send_now(&frame);
+            self.send_now(&frame_of(&pending));
         }
     }
 
     pub fn discard(&self, nonce: &str) {
-        self.0.borrow_mut().outbox.retain(|(n, _)| n != nonce);
+        self.0.borrow_mut().outbox.retain(|o| o.nonce != nonce);
+        self.save_outbox();
         let dispatch = self.0.borrow().dispatch.clone();
         dispatch(Action::Discard(nonce.to_owned()));
     }
@@ -369,11 +421,7 @@ impl WsClient {
                     inner.hellos += 1;
                     let resync = !h.resumed && inner.hellos > 1;
                     (
-                        inner
-                            .outbox
-                            .iter()
-                            .map(|(_, f)| f.clone())
-                            .collect::<Vec<_>>(),
+                        inner.outbox.iter().map(frame_of).collect::<Vec<_>>(),
                         resync,
                     )
                 };
@@ -399,7 +447,8 @@ impl WsClient {
                 }
             }
             ServerEvent::Ack { nonce: Some(n), .. } | ServerEvent::Error { nonce: Some(n), .. } => {
-                self.0.borrow_mut().outbox.retain(|(x, _)| x != n);
+                self.0.borrow_mut().outbox.retain(|o| o.nonce != *n);
+                self.save_outbox();
                 dispatch(Action::Event(Box::new(frame.event.clone())));
             }
             ServerEvent::Typing {

@@ -852,6 +852,40 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the message right after the network came back",
     )
     .await;
+
+    // A message not yet acknowledged survives a reload (or a restart of
+    // the app): it is kept in the page's storage and sent again with the
+    // same nonce, so it arrives, once.
+    js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+    type_into(b, "#composer-input", "Typed just before a reload").await;
+    type_into(b, "#composer-input", ENTER).await;
+    wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Typed just before a reload'))", SECS5, "the unacknowledged message").await;
+    b.refresh().await.expect("reload Bob's page");
+    wait_js(
+        a,
+        &msg_with("Typed just before a reload"),
+        Duration::from_secs(20),
+        "the message sent before the reload, at Alice",
+    )
+    .await;
+    wait_js(
+        b,
+        &format!(
+            "{} && !document.querySelector('.msg.pending')",
+            msg_with("Typed just before a reload")
+        ),
+        Duration::from_secs(20),
+        "Bob's copy, acknowledged",
+    )
+    .await;
+    let copies = js(a, "return [...document.querySelectorAll('#message-list .msg')].filter(m => m.innerText.includes('Typed just before a reload')).length;").await;
+    assert_eq!(copies, json!(1), "delivered once after the reload");
+    let left = js(
+        b,
+        "return Object.keys(localStorage).filter(k => k.startsWith('parley.outbox.'));",
+    )
+    .await;
+    assert_eq!(left, json!([]), "the outbox is emptied once acknowledged");
     shot(b, "bob").await;
 }
 

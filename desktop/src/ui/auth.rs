@@ -149,12 +149,13 @@ pub fn auth_page(p: &AuthProps) -> Html {
                 };
                 match res {
                     Ok(auth) => {
+                        let me = auth.user.profile.id;
                         ctx.dispatch(Action::SignedIn(Box::new(auth.user)));
                         let d = ctx.store.dispatcher();
                         let dispatch: std::rc::Rc<dyn Fn(Action)> =
                             std::rc::Rc::new(move |a| d.dispatch(a));
                         let _ = load_all(&ctx.api, &dispatch, &ctx.ws).await;
-                        ctx.ws.start();
+                        ctx.ws.start(me);
                         if let Some(nav) = nav {
                             nav.push(&Route::Home);
                         }
