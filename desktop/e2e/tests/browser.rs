@@ -860,7 +860,16 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     type_into(b, "#composer-input", "Typed just before a reload").await;
     type_into(b, "#composer-input", ENTER).await;
     wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Typed just before a reload'))", SECS5, "the unacknowledged message").await;
+    // So does a draft.
+    type_into(b, "#composer-input", "A thought for later").await;
     b.refresh().await.expect("reload Bob's page");
+    wait_js(
+        b,
+        "document.querySelector('#composer-input')?.value === 'A thought for later'",
+        Duration::from_secs(20),
+        "the draft after the reload",
+    )
+    .await;
     wait_js(
         a,
         &msg_with("Typed just before a reload"),

@@ -27,13 +27,46 @@ const TYPING_EVERY_MS: f64 = 3_000.0;
 /// Silence after which we say we stopped typing.
 const TYPING_IDLE_MS: u32 = 4_000;
 
-type DraftKey = (ChannelId, Option<MessageId>);
+/// Unsent text per conversation (`<channel>` or `<channel>/<thread root>`)
+/// of the signed-in user, in the platform's storage: switching channels,
+/// reloading the page or restarting the app loses nothing.
+type Drafts = std::collections::HashMap<String, String>;
 
-thread_local! {
-    /// Unsent text per conversation (channel, thread), kept while the app
-    /// runs so switching channels loses nothing.
-    static DRAFTS: std::cell::RefCell<std::collections::HashMap<DraftKey, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+fn draft_key(channel: ChannelId, thread_root: Option<MessageId>) -> String {
+    match thread_root {
+        Some(root) => format!("{channel}/{root}"),
+        None => channel.to_string(),
+    }
+}
+
+/// Where the signed-in user's drafts are kept (none before sign-in).
+fn drafts_storage(ctx: &crate::app::Ctx) -> Option<String> {
+    let me = ctx.state().me_id()?;
+    Some(format!("parley.drafts.{me}@{}", ctx.api.url("")))
+}
+
+fn load_drafts(ctx: &crate::app::Ctx) -> Drafts {
+    drafts_storage(ctx)
+        .and_then(|k| ctx.platform().load(&k))
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Sets (or with empty `text` removes) one conversation's draft.
+fn save_draft(ctx: &crate::app::Ctx, key: String, text: &str) {
+    let Some(storage) = drafts_storage(ctx) else {
+        return;
+    };
+    let mut drafts = load_drafts(ctx);
+    if text.is_empty() {
+        drafts.remove(&key);
+    } else {
+        drafts.insert(key, text.to_owned());
+    }
+    match serde_json::to_string(&drafts) {
+        Ok(json) if !drafts.is_empty() => ctx.platform().save(&storage, &json),
+        _ => ctx.platform().remove(&storage),
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -90,10 +123,11 @@ pub fn composer(p: &ComposerProps) -> Html {
     // Each conversation keeps its unsent draft; the box is focused.
     {
         let (text, error, uploads) = (text.clone(), error.clone(), uploads.dispatcher());
-        use_effect_with((channel, thread_root), move |key| {
+        let ctx = ctx.clone();
+        use_effect_with((channel, thread_root), move |(channel, thread_root)| {
             text.set(
-                DRAFTS
-                    .with(|d| d.borrow().get(key).cloned())
+                load_drafts(&ctx)
+                    .remove(&draft_key(*channel, *thread_root))
                     .unwrap_or_default(),
             );
             error.set(None);
@@ -241,7 +275,7 @@ pub fn composer(p: &ComposerProps) -> Html {
             };
             ctx.ws
                 .send_message(channel, content, thread_root, files.clone());
-            DRAFTS.with(|d| d.borrow_mut().remove(&(channel, thread_root)));
+            save_draft(&ctx, draft_key(channel, thread_root), "");
             text.set(String::new());
             error.set(None);
             uploads.dispatch(UploadAction::Clear);
@@ -380,14 +414,7 @@ pub fn composer(p: &ComposerProps) -> Html {
             if v.trim().is_empty() {
                 stop_typing();
             }
-            DRAFTS.with(|d| {
-                let mut d = d.borrow_mut();
-                if v.is_empty() {
-                    d.remove(&(channel, thread_root));
-                } else {
-                    d.insert((channel, thread_root), v.clone());
-                }
-            });
+            save_draft(&ctx, draft_key(channel, thread_root), &v);
             text.set(v);
         })
     };
