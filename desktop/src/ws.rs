@@ -215,15 +215,15 @@ impl WsClient {
         }
     }
 
-    /// Signs out: closes the socket and forgets the session and outbox.
+    /// Signs out: closes the socket and forgets the session. The stored
+    /// outbox stays: sends still waiting (a sign-out forced by an expired
+    /// session included) go out when the same account signs in again here.
     pub fn stop(&self) {
         let mut inner = self.0.borrow_mut();
         inner.stopped = true;
         inner.session = None;
         inner.outbox.clear();
-        if let Some(key) = inner.outbox_key.take() {
-            inner.api.platform().remove(&key);
-        }
+        inner.outbox_key = None;
         inner.ready = false;
         inner.heartbeat = None;
         if let Some(s) = inner.socket.take() {

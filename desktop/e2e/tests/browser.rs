@@ -895,6 +895,39 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     assert_eq!(left, json!([]), "the outbox is emptied once acknowledged");
+
+    // Nor is a send lost to a sign-out (one forced by an expired session
+    // alike): it goes out when the same account signs in again. The
+    // reloaded page needs the silencer again, and a socket opened after it.
+    js(b, SILENCE_JS).await;
+    js(b, "window.dispatchEvent(new Event('online')); return null;").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_js(
+        b,
+        "!document.querySelector('#offline-banner')",
+        Duration::from_secs(20),
+        "a fresh connection",
+    )
+    .await;
+    js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+    js(b, "const t = document.querySelector('#composer-input'); t.value = ''; t.dispatchEvent(new Event('input', {bubbles: true})); return null;").await;
+    type_into(b, "#composer-input", "Sent just before signing out").await;
+    type_into(b, "#composer-input", ENTER).await;
+    wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Sent just before signing out'))", SECS5, "the message waiting at sign-out").await;
+    click(b, ".me-btn").await;
+    click(b, "#sign-out").await;
+    type_into(b, "#f-username", "bob").await;
+    type_into(b, "#f-password", "correct horse battery").await;
+    click(b, "#auth-submit").await;
+    wait_js(
+        a,
+        &msg_with("Sent just before signing out"),
+        Duration::from_secs(20),
+        "the message sent before signing out, at Alice",
+    )
+    .await;
+    let copies = js(a, "return [...document.querySelectorAll('#message-list .msg')].filter(m => m.innerText.includes('Sent just before signing out')).length;").await;
+    assert_eq!(copies, json!(1), "delivered once after signing in again");
     shot(b, "bob").await;
 }
 
