@@ -16,7 +16,7 @@
 //! reaches; there `download` says so and the UI opens the link in the
 //! browser, as before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -32,7 +32,9 @@ pub struct Downloads(Mutex<Book>);
 #[derive(Default)]
 struct Book {
     next: u64,
-    asked: HashMap<Url, u64>,
+    /// Ids by address, oldest first: the same file may be saved twice at
+    /// once (its link is cached), and each save must hear its end.
+    asked: HashMap<Url, VecDeque<u64>>,
     saved: HashMap<u64, PathBuf>,
 }
 
@@ -57,14 +59,18 @@ impl Downloads {
         let mut book = self.lock();
         book.next += 1;
         let id = book.next;
-        book.asked.insert(url, id);
+        book.asked.entry(url).or_default().push_back(id);
         id
     }
 
     /// Records the end of the download of `url`, if the UI asked for it.
     fn finish(&self, url: &Url, path: Option<PathBuf>, ok: bool) -> Option<Finished> {
         let mut book = self.lock();
-        let id = book.asked.remove(url)?;
+        let waiting = book.asked.get_mut(url)?;
+        let id = waiting.pop_front()?;
+        if waiting.is_empty() {
+            book.asked.remove(url);
+        }
         let name = path
             .as_ref()
             .and_then(|p| p.file_name())
@@ -105,7 +111,9 @@ pub fn download<R: Runtime>(
     let url = parse(&url)?;
     let id = state.ask(url.clone());
     start(&webview, url.clone()).inspect_err(|_| {
-        state.lock().asked.remove(&url);
+        if let Some(waiting) = state.lock().asked.get_mut(&url) {
+            waiting.retain(|i| *i != id);
+        }
     })?;
     Ok(id)
 }
@@ -274,5 +282,16 @@ mod tests {
         assert_eq!(d.saved(ib), None);
         // Not asked for by the UI (or told twice): nothing to tell.
         assert_eq!(d.finish(&a, None, true), None);
+        // The same file saved twice at once: each save hears its end.
+        let (i1, i2) = (d.ask(a.clone()), d.ask(a.clone()));
+        let ends: Vec<u64> = [
+            d.finish(&a, Some(PathBuf::from("/d/a.pdf")), true),
+            d.finish(&a, Some(PathBuf::from("/d/a (1).pdf")), true),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|f| f.id)
+        .collect();
+        assert_eq!(ends, [i1, i2]);
     }
 }
