@@ -148,6 +148,13 @@ impl Api {
         format!("{}/api/v1{path}", self.0.base)
     }
 
+    /// The storage key for `what` of account `me` on this server (drafts,
+    /// the outbox): another account, or the same id on another server,
+    /// never reads it.
+    pub fn account_key(&self, what: &str, me: parley_shared::UserId) -> String {
+        format!("parley.{what}.{me}@{}", self.url(""))
+    }
+
     /// A URL the server gave (an avatar, a file link) made usable from the
     /// page: the server writes its own URLs origin-relative (`/api/v1/…`),
     /// which the desktop app's page (on `tauri://localhost`) would resolve

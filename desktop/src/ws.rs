@@ -179,7 +179,7 @@ impl WsClient {
     fn restore_outbox(&self, me: UserId) {
         let (platform, key) = {
             let inner = self.0.borrow();
-            let key = format!("parley.outbox.{me}@{}", inner.api.url(""));
+            let key = inner.api.account_key("outbox", me);
             (inner.api.platform().clone(), key)
         };
         let saved: Vec<Pending> = platform

@@ -856,7 +856,7 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     // A message not yet acknowledged survives a reload (or a restart of
     // the app): it is kept in the page's storage and sent again with the
     // same nonce, so it arrives, once.
-    js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+    silence(b).await;
     type_into(b, "#composer-input", "Typed just before a reload").await;
     type_into(b, "#composer-input", ENTER).await;
     wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Typed just before a reload'))", SECS5, "the unacknowledged message").await;
@@ -909,7 +909,7 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "a fresh connection",
     )
     .await;
-    js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+    silence(b).await;
     js(b, "const t = document.querySelector('#composer-input'); t.value = ''; t.dispatchEvent(new Event('input', {bubbles: true})); return null;").await;
     type_into(b, "#composer-input", "Sent just before signing out").await;
     type_into(b, "#composer-input", ENTER).await;
@@ -931,10 +931,14 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     shot(b, "bob").await;
 }
 
-/// Silences the connection `b` has now (see [`SILENCE_JS`]) and has `a`
-/// say `text`.
-async fn say_while_silenced(a: &Client, b: &Client, text: &str) {
+/// Silences the connections `b` has now (see [`SILENCE_JS`]).
+async fn silence(b: &Client) {
     js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
+}
+
+/// Silences the connection `b` has now and has `a` say `text`.
+async fn say_while_silenced(a: &Client, b: &Client, text: &str) {
+    silence(b).await;
     type_into(a, "#composer-input", text).await;
     type_into(a, "#composer-input", ENTER).await;
 }

@@ -42,7 +42,7 @@ fn draft_key(channel: ChannelId, thread_root: Option<MessageId>) -> String {
 /// Where the signed-in user's drafts are kept (none before sign-in).
 fn drafts_storage(ctx: &crate::app::Ctx) -> Option<String> {
     let me = ctx.state().me_id()?;
-    Some(format!("parley.drafts.{me}@{}", ctx.api.url("")))
+    Some(ctx.api.account_key("drafts", me))
 }
 
 fn load_drafts(ctx: &crate::app::Ctx) -> Drafts {

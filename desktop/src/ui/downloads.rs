@@ -43,7 +43,7 @@ pub struct Saves {
 pub enum SaveAction {
     /// A save under a new key, of a file so named.
     Start(u64, String),
-    /// How the newest save of that key ended.
+    /// How the save of that key ended.
     Ended(u64, Saved),
     Dismiss(u64),
 }
