@@ -1808,17 +1808,53 @@ async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_p
         "bench: the UI's wasm memory: {} MiB",
         wasm_bytes / (1024 * 1024)
     );
-    let (rss, pss, n) = app_memory();
+    let (rss, pss, n) = app_memory("parley-desktop");
     eprintln!(
         "bench: idle memory of {n} app processes: RSS sum {} MiB, PSS sum {} MiB",
         rss / 1024,
         pss / 1024
     );
-    let _ = c.close().await;
+    end(c, app_bin).await;
+    floor(app_bin, pss).await;
 }
 
-/// (RSS kB, PSS kB, count) summed over the app and its WebKit helpers.
-fn app_memory() -> (u64, u64, usize) {
+/// The same idle measure for a bare WebKitGTK window (the `webkit_floor`
+/// example beside the app's binary), alone on the machine like the app was:
+/// the share of the app's memory that no WebKitGTK app can avoid.
+async fn floor(app_bin: &Path, app_pss: u64) {
+    let bin = app_bin
+        .parent()
+        .map(|d| d.join("examples/webkit_floor"))
+        .unwrap_or_default();
+    let mut child = match Command::new(&bin).stdout(Stdio::null()).spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!(
+                "bench: WARNING no floor measured: cannot start {} ({e}); build it with \
+                 cargo build --release -p parley-desktop --example webkit_floor",
+                bin.display()
+            );
+            return;
+        }
+    };
+    // Its page is one line; the app's idle wait was ten seconds after its
+    // page, so allow the start and then the same.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let (rss, pss, n) = app_memory("webkit_floor");
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!(
+        "bench: a bare WebKitGTK window ({n} processes): RSS sum {} MiB, PSS sum {} MiB; \
+         the app above it: {} MiB PSS",
+        rss / 1024,
+        pss / 1024,
+        app_pss.saturating_sub(pss) / 1024
+    );
+}
+
+/// (RSS kB, PSS kB, count) summed over the program `shell` (the app's, or
+/// the floor's) and its WebKit helpers.
+fn app_memory(shell: &str) -> (u64, u64, usize) {
     let mut totals = (0, 0, 0);
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return totals;
@@ -1830,9 +1866,9 @@ fn app_memory() -> (u64, u64, usize) {
         // By program name: a profiler's helper (addr2line -e …/parley-desktop)
         // or cargo merely naming the app in its arguments is not the app.
         let program = cmd.split('\0').next().unwrap_or_default();
-        let ours = Path::new(program).file_name().is_some_and(|n| {
-            n == "parley-desktop" || n == "WebKitWebProcess" || n == "WebKitNetworkProcess"
-        });
+        let ours = Path::new(program)
+            .file_name()
+            .is_some_and(|n| n == shell || n == "WebKitWebProcess" || n == "WebKitNetworkProcess");
         if !ours {
             continue;
         }
