@@ -5,8 +5,9 @@
 //! Linux, whose only webview is WebKitGTK. The desktop benchmark runs it
 //! beside the app (docs/benchmarks.md, "The floor").
 //!
-//! `cargo run --release -p parley-desktop --example webkit_floor` (it runs
-//! until its window is closed).
+//! `cargo run --release -p parley-desktop --example webkit_floor [URL]` (it
+//! runs until its window is closed). With a URL it shows that page instead,
+//! to measure what a page costs on top of the bare window.
 
 #[cfg(target_os = "linux")]
 fn main() {
@@ -22,10 +23,13 @@ fn main() {
     window.set_title("WebKitGTK floor");
     window.set_default_size(1024, 700);
     let view = webkit2gtk::WebView::new();
-    view.load_html(
-        "<!doctype html><p>Hello from a bare WebKitGTK window.</p>",
-        None,
-    );
+    match std::env::args().nth(1) {
+        Some(url) => view.load_uri(&url),
+        None => view.load_html(
+            "<!doctype html><p>Hello from a bare WebKitGTK window.</p>",
+            None,
+        ),
+    }
     window.add(&view);
     window.connect_destroy(|_| gtk::main_quit());
     window.show_all();
