@@ -247,6 +247,14 @@ async fn sign_up(c: &Client, base: &str, user: &str, name: &str) {
     c.goto(&format!("{base}/signup"))
         .await
         .expect("open signup");
+    // The form takes typing at once: its first field has the focus.
+    wait_js(
+        c,
+        "document.activeElement?.id === 'f-username'",
+        SECS5,
+        "the username field focused",
+    )
+    .await;
     type_into(c, "#f-username", user).await;
     type_into(c, "#f-email", &format!("{user}@example.com")).await;
     type_into(c, "#f-display_name", name).await;

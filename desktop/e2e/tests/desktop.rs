@@ -643,6 +643,13 @@ async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text:
 
 /// Signs in on the sign-in page and waits for the channel.
 async fn sign_in_as_alice(c: &Client) {
+    wait_js(
+        c,
+        "document.activeElement?.id === 'f-username'",
+        SECS20,
+        "the username field focused",
+    )
+    .await;
     type_into(c, "#f-username", "alice").await;
     type_into(c, "#f-password", "correct horse battery").await;
     click(c, "#auth-submit").await;
@@ -1083,6 +1090,14 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "document.querySelector('#server-url')",
         SECS20,
         "the first-run screen",
+    )
+    .await;
+    // A new user types the address straight away: the field has the focus.
+    wait_js(
+        &c,
+        "document.activeElement?.id === 'server-url'",
+        SECS20,
+        "the server address field focused",
     )
     .await;
     type_into(&c, "#server-url", &base).await;

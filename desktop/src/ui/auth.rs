@@ -75,6 +75,9 @@ pub fn auth_page(p: &AuthProps) -> Html {
         ]
     };
 
+    // Both forms start with the username: a new visitor can type at once.
+    use_effect_with(signup, |_| crate::ui::focus_id("f-username"));
+
     let value_of = |f: &Form, name: &str| -> String {
         match name {
             "username" => f.username.clone(),

@@ -65,6 +65,7 @@ pub fn server_setup(p: &ServerSetupProps) -> Html {
     let value = use_state(|| p.current.clone().unwrap_or_default());
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    use_effect_with((), |_| crate::ui::focus_id("server-url"));
     let oninput = {
         let value = value.clone();
         Callback::from(move |e: InputEvent| {
