@@ -300,10 +300,15 @@ impl State {
             }
         }
         if m.thread_root_id.is_none() {
-            if let Some(t) = self.timelines.get_mut(&m.channel_id) {
-                if t.loaded && !t.has_more_after {
-                    Rc::make_mut(t).upsert(m);
-                }
+            // The open channel keeps what arrives while its page is still
+            // on the way (a page cut before this message would otherwise
+            // hide it, an own send acknowledged meanwhile too); other
+            // channels load fresh when opened.
+            let open = self.active == Some(m.channel_id);
+            match self.timelines.get_mut(&m.channel_id) {
+                Some(t) if !t.has_more_after && (t.loaded || open) => Rc::make_mut(t).upsert(m),
+                None if open => self.timeline_mut(m.channel_id).upsert(m),
+                _ => {}
             }
         }
     }
@@ -618,9 +623,20 @@ impl State {
                 let t = self.timeline_mut(channel);
                 match kind {
                     PageKind::Latest | PageKind::Around => {
+                        // A page reaching the present was cut when it was
+                        // asked for: what arrived live since then is newer.
+                        let cut = page.messages.last().map_or(0, |m| m.seq);
+                        let newer: Vec<Message> = if page.has_more_after {
+                            Vec::new()
+                        } else {
+                            t.messages.drain(..).filter(|m| m.seq > cut).collect()
+                        };
                         t.messages = page.messages;
                         t.has_more_before = page.has_more_before;
                         t.has_more_after = page.has_more_after;
+                        for m in newer {
+                            t.upsert(m);
+                        }
                     }
                     PageKind::Before => {
                         t.has_more_before = page.has_more_before;
@@ -859,6 +875,63 @@ pub(crate) mod tests {
             has_more_before: before,
             has_more_after: false,
         }
+    }
+
+    #[test]
+    fn what_arrives_while_the_open_channels_page_loads_is_kept() {
+        let mut s = signed_in();
+        let c = ChannelId(10);
+        let bob = user(2, "bob");
+        s.apply(Action::SetActive(Some(c)));
+        // The page was asked for when seq 2 was the newest; seq 3 (a send
+        // of mine acknowledged after a reload, say) arrives first.
+        let mut mine = msg(103, 10, 3, &user(1, "alice"), "typed before the reload");
+        mine.nonce = Some("n-1".into());
+        s.apply(Action::Event(Box::new(ServerEvent::Message(mine))));
+        s.apply(Action::Page(
+            c,
+            PageKind::Latest,
+            page(
+                vec![msg(101, 10, 1, &bob, "a"), msg(102, 10, 2, &bob, "b")],
+                false,
+            ),
+        ));
+        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![1, 2, 3]);
+        // A refetch of the latest page (after a reconnect) cut before a
+        // live message keeps it too, and one that has it keeps one copy.
+        s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
+            104, 10, 4, &bob, "d",
+        )))));
+        s.apply(Action::Page(
+            c,
+            PageKind::Latest,
+            page(
+                vec![msg(102, 10, 2, &bob, "b"), msg(103, 10, 3, &bob, "c")],
+                true,
+            ),
+        ));
+        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![2, 3, 4]);
+        s.apply(Action::Page(
+            c,
+            PageKind::Latest,
+            page(
+                vec![msg(103, 10, 3, &bob, "c"), msg(104, 10, 4, &bob, "d")],
+                true,
+            ),
+        ));
+        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![3, 4]);
+        // A channel that is not open keeps nothing until it is opened.
+        s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
+            201,
+            11,
+            1,
+            &bob,
+            "elsewhere",
+        )))));
+        assert!(!s.timelines.contains_key(&ChannelId(11)));
     }
 
     #[test]
