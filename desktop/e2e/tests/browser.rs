@@ -441,6 +441,30 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "a mention",
     )
     .await;
+    // For Bob, whom it names, the whole message stands out; not for Alice.
+    wait_js(
+        b,
+        &format!(
+            "{}.classList.contains('mentions-me')",
+            msg_with("the draft is up")
+        ),
+        SECS5,
+        "the message mentioning Bob marked for him",
+    )
+    .await;
+    shot(b, "mentions-me").await;
+    assert_eq!(
+        js(
+            a,
+            &format!(
+                "return {}.classList.contains('mentions-me');",
+                msg_with("the draft is up")
+            )
+        )
+        .await,
+        json!(false),
+        "the author's own mention of Bob is not marked for her"
+    );
     assert_eq!(
         js(a, "return document.querySelector('#composer-input').value;").await,
         json!("")

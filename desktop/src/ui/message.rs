@@ -261,8 +261,12 @@ pub fn message_row(p: &RowProps) -> Html {
         }
     };
 
+    // Like a mention's notification: someone else's message naming me,
+    // @channel or @here stands out in the timeline too.
+    let for_me = !m.deleted && Some(m.author.id) != me && state.mentions_me(&m.content);
     let classes = classes!(
         "msg",
+        for_me.then_some("mentions-me"),
         p.compact.then_some("compact"),
         p.focused.then_some("focused"),
         m.pinned_at.is_some().then_some("pinned"),
