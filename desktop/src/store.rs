@@ -882,6 +882,8 @@ pub(crate) mod tests {
         let mut s = signed_in();
         let c = ChannelId(10);
         let bob = user(2, "bob");
+        let seqs =
+            |s: &State| -> Vec<i64> { s.timelines[&c].messages.iter().map(|m| m.seq).collect() };
         s.apply(Action::SetActive(Some(c)));
         // The page was asked for when seq 2 was the newest; seq 3 (a send
         // of mine acknowledged after a reload, say) arrives first.
@@ -896,8 +898,7 @@ pub(crate) mod tests {
                 false,
             ),
         ));
-        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, vec![1, 2, 3]);
+        assert_eq!(seqs(&s), vec![1, 2, 3]);
         // A refetch of the latest page (after a reconnect) cut before a
         // live message keeps it too, and one that has it keeps one copy.
         s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
@@ -911,8 +912,7 @@ pub(crate) mod tests {
                 true,
             ),
         ));
-        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, vec![2, 3, 4]);
+        assert_eq!(seqs(&s), vec![2, 3, 4]);
         s.apply(Action::Page(
             c,
             PageKind::Latest,
@@ -921,8 +921,7 @@ pub(crate) mod tests {
                 true,
             ),
         ));
-        let seqs: Vec<i64> = s.timelines[&c].messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, vec![3, 4]);
+        assert_eq!(seqs(&s), vec![3, 4]);
         // A channel that is not open keeps nothing until it is opened.
         s.apply(Action::Event(Box::new(ServerEvent::Message(msg(
             201,

@@ -262,8 +262,11 @@ pub fn message_row(p: &RowProps) -> Html {
     };
 
     // Like a mention's notification: someone else's message naming me,
-    // @channel or @here stands out in the timeline too.
-    let for_me = !m.deleted && Some(m.author.id) != me && state.mentions_me(&m.content);
+    // @channel or @here stands out in the timeline too. Parsed once per
+    // text, not on every render of the row (a deleted one has no text).
+    let my_name = state.me.as_ref().map(|u| u.profile.username.clone());
+    let names_me = *use_memo((m.content.clone(), my_name), |(c, _)| state.mentions_me(c));
+    let for_me = names_me && Some(m.author.id) != me;
     let classes = classes!(
         "msg",
         for_me.then_some("mentions-me"),
