@@ -103,7 +103,7 @@ pub async fn load_all(
     dispatch: &Rc<dyn Fn(Action)>,
     ws: &WsClient,
 ) -> Result<UserId, crate::api::ApiError> {
-    let me: CurrentUser = api.get("/users/me").await?;
+    let me: CurrentUser = api.me().await?;
     let me_id = me.profile.id;
     let theme = me.preferences.theme;
     dispatch(Action::SignedIn(Box::new(me)));
@@ -112,15 +112,15 @@ pub async fn load_all(
     crate::ui::apply_theme(theme);
     api.platform()
         .save("parley.theme", crate::ui::theme_name(theme));
-    let workspaces: Vec<Workspace> = api.get("/workspaces").await?;
+    let workspaces: Vec<Workspace> = api.workspaces().await?;
     let ids: Vec<WorkspaceId> = workspaces.iter().map(|w| w.id).collect();
     dispatch(Action::Workspaces(workspaces));
-    let dms: Vec<Channel> = api.get("/dm").await?;
+    let dms: Vec<Channel> = api.dms().await?;
     dispatch(Action::Channels(None, dms));
     for id in ids {
-        let chans: Vec<Channel> = api.get(&format!("/workspaces/{id}/channels")).await?;
+        let chans: Vec<Channel> = api.workspace_channels(id).await?;
         dispatch(Action::Channels(Some(id), chans));
-        let members: Vec<WorkspaceMember> = api.get(&format!("/workspaces/{id}/members")).await?;
+        let members: Vec<WorkspaceMember> = api.workspace_members(id).await?;
         dispatch(Action::Members(id, members));
     }
     subscribe_presence(ws);
@@ -440,10 +440,7 @@ pub fn pause_notifications(api: Api, dispatch: Rc<dyn Fn(Action)>, how: &str) {
             mute_until: until.map(parley_shared::Timestamp::from_millis),
             keywords: None,
         };
-        match api
-            .put::<_, parley_shared::api::Preferences>("/users/me/preferences", &body)
-            .await
-        {
+        match api.update_preferences(&body).await {
             Ok(prefs) => {
                 me.preferences = prefs;
                 dispatch(Action::SignedIn(Box::new(me)));
@@ -482,11 +479,8 @@ fn open_message(
             .timeline(channel)
             .is_some_and(|t| t.messages.iter().any(|m| m.id == id));
         if !have && seq > 0 {
-            let url = format!(
-                "{}?around={seq}&limit=50",
-                crate::ui::channel::history_path(channel)
-            );
-            if let Ok(page) = api.get::<parley_shared::api::MessagePage>(&url).await {
+            let page = crate::api::HistoryPage::Around(seq);
+            if let Ok(page) = crate::ui::channel::load_page(&api, channel, page, 50).await {
                 dispatch(Action::Page(channel, crate::store::PageKind::Around, page));
             }
         }

@@ -8,7 +8,7 @@ use parley_shared::api::{PushSubscriptionRequest, VapidKey};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{enc, Api};
+use crate::api::Api;
 
 /// Decodes unpadded base64url (the VAPID key's encoding).
 pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
@@ -80,7 +80,7 @@ pub async fn subscribe(api: &Api) -> Result<(), String> {
     if !supported() {
         return Err("This browser does not support push notifications".into());
     }
-    let key: VapidKey = api.get("/push/vapid-key").await.map_err(|e| e.message)?;
+    let key: VapidKey = api.vapid_key().await.map_err(|e| e.message)?;
     let key = base64url_decode(&key.public_key).ok_or("bad VAPID key")?;
     let reg = registration().await?;
     let manager = reg.push_manager().map_err(|e| format!("{e:?}"))?;
@@ -100,7 +100,7 @@ pub async fn subscribe(api: &Api) -> Result<(), String> {
         .as_string()
         .unwrap_or_default();
     let body: PushSubscriptionRequest = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    api.call("POST", "/push/subscriptions", Some(&body))
+    api.add_push_subscription(&body)
         .await
         .map_err(|e| e.message)
 }
@@ -131,8 +131,7 @@ pub async fn unsubscribe(api: &Api) {
     let Ok(sub) = sub.dyn_into::<web_sys::PushSubscription>() else {
         return;
     };
-    let path = format!("/push/subscriptions?endpoint={}", enc(&sub.endpoint()));
-    let _ = api.call::<()>("DELETE", &path, None).await;
+    let _ = api.remove_push_subscription(&sub.endpoint()).await;
     if let Ok(p) = sub.unsubscribe() {
         let _ = JsFuture::from(p).await;
     }

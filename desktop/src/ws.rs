@@ -484,7 +484,7 @@ impl WsClient {
                 if unknown {
                     let api = self.0.borrow().api.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(dms) = api.get::<Vec<parley_shared::api::Channel>>("/dm").await {
+                        if let Ok(dms) = api.dms().await {
                             dispatch(Action::Channels(None, dms));
                         }
                     });

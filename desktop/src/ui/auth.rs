@@ -142,13 +142,13 @@ pub fn auth_page(p: &AuthProps) -> Html {
                         display_name: Some(f.display_name.trim().to_owned())
                             .filter(|s| !s.is_empty()),
                     };
-                    ctx.api.authenticate("/auth/register", &body).await
+                    ctx.api.register(&body).await
                 } else {
                     let body = LoginRequest {
                         login: f.username.trim().to_owned(),
                         password: f.password.clone(),
                     };
-                    ctx.api.authenticate("/auth/login", &body).await
+                    ctx.api.login(&body).await
                 };
                 match res {
                     Ok(auth) => {

@@ -16,6 +16,7 @@ use parley_shared::{ChannelId, MessageId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::api::{ApiResult, HistoryPage};
 use crate::app::{latest, use_ctx, Ctx};
 use crate::store::{Action, PageKind, Pending, Timeline};
 use crate::ui::common::{icon, ErrorBanner};
@@ -31,21 +32,20 @@ const SHIFT: usize = 40;
 /// Messages per history request.
 pub const PAGE: u32 = 50;
 
-/// History URL: DMs have their own path.
-pub fn history_path(channel: ChannelId) -> String {
+/// A page of a channel's history: DMs have their own route, so the
+/// channel's kind is looked up in the newest state.
+pub async fn load_page(
+    api: &crate::api::Api,
+    channel: ChannelId,
+    page: HistoryPage,
+    limit: u32,
+) -> ApiResult<MessagePage> {
     let dm = latest().0.channels.get(&channel).is_some_and(util::is_dm);
-    if dm {
-        format!("/dm/{channel}/messages")
-    } else {
-        format!("/channels/{channel}/messages")
-    }
+    api.history(channel, dm, page, limit).await
 }
 
 pub async fn load_latest(api: &crate::api::Api, dispatch: &Rc<dyn Fn(Action)>, channel: ChannelId) {
-    if let Ok(page) = api
-        .get::<MessagePage>(&format!("{}?limit={PAGE}", history_path(channel)))
-        .await
-    {
+    if let Ok(page) = load_page(api, channel, HistoryPage::Latest, PAGE).await {
         dispatch(Action::Page(channel, PageKind::Latest, page));
     }
 }
@@ -72,8 +72,8 @@ pub fn jump_to(
             .timeline(channel)
             .is_some_and(|t| t.messages.iter().any(|m| m.id == id));
         if !already {
-            let url = format!("{}?around={seq}&limit={PAGE}", history_path(channel));
-            if let Ok(page) = ctx.api.get::<MessagePage>(&url).await {
+            let around = HistoryPage::Around(seq);
+            if let Ok(page) = load_page(&ctx.api, channel, around, PAGE).await {
                 ctx.dispatch(Action::Page(channel, PageKind::Around, page));
             }
         }
@@ -165,8 +165,7 @@ pub fn channel_view(p: &ChannelProps) -> Html {
             if !ctx.state().timeline(c).is_some_and(|t| t.loaded) {
                 let ctx = ctx.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let url = format!("{}?limit={PAGE}", history_path(c));
-                    match ctx.api.get::<MessagePage>(&url).await {
+                    match load_page(&ctx.api, c, HistoryPage::Latest, PAGE).await {
                         Ok(page) => {
                             load_error.set(None);
                             ctx.dispatch(Action::Page(c, PageKind::Latest, page));
@@ -279,9 +278,8 @@ pub fn channel_view(p: &ChannelProps) -> Html {
                     let (end_seq, pinned_end) =
                         (end_seq.clone(), seqs.get(end.saturating_sub(1)).copied());
                     wasm_bindgen_futures::spawn_local(async move {
-                        let url =
-                            format!("{}?before={oldest}&limit={PAGE}", history_path(channel_id));
-                        if let Ok(page) = ctx.api.get::<MessagePage>(&url).await {
+                        let before = HistoryPage::Before(oldest);
+                        if let Ok(page) = load_page(&ctx.api, channel_id, before, PAGE).await {
                             let n = page.messages.len();
                             ctx.dispatch(Action::Page(channel_id, PageKind::Before, page));
                             // Slide the window up over what just arrived.
@@ -319,8 +317,8 @@ pub fn channel_view(p: &ChannelProps) -> Html {
                 let (ctx, loading_older) = (ctx.clone(), loading_older.clone());
                 let newest = seqs.last().copied().unwrap_or(0);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let url = format!("{}?after={newest}&limit={PAGE}", history_path(channel_id));
-                    if let Ok(page) = ctx.api.get::<MessagePage>(&url).await {
+                    let after = HistoryPage::After(newest);
+                    if let Ok(page) = load_page(&ctx.api, channel_id, after, PAGE).await {
                         ctx.dispatch(Action::Page(channel_id, PageKind::After, page));
                     }
                     *loading_older.borrow_mut() = false;
@@ -466,17 +464,8 @@ pub fn channel_view(p: &ChannelProps) -> Html {
             };
             wasm_bindgen_futures::spawn_local(async move {
                 let body = parley_shared::api::AddMembersRequest { user_ids: vec![me] };
-                if ctx
-                    .api
-                    .post::<_, serde_json::Value>(&format!("/channels/{channel_id}/members"), &body)
-                    .await
-                    .is_ok()
-                {
-                    if let Ok(c) = ctx
-                        .api
-                        .get::<Channel>(&format!("/channels/{channel_id}"))
-                        .await
-                    {
+                if ctx.api.add_members(channel_id, &body).await.is_ok() {
+                    if let Ok(c) = ctx.api.channel(channel_id).await {
                         ctx.dispatch(Action::ChannelUpsert(c));
                     }
                 }
@@ -488,8 +477,7 @@ pub fn channel_view(p: &ChannelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (ctx, load_error) = (ctx.clone(), load_error.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let url = format!("{}?limit={PAGE}", history_path(channel_id));
-                match ctx.api.get::<MessagePage>(&url).await {
+                match load_page(&ctx.api, channel_id, HistoryPage::Latest, PAGE).await {
                     Ok(page) => {
                         load_error.set(None);
                         ctx.dispatch(Action::Page(channel_id, PageKind::Latest, page));

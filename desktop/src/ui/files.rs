@@ -16,7 +16,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::api::{error_from, now_ms, Api};
+use crate::api::{error_from, now_ms, Api, UploadRoute};
 use crate::app::use_ctx;
 use crate::ui::common::icon;
 use crate::ui::downloads::{open_file, save_file};
@@ -100,8 +100,7 @@ thread_local! {
 /// `progress` gets 0.0–1.0; `done` gets the 2xx body or a message to show.
 pub fn send_file(
     api: &Api,
-    method: &'static str,
-    path: &'static str,
+    route: UploadRoute,
     file: web_sys::File,
     progress: Rc<dyn Fn(f64)>,
     done: Rc<dyn Fn(Result<String, String>)>,
@@ -117,7 +116,9 @@ pub fn send_file(
         if form
             .append_with_blob_and_filename("file", &file, &file.name())
             .is_err()
-            || xhr.open_with_async(method, &api.url(path), true).is_err()
+            || xhr
+                .open_with_async(route.method(), &api.url(route.path()), true)
+                .is_err()
             || xhr
                 .set_request_header("Authorization", &format!("Bearer {token}"))
                 .is_err()
@@ -212,7 +213,7 @@ pub fn start_upload(api: &Api, file: web_sys::File, dispatch: UseReducerDispatch
         },
         Err(m) => dispatch.dispatch(UploadAction::Failed(key, m)),
     });
-    send_file(api, "POST", "/files", file, progress, done);
+    send_file(api, UploadRoute::File, file, progress, done);
 }
 
 /// Uploads every file of a picker, a drop or a paste.
@@ -232,7 +233,7 @@ pub async fn link(api: &Api, id: FileId) -> Option<FileLink> {
             return Some(link);
         }
     }
-    let mut link: FileLink = api.get(&format!("/files/{id}/link")).await.ok()?;
+    let mut link: FileLink = api.file_link(id).await.ok()?;
     link.url = api.resolve(&link.url);
     link.thumbnail_url = link.thumbnail_url.map(|t| api.resolve(&t));
     let until =

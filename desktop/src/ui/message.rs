@@ -47,21 +47,9 @@ pub fn toggle_reaction(ctx: &crate::app::Ctx, m: &Message, emoji: String) {
     let (ctx, id) = (ctx.clone(), m.id);
     wasm_bindgen_futures::spawn_local(async move {
         let res = if mine {
-            ctx.api
-                .call::<()>(
-                    "DELETE",
-                    &format!("/messages/{id}/reactions/{}", crate::api::enc(&emoji)),
-                    None,
-                )
-                .await
+            ctx.api.remove_reaction(id, &emoji).await
         } else {
-            ctx.api
-                .post::<_, serde_json::Value>(
-                    &format!("/messages/{id}/reactions"),
-                    &ReactionRequest { emoji },
-                )
-                .await
-                .map(|_| ())
+            ctx.api.add_reaction(id, &ReactionRequest { emoji }).await
         };
         if let Err(e) = res {
             web_sys::console::warn_1(&e.message.into());
@@ -127,7 +115,7 @@ pub fn message_row(p: &RowProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match ctx
                     .api
-                    .put::<_, Message>(&format!("/messages/{id}"), &EditMessageRequest { content })
+                    .edit_message(id, &EditMessageRequest { content })
                     .await
                 {
                     Ok(m) => {
@@ -154,10 +142,7 @@ pub fn message_row(p: &RowProps) -> Html {
             }
             let ctx = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = ctx
-                    .api
-                    .call::<()>("DELETE", &format!("/messages/{id}"), None)
-                    .await;
+                let _ = ctx.api.delete_message(id).await;
             });
         })
     };
@@ -170,11 +155,8 @@ pub fn message_row(p: &RowProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let ctx = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let method = if pinned { "DELETE" } else { "POST" };
-                let _ = ctx
-                    .api
-                    .call::<()>(method, &format!("/messages/{id}/pin"), None)
-                    .await;
+                // A pinned message's button unpins it.
+                let _ = ctx.api.set_pinned(id, !pinned).await;
             });
         })
     };

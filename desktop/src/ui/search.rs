@@ -5,7 +5,6 @@ use parley_shared::api::SearchResults;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::enc;
 use crate::app::use_ctx;
 use crate::ui::channel::jump_to;
 use crate::ui::common::{icon, ErrorBanner};
@@ -30,10 +29,7 @@ pub fn search_pane(p: &SearchProps) -> Html {
             results.set(None);
             let q = q.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let r = ctx
-                    .api
-                    .get::<SearchResults>(&format!("/messages/search?q={}&limit=30", enc(&q)))
-                    .await;
+                let r = ctx.api.search(&q, 30).await;
                 results.set(Some(r.map_err(|e| e.message)));
             });
         });

@@ -11,11 +11,11 @@ use yew_router::prelude::*;
 use crate::app::{is_offline, use_ctx, Route};
 use crate::store::Action;
 use crate::ui::channel::ChannelView;
-use crate::ui::downloads::{use_expiring_saves, ImageViewer, SaveList, Saves};
-use crate::ui::modals::{
+use crate::ui::dialogs::{
     BrowseChannels, ChannelSettings, CreateChannel, InviteDialog, NewDm, ProfileDialog,
     QuickSwitcher, SettingsDialog,
 };
+use crate::ui::downloads::{use_expiring_saves, ImageViewer, SaveList, Saves};
 use crate::ui::search::SearchPane;
 use crate::ui::sidebar::Sidebar;
 use crate::ui::thread::{MembersPane, PinsPane, ThreadPane};

@@ -1,6 +1,6 @@
 //! Side panes that belong to a channel: a thread, the member list, pins.
 
-use parley_shared::api::{ChannelMember, Message, Thread};
+use parley_shared::api::{ChannelMember, Message};
 use parley_shared::ws::PresenceStatus;
 use parley_shared::{ChannelId, MessageId};
 use yew::prelude::*;
@@ -42,11 +42,7 @@ pub fn thread_pane(p: &ThreadProps) -> Html {
             ctx.dispatch(Action::ThreadOpen(root));
             let ctx2 = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match ctx
-                    .api
-                    .get::<Thread>(&format!("/messages/{root}/thread?limit=100"))
-                    .await
-                {
+                match ctx.api.thread(root, 100).await {
                     Ok(t) => {
                         error.set(None);
                         ctx.dispatch(Action::ThreadLoaded(t));
@@ -153,10 +149,7 @@ pub fn members_pane(p: &ChannelPaneProps) -> Html {
         use_effect_with(p.channel, move |c| {
             if let Some(c) = *c {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let r = ctx
-                        .api
-                        .get::<Vec<ChannelMember>>(&format!("/channels/{c}/members"))
-                        .await;
+                    let r = ctx.api.channel_members(c).await;
                     members.set(Some(r.map_err(|e| e.message)));
                 });
             }
@@ -209,10 +202,7 @@ pub fn pins_pane(p: &ChannelPaneProps) -> Html {
         use_effect_with(p.channel, move |c| {
             if let Some(c) = *c {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let r = ctx
-                        .api
-                        .get::<Vec<Message>>(&format!("/channels/{c}/pins"))
-                        .await;
+                    let r = ctx.api.pins(c).await;
                     pins.set(Some(r.map_err(|e| e.message)));
                 });
             }

@@ -33,10 +33,7 @@ pub async fn accept_invite(
     ctx: &Ctx,
     code: &str,
 ) -> Result<Option<parley_shared::ChannelId>, crate::api::ApiError> {
-    let ws: Workspace = ctx
-        .api
-        .post(&format!("/invites/{}/accept", crate::api::enc(code)), &())
-        .await?;
+    let ws: Workspace = ctx.api.accept_invite(code).await?;
     ctx.api.platform().remove(PENDING_INVITE);
     open_workspace(ctx, ws).await
 }
@@ -49,14 +46,14 @@ pub async fn open_workspace(
     let id = ws.id;
     ctx.dispatch(Action::WorkspaceUpsert(ws));
     ctx.dispatch(Action::SelectWorkspace(Some(id)));
-    let chans: Vec<Channel> = ctx.api.get(&format!("/workspaces/{id}/channels")).await?;
+    let chans: Vec<Channel> = ctx.api.workspace_channels(id).await?;
     let first = chans
         .iter()
         .find(|c| c.name == "general")
         .or(chans.first())
         .map(|c| c.id);
     ctx.dispatch(Action::Channels(Some(id), chans));
-    let members: Vec<WorkspaceMember> = ctx.api.get(&format!("/workspaces/{id}/members")).await?;
+    let members: Vec<WorkspaceMember> = ctx.api.workspace_members(id).await?;
     ctx.dispatch(Action::Members(id, members));
     crate::app::subscribe_presence(&ctx.ws);
     Ok(first)
@@ -106,7 +103,7 @@ pub fn welcome() -> Html {
                     name: n,
                     description: None,
                 };
-                let res = match ctx.api.post::<_, Workspace>("/workspaces", &body).await {
+                let res = match ctx.api.create_workspace(&body).await {
                     Ok(ws) => open_workspace(&ctx, ws).await,
                     Err(e) => Err(e),
                 };
@@ -202,10 +199,7 @@ pub fn invite_page(p: &InviteProps) -> Html {
         use_effect_with((code.clone(), signed_in), move |_| {
             if signed_in {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let r = ctx
-                        .api
-                        .get::<InvitePreview>(&format!("/invites/{}", crate::api::enc(&code)))
-                        .await;
+                    let r = ctx.api.invite_preview(&code).await;
                     preview.set(Some(r.map_err(|e| {
                         if e.status == 404 {
                             "This invite is invalid, used up or expired.".to_owned()

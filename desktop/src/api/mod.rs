@@ -4,6 +4,10 @@
 //! Refresh tokens are single use and a reused one revokes the whole sign-in,
 //! so refreshes are serialized: only one is ever in flight, and a request
 //! that failed with an old token just retries with the new one.
+//!
+//! The routes themselves are in [`endpoints`] (one method per route); the
+//! generic `get`/`post`/`put`/`call` stay private to this module so no
+//! other file writes a REST path.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -16,6 +20,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::SharedPlatform;
+
+mod endpoints;
+
+pub use endpoints::{HistoryPage, UploadRoute};
 
 pub(crate) const TOKENS_KEY: &str = "parley.tokens";
 
@@ -226,7 +234,7 @@ impl Api {
         let res: ApiResult<AuthResponse> = self
             .send(
                 "POST",
-                "/auth/refresh",
+                endpoints::AUTH_REFRESH,
                 Some(&RefreshRequest {
                     refresh_token: refresh,
                 }),
@@ -302,7 +310,7 @@ impl Api {
     }
 
     /// An authenticated request, retried once after a refresh on 401.
-    pub async fn raw<B: Serialize>(
+    async fn raw<B: Serialize>(
         &self,
         method: &str,
         path: &str,
@@ -322,28 +330,20 @@ impl Api {
         }
     }
 
-    pub async fn get<R: DeserializeOwned>(&self, path: &str) -> ApiResult<R> {
+    async fn get<R: DeserializeOwned>(&self, path: &str) -> ApiResult<R> {
         parse(&self.raw::<()>("GET", path, None).await?)
     }
 
-    pub async fn post<B: Serialize, R: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> ApiResult<R> {
+    async fn post<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> ApiResult<R> {
         parse(&self.raw("POST", path, Some(body)).await?)
     }
 
-    pub async fn put<B: Serialize, R: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> ApiResult<R> {
+    async fn put<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> ApiResult<R> {
         parse(&self.raw("PUT", path, Some(body)).await?)
     }
 
     /// For answers without a body (204).
-    pub async fn call<B: Serialize>(
+    async fn call<B: Serialize>(
         &self,
         method: &str,
         path: &str,
@@ -353,11 +353,7 @@ impl Api {
     }
 
     /// Register or log in (no token): stores the session on success.
-    pub async fn authenticate<B: Serialize>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> ApiResult<AuthResponse> {
+    async fn authenticate<B: Serialize>(&self, path: &str, body: &B) -> ApiResult<AuthResponse> {
         let auth: AuthResponse = parse(&self.send("POST", path, Some(body), None).await?)?;
         self.set_session(&auth);
         Ok(auth)
@@ -369,7 +365,7 @@ impl Api {
             let _ = self
                 .send(
                     "POST",
-                    "/auth/logout",
+                    endpoints::AUTH_LOGOUT,
                     Some(&parley_shared::api::LogoutRequest { refresh_token: r }),
                     None,
                 )
