@@ -8,6 +8,7 @@ use axum::Json;
 use parley_shared::validate::ValidationError;
 use parley_shared::{ErrorBody, ErrorCode};
 
+use crate::search::SearchError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +113,18 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict("the change conflicts with the current state")
             }
             StoreError::Other(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Store(e) => e.into(),
+            SearchError::Index(e) => {
+                tracing::error!(error = %e, "search index failed");
+                ApiError::Unavailable("search")
+            }
         }
     }
 }

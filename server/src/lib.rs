@@ -4,8 +4,10 @@
 
 pub mod api;
 pub mod blobs;
+pub mod bus;
 pub mod cache;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod limits;
 pub mod metrics;
@@ -99,28 +101,86 @@ impl App {
     }
 }
 
+/// Every port's adapter, as the configuration picks it.
+struct Adapters {
+    bus: Arc<dyn bus::Bus>,
+    cache: Arc<dyn cache::Cache>,
+    blobs: Arc<dyn blobs::Blobs>,
+    search: Arc<dyn search::MessageIndex>,
+    queue: Arc<dyn queue::JobQueue>,
+    /// The search index was just created and must be filled.
+    backfill: bool,
+}
+
+/// The one place that picks adapters: the production adapter of each port
+/// whose service is configured, the embedded one otherwise.
+async fn adapters(config: &Config, store: &store::Store) -> anyhow::Result<Adapters> {
+    let bus: Arc<dyn bus::Bus> = match &config.redis_url {
+        Some(url) => Arc::new(bus::RedisBus::connect(url, &config.redis_prefix).await?),
+        None => Arc::new(bus::MemoryBus::new()),
+    };
+    let cache: Arc<dyn cache::Cache> = match &config.redis_url {
+        Some(url) => Arc::new(cache::RedisCache::new(url, &config.redis_prefix)?),
+        None => Arc::new(cache::MemoryCache::new(64 << 20)),
+    };
+    let blobs: Arc<dyn blobs::Blobs> = match &config.s3 {
+        Some(s3) => Arc::new(blobs::S3Blobs::connect(s3).await?),
+        None => Arc::new(blobs::LocalBlobs::new(config.files_dir.clone())?),
+    };
+    let (search, backfill): (Arc<dyn search::MessageIndex>, bool) = match &config.elasticsearch_url
+    {
+        Some(url) => {
+            let (index, created) =
+                search::ElasticIndex::connect(url, &config.elasticsearch_index, store.clone())
+                    .await?;
+            (Arc::new(index), created)
+        }
+        None => (Arc::new(search::DatabaseIndex::new(store.clone())), false),
+    };
+    let retry = queue::RetryPolicy {
+        base: config.job_retry_base,
+    };
+    let queue: Arc<dyn queue::JobQueue> = match &config.amqp_url {
+        Some(url) => Arc::new(queue::RabbitQueue::new(
+            url.clone(),
+            config.amqp_queue.clone(),
+            retry,
+        )),
+        None => Arc::new(queue::OutboxQueue::new(retry)),
+    };
+    Ok(Adapters {
+        bus,
+        cache,
+        blobs,
+        search,
+        queue,
+        backfill,
+    })
+}
+
 /// Opens the store (running migrations), binds the listener, builds the router.
 pub async fn build(config: Config) -> anyhow::Result<App> {
     let config = Arc::new(config);
     let store = store::Store::connect(&config).await?;
     let metrics = Arc::new(metrics::Metrics::new()?);
-    let cache = cache::from_config(&config)?;
-    let realtime = realtime::Realtime::start(config.clone(), store.clone(), metrics, cache).await?;
-    let blobs: Arc<dyn blobs::Blobs> = match &config.s3 {
-        Some(s3) => Arc::new(blobs::S3Blobs::connect(s3).await?),
-        None => Arc::new(blobs::LocalBlobs::new(config.files_dir.clone())?),
-    };
-    let (search, backfill): (Option<Arc<dyn search::MessageIndex>>, bool) =
-        match &config.elasticsearch_url {
-            Some(url) => {
-                let (index, created) =
-                    search::ElasticIndex::connect(url, &config.elasticsearch_index).await?;
-                (Some(Arc::new(index)), created)
-            }
-            None => (None, false),
-        };
-    let state = AppState::new(config.clone(), store, realtime, blobs, search)?;
-    if backfill {
+    let ports = adapters(&config, &store).await?;
+    let realtime = realtime::Realtime::start(
+        config.clone(),
+        store.clone(),
+        metrics,
+        ports.cache.clone(),
+        ports.bus,
+    )
+    .await?;
+    let state = AppState::new(
+        config.clone(),
+        store,
+        realtime,
+        ports.blobs,
+        ports.search,
+        ports.queue,
+    )?;
+    if ports.backfill {
         // A new index: fill it with the messages written before it existed.
         let job = service::search::reindex_job(&state, 0).map_err(|e| anyhow::anyhow!("{e}"))?;
         state.store.insert_jobs(&[job]).await?;
@@ -128,13 +188,6 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     state.queue.start(
         state.store.clone(),
         Arc::new(service::jobs::Jobs::new(state.clone())),
-        queue::QueueSettings {
-            amqp_url: config.amqp_url.clone(),
-            amqp_queue: config.amqp_queue.clone(),
-            retry: queue::RetryPolicy {
-                base: config.job_retry_base,
-            },
-        },
     );
     let listener = TcpListener::bind(config.bind).await.with_context(|| {
         format!(

@@ -5,13 +5,12 @@ use std::sync::Arc;
 use crate::blobs::Blobs;
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::crypto::{Passwords, TokenKeys, Vapid};
 use crate::limits::Limiter;
 use crate::metrics::Metrics;
-use crate::queue::Queue;
+use crate::queue::JobQueue;
 use crate::realtime::Realtime;
 use crate::search::MessageIndex;
-use crate::service::auth::{Passwords, TokenKeys};
-use crate::service::push::Vapid;
 use crate::snowflake::Snowflake;
 use crate::store::Store;
 
@@ -40,9 +39,8 @@ pub struct Services {
     pub limiter: Arc<Limiter>,
     pub cache: Arc<dyn Cache>,
     pub blobs: Arc<dyn Blobs>,
-    pub queue: Queue,
-    /// An external search index; `None` = the database's own.
-    pub search: Option<Arc<dyn MessageIndex>>,
+    pub queue: Arc<dyn JobQueue>,
+    pub search: Arc<dyn MessageIndex>,
     pub vapid: Arc<Vapid>,
     /// Outgoing HTTP (Web Push deliveries).
     pub http: reqwest::Client,
@@ -54,7 +52,8 @@ impl AppState {
         store: Store,
         realtime: Arc<Realtime>,
         blobs: Arc<dyn Blobs>,
-        search: Option<Arc<dyn MessageIndex>>,
+        search: Arc<dyn MessageIndex>,
+        queue: Arc<dyn JobQueue>,
     ) -> anyhow::Result<AppState> {
         let cache = realtime.cache.clone();
         let tokens = TokenKeys::from_config(&config)?;
@@ -62,7 +61,7 @@ impl AppState {
             limiter: Arc::new(Limiter::new(cache.clone())),
             cache,
             blobs,
-            queue: Queue::new(),
+            queue,
             search,
             vapid: Arc::new(Vapid::from_config(&config)?),
             http: reqwest::Client::builder()

@@ -7,12 +7,15 @@ pub mod dms;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod limits;
 pub mod messages;
+pub mod metrics;
 pub mod openapi;
 pub mod push;
 pub mod users;
 pub mod web;
 pub mod workspaces;
+pub mod ws;
 
 use std::time::Duration;
 
@@ -163,7 +166,7 @@ fn api_routes(max_upload: u64) -> Router<AppState> {
         .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/files/{id}/content", get(files::content))
         .merge(upload_routes(max_upload))
-        .route("/ws", get(crate::realtime::session::upgrade))
+        .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::serve))
 }
 
@@ -225,16 +228,16 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api_routes(state.config.max_upload_bytes).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                crate::limits::enforce,
+                limits::enforce,
             )),
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(crate::metrics::serve))
+        .route("/metrics", get(metrics::serve))
         // After routing, so requests are labelled by route template.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            metrics::track,
         ))
         // Everything else: the web UI (unknown /api paths still get the
         // JSON 404 from there).

@@ -42,7 +42,7 @@ impl Modify for BearerAuth {
         messages::remove_reaction, messages::pin, messages::unpin, messages::pins,
         messages::reply, messages::thread, messages::search,
         dms::list, dms::open, dms::messages, dms::send,
-        crate::realtime::session::upgrade,
+        super::ws::upgrade,
     )
 )]
 pub struct ApiDoc;

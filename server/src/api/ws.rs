@@ -23,10 +23,11 @@ use parley_shared::ws::{
 use parley_shared::{ChannelId, ErrorCode, UserId};
 use tokio::time::{timeout, Instant};
 
-use super::hub::{ConnId, KickReason};
-use super::{ephemeral_frame, event_frame, Realtime};
+use crate::crypto::secrets;
 use crate::error::ApiError;
-use crate::service::{channels, messages, secrets};
+use crate::realtime::hub::{ConnId, KickReason};
+use crate::realtime::{ephemeral_frame, event_frame, Realtime};
+use crate::service::{channels, messages};
 use crate::state::AppState;
 use crate::store::EventRow;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
-use super::bus::{Bus, BusMessage};
+use super::{Bus, BusMessage};
 
 /// Bus messages waiting for Redis; beyond this (Redis down a long time)
 /// new ones are dropped — they are ephemeral or covered by the fallback poll.

@@ -8,26 +8,17 @@
 //! costs speed, not correctness.
 
 mod memory;
-mod redis_cache;
+pub mod pages;
+mod redis;
 
 pub use memory::MemoryCache;
-pub use redis_cache::RedisCache;
+pub use redis::RedisCache;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cache: {0}")]
 pub struct CacheError(pub String);
-
-/// The adapter the configuration picks: Redis when `PARLEY_REDIS_URL` is
-/// set, otherwise in process.
-pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Arc<dyn Cache>> {
-    Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisCache::new(url, &config.redis_prefix)?),
-        None => Arc::new(MemoryCache::new(64 << 20)),
-    })
-}
 
 #[async_trait::async_trait]
 pub trait Cache: Send + Sync {

@@ -5,10 +5,10 @@
 //! Every job starts as a row in the `jobs` outbox, written in the change's
 //! own transaction (see `store::jobs`). From there one of two adapters
 //! takes it:
-//! - in-process (the embedded default): a worker claims due rows, runs
+//! - in-process ([`OutboxQueue`], the embedded default): a worker claims due rows, runs
 //!   them, deletes them when done, and retries failures with exponential
 //!   backoff until the last attempt marks them dead;
-//! - RabbitMQ (`PARLEY_AMQP_URL`, see [`rabbit`]): a relay publishes the
+//! - RabbitMQ ([`RabbitQueue`], `PARLEY_AMQP_URL`): a relay publishes the
 //!   rows with publisher confirms and deletes them once the broker has
 //!   confirmed; consumers ack by hand, retry through delay queues, and
 //!   dead-letter after the last attempt. While RabbitMQ is down the rows
@@ -17,7 +17,11 @@
 //! Jobs must be idempotent (delivery is at least once): running one twice
 //! has the effect of running it once.
 
-pub mod rabbit;
+mod outbox;
+mod rabbit;
+
+pub use outbox::OutboxQueue;
+pub use rabbit::RabbitQueue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,15 +51,6 @@ impl RetryPolicy {
     }
 }
 
-/// Where jobs go, from the configuration.
-#[derive(Debug, Clone)]
-pub struct QueueSettings {
-    /// `None`: the in-process worker.
-    pub amqp_url: Option<String>,
-    /// The RabbitMQ queue (retry and dead-letter queues derive their names).
-    pub amqp_queue: String,
-    pub retry: RetryPolicy,
-}
 /// Fallback poll when nobody rings (jobs written by another node, retries
 /// falling due).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -67,49 +62,20 @@ pub trait JobHandler: Send + Sync {
     async fn run(&self, job: &JobRow) -> Result<(), String>;
 }
 
-/// The queue. `kick` after committing jobs to skip the poll delay.
-#[derive(Clone, Default)]
-pub struct Queue {
-    wake: Arc<Notify>,
-}
-
-impl Queue {
-    pub fn new() -> Queue {
-        Queue::default()
-    }
-
-    /// Starts the adapter the configuration picks (once, at start-up: the
-    /// handler needs the finished application state).
-    pub fn start(&self, store: Store, handler: Arc<dyn JobHandler>, settings: QueueSettings) {
-        match settings.amqp_url {
-            None => {
-                tokio::spawn(run_in_process(
-                    store,
-                    handler,
-                    settings.retry,
-                    self.wake.clone(),
-                ));
-            }
-            Some(url) => rabbit::start(
-                url,
-                settings.amqp_queue,
-                settings.retry,
-                store,
-                handler,
-                self.wake.clone(),
-            ),
-        }
-    }
-
-    pub fn kick(&self) {
-        self.wake.notify_one();
-    }
+/// Takes jobs from the outbox to their handler. `kick` after committing
+/// jobs to skip the poll delay.
+pub trait JobQueue: Send + Sync {
+    /// Starts taking and running jobs (once, at start-up: the handler needs
+    /// the finished application state).
+    fn start(&self, store: Store, handler: Arc<dyn JobHandler>);
+    /// Jobs were committed: look now rather than at the next poll.
+    fn kick(&self);
 }
 
 /// Waits until jobs may be due: a kick, or the poll interval.
 async fn wait_for_work(store: &Store, wake: &Notify) {
     loop {
-        let now = crate::service::now_ms();
+        let now = crate::snowflake::now_ms();
         let mut nap = IDLE_POLL;
         match store.fetch_next_job_due().await {
             Ok(Some(due)) if due <= now => return,
@@ -129,7 +95,7 @@ pub(crate) async fn next_batch(store: &Store, wake: &Notify) -> Vec<JobRow> {
     loop {
         wait_for_work(store, wake).await;
         match store
-            .claim_jobs(crate::service::now_ms(), LEASE_MS, BATCH)
+            .claim_jobs(crate::snowflake::now_ms(), LEASE_MS, BATCH)
             .await
         {
             Ok(jobs) if !jobs.is_empty() => return jobs,
@@ -139,48 +105,6 @@ pub(crate) async fn next_batch(store: &Store, wake: &Notify) -> Vec<JobRow> {
                 tracing::warn!(error = %e, "could not claim jobs");
                 tokio::time::sleep(IDLE_POLL).await;
             }
-        }
-    }
-}
-
-/// Records a failed attempt: retry later, or dead-letter after the last.
-async fn fail(store: &Store, retry: RetryPolicy, job: &JobRow, error: &str) {
-    let now = crate::service::now_ms();
-    let (run_after, dead) = if job.attempts >= MAX_ATTEMPTS {
-        tracing::error!(job = job.id, kind = %job.kind, error, "job dead-lettered");
-        (now, Some(now))
-    } else {
-        let delay = i64::try_from(retry.delay(job.attempts).as_millis()).unwrap_or(i64::MAX);
-        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error, "job failed; will retry");
-        (now.saturating_add(delay), None)
-    };
-    if let Err(e) = store
-        .update_job_failed(job.id, error, run_after, dead)
-        .await
-    {
-        // The lease runs out and the job comes back: nothing is lost.
-        tracing::warn!(job = job.id, error = %e, "could not record job failure");
-    }
-}
-
-async fn run_in_process(
-    store: Store,
-    handler: Arc<dyn JobHandler>,
-    retry: RetryPolicy,
-    wake: Arc<Notify>,
-) {
-    loop {
-        let jobs = next_batch(&store, &wake).await;
-        let mut done = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            match handler.run(job).await {
-                Ok(()) => done.push(job.id),
-                Err(e) => fail(&store, retry, job, &e).await,
-            }
-        }
-        if let Err(e) = store.delete_jobs(&done).await {
-            // Leases expire and the jobs run again: harmless, they are idempotent.
-            tracing::warn!(error = %e, "could not delete finished jobs");
         }
     }
 }

@@ -22,7 +22,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use tokio::sync::Notify;
 
-use super::{next_batch, JobHandler, RetryPolicy};
+use super::{next_batch, JobHandler, JobQueue, RetryPolicy};
 use crate::store::{JobRow, Store};
 
 const ATTEMPT_HEADER: &str = "x-parley-attempt";
@@ -40,7 +40,46 @@ impl Names {
     }
 }
 
-pub fn start(
+pub struct RabbitQueue {
+    url: String,
+    queue: String,
+    retry: RetryPolicy,
+    wake: Arc<Notify>,
+}
+
+impl RabbitQueue {
+    /// `queue` names the main queue; the retry and dead-letter queues
+    /// derive their names from it. Connects only once started.
+    pub fn new(url: String, queue: String, retry: RetryPolicy) -> RabbitQueue {
+        RabbitQueue {
+            url,
+            queue,
+            retry,
+            wake: Arc::default(),
+        }
+    }
+}
+
+impl JobQueue for RabbitQueue {
+    fn start(&self, store: Store, handler: Arc<dyn JobHandler>) {
+        supervise(
+            self.url.clone(),
+            self.queue.clone(),
+            self.retry,
+            store,
+            handler,
+            self.wake.clone(),
+        );
+    }
+
+    fn kick(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Runs sessions one after another for as long as the process lives,
+/// backing off while RabbitMQ is unreachable.
+fn supervise(
     url: String,
     queue: String,
     retry: RetryPolicy,
@@ -212,7 +251,9 @@ async fn relay(ch: &Channel, names: &Names, store: &Store, wake: &Notify) -> Amq
         }
         if !failed.is_empty() {
             // Unconfirmed: hand them back now rather than after the lease.
-            let _ = store.release_jobs(&failed, crate::service::now_ms()).await;
+            let _ = store
+                .release_jobs(&failed, crate::snowflake::now_ms())
+                .await;
             anyhow::bail!("the broker did not confirm {} published jobs", failed.len());
         }
     }

@@ -8,11 +8,8 @@
 //! doorbell. Because log ids are commit-ordered, a connection that has seen
 //! id N has seen everything before N it may see, so RESUME is one query.
 
-pub mod bus;
 pub mod hub;
 pub mod presence;
-pub mod redis_bus;
-pub mod session;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -24,11 +21,11 @@ use parley_shared::ws::{PresenceStatus, PresenceUpdate, ServerEvent};
 use parley_shared::{ChannelId, UserId};
 use tokio::sync::Notify;
 
+use crate::bus::{Bus, BusMessage};
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{EventRow, Store};
-use bus::{Bus, BusMessage, MemoryBus};
 use hub::{Audience, Hub, Outgoing};
 use presence::Presence;
 
@@ -99,12 +96,9 @@ impl Realtime {
         store: Store,
         metrics: Arc<Metrics>,
         cache: Arc<dyn Cache>,
+        bus: Arc<dyn Bus>,
     ) -> anyhow::Result<Arc<Realtime>> {
         let node = format!("node-{}-{}", config.node_id, std::process::id());
-        let bus: Arc<dyn Bus> = match &config.redis_url {
-            Some(url) => Arc::new(redis_bus::RedisBus::connect(url, &config.redis_prefix).await?),
-            None => Arc::new(MemoryBus::new()),
-        };
         let cursor = store.last_event_id().await?;
         let rt = Arc::new(Realtime {
             cache,
@@ -271,7 +265,7 @@ async fn tail(rt: Arc<Realtime>) {
                 let mut channels: Vec<i64> = batch.iter().filter_map(|r| r.channel_id).collect();
                 channels.sort_unstable();
                 channels.dedup();
-                crate::service::recent::changed(rt.cache.as_ref(), &channels).await;
+                crate::cache::pages::invalidate(rt.cache.as_ref(), &channels).await;
             }
             if !full {
                 break;

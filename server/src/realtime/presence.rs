@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use parley_shared::ws::PresenceStatus;
 
-use super::bus::{Bus, BusMessage};
+use crate::bus::{Bus, BusMessage};
 
 #[derive(Default)]
 struct Local {
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn best_view_across_nodes_wins() {
         use PresenceStatus::*;
-        let bus = Arc::new(super::super::bus::MemoryBus::new());
+        let bus = Arc::new(crate::bus::MemoryBus::new());
         let p = Presence::new("a".into(), Duration::from_secs(30), bus);
         assert_eq!(p.apply("a", 1, Away), Some(Away));
         assert_eq!(p.apply("b", 1, Online), Some(Online));

@@ -2,7 +2,7 @@
 //!
 //! The index analyses `content` into 2–3 character n-grams, so Korean and
 //! Japanese words and any part of a word are found, as with the embedded
-//! adapters; the service then keeps only hits that really contain every
+//! adapters; `search` then keeps only hits that really contain every
 //! term. Documents carry what the filters need (channel, author, time,
 //! thread, attachments); who may read what is decided at query time from
 //! the database, never stored in the index.
@@ -13,16 +13,35 @@ use elasticsearch::params::Refresh;
 use elasticsearch::{BulkOperation, BulkParts, Elasticsearch, SearchParts};
 use serde_json::{json, Value};
 
-use super::{IndexQuery, MessageIndex, SearchError};
-use crate::store::IndexDocRow;
+use super::{Found, MessageIndex, MessageQuery, SearchError};
+use crate::store::{IndexDocRow, MessageRow, SearchFilter, Store};
 
 pub struct ElasticIndex {
     client: Elasticsearch,
     index: String,
+    /// Where candidates are re-read under the viewer's read rules.
+    store: Store,
+}
+
+/// What is asked of Elasticsearch: the terms within the readable channels.
+#[derive(Debug, Clone)]
+struct IndexQuery<'a> {
+    terms: &'a [String],
+    filter: &'a SearchFilter,
+    /// Channels the caller may read.
+    channels: &'a [i64],
+    limit: u32,
 }
 
 fn err(e: impl std::fmt::Display) -> SearchError {
-    SearchError(e.to_string())
+    SearchError::Index(e.to_string())
+}
+
+/// Does `content` contain every term (case-insensitive)? The index's
+/// n-gram match is wider than that; this makes it exact.
+fn contains_all(content: &str, terms: &[String]) -> bool {
+    let content = content.to_lowercase();
+    terms.iter().all(|t| content.contains(&t.to_lowercase()))
 }
 
 /// The JSON body of a successful response; an error naming `what` otherwise.
@@ -35,7 +54,7 @@ async fn success_body(
     if status.is_success() {
         Ok(body)
     } else {
-        Err(SearchError(format!("{what}: {status} {body}")))
+        Err(SearchError::Index(format!("{what}: {status} {body}")))
     }
 }
 
@@ -84,7 +103,7 @@ pub fn document(d: &IndexDocRow) -> Value {
 
 /// The search body: every term must match (n-grams, all of them), within
 /// the readable channels and the filters, newest first.
-pub fn query_body(q: &IndexQuery<'_>) -> Value {
+fn query_body(q: &IndexQuery<'_>) -> Value {
     let f = q.filter;
     let mut filters = vec![json!({ "terms": { "channel_id": q.channels } })];
     if let Some(c) = f.channel_id {
@@ -136,11 +155,16 @@ pub fn query_body(q: &IndexQuery<'_>) -> Value {
 impl ElasticIndex {
     /// Connects and creates the index (with its mapping) if it is missing.
     /// Returns whether it was created, so the caller can backfill it.
-    pub async fn connect(url: &str, index: &str) -> Result<(ElasticIndex, bool), SearchError> {
+    pub async fn connect(
+        url: &str,
+        index: &str,
+        store: Store,
+    ) -> Result<(ElasticIndex, bool), SearchError> {
         let client = Elasticsearch::new(Transport::single_node(url).map_err(err)?);
         let me = ElasticIndex {
             client,
             index: index.to_owned(),
+            store,
         };
         let exists = me
             .client
@@ -165,11 +189,32 @@ impl ElasticIndex {
         // Another node created it at the same moment: fine.
         let raced = body["error"]["type"] == "resource_already_exists_exception";
         if !status.is_success() && !raced {
-            return Err(SearchError(format!(
+            return Err(SearchError::Index(format!(
                 "creating index {index}: {status} {body}"
             )));
         }
         Ok((me, !raced))
+    }
+
+    /// Ids of documents matching the query, newest first.
+    async fn candidates(&self, q: &IndexQuery<'_>) -> Result<Vec<i64>, SearchError> {
+        if q.channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let res = self
+            .client
+            .search(SearchParts::Index(&[&self.index]))
+            .body(query_body(q))
+            .send()
+            .await
+            .map_err(err)?;
+        let body = success_body(res, "search").await?;
+        Ok(body["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["_id"].as_str().and_then(|id| id.parse().ok()))
+            .collect())
     }
 
     async fn bulk(&self, ops: Vec<BulkOperation<Value>>) -> Result<(), SearchError> {
@@ -194,7 +239,7 @@ impl ElasticIndex {
                     .is_some_and(|r| r["status"].as_u64().is_some_and(|s| s >= 300 && s != 404))
             });
             if real {
-                return Err(SearchError(format!("bulk item failed: {body}")));
+                return Err(SearchError::Index(format!("bulk item failed: {body}")));
             }
         }
         Ok(())
@@ -203,24 +248,33 @@ impl ElasticIndex {
 
 #[async_trait::async_trait]
 impl MessageIndex for ElasticIndex {
-    async fn search(&self, q: &IndexQuery<'_>) -> Result<Vec<i64>, SearchError> {
-        if q.channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        let res = self
-            .client
-            .search(SearchParts::Index(&[&self.index]))
-            .body(query_body(q))
-            .send()
-            .await
-            .map_err(err)?;
-        let body = success_body(res, "search").await?;
-        Ok(body["hits"]["hits"]
-            .as_array()
+    fn fed_by_jobs(&self) -> bool {
+        true
+    }
+
+    /// Candidates from the index, rows (and the read rules) from the
+    /// store, exact matching here.
+    async fn search(&self, q: &MessageQuery<'_>) -> Result<Found, SearchError> {
+        let channels = self.store.fetch_readable_channel_ids(q.viewer).await?;
+        // Over-fetch: some candidates fall to the exact check.
+        let ids = self
+            .candidates(&IndexQuery {
+                terms: q.terms,
+                filter: q.filter,
+                channels: &channels,
+                limit: q.limit * 3 + 1,
+            })
+            .await?;
+        let mut rows: Vec<MessageRow> = self
+            .store
+            .fetch_readable_messages(q.viewer, &ids)
+            .await?
             .into_iter()
-            .flatten()
-            .filter_map(|h| h["_id"].as_str().and_then(|id| id.parse().ok()))
-            .collect())
+            .filter(|r| contains_all(&r.content, q.terms))
+            .collect();
+        let has_more = rows.len() > q.limit as usize;
+        rows.truncate(q.limit as usize);
+        Ok(Found { rows, has_more })
     }
 
     async fn upsert(&self, docs: &[IndexDocRow]) -> Result<(), SearchError> {

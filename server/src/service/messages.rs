@@ -15,6 +15,7 @@ use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
 use super::access::{self, ChannelAccess};
 use super::convert::{file_info, message, reaction_groups, user};
 use super::{events, files, notify, now_ms, push, recent, search, users};
+use crate::cache::pages;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Cursor, EventDraft, MessageRow, NewMessage, StoreError};
@@ -253,7 +254,7 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
-            recent::changed(state.cache.as_ref(), &[channel_id]).await;
+            pages::invalidate(state.cache.as_ref(), &[channel_id]).await;
             if !new.jobs.is_empty() {
                 state.queue.kick();
             }
@@ -367,7 +368,7 @@ pub async fn edit(
         .store
         .update_message_content(&row, &content, &mentions, now, &[ev], &jobs)
         .await?;
-    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
+    pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     state.queue.kick();
     reload(state, message_id).await
 }
@@ -403,7 +404,7 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
         .store
         .tombstone_message(message_id, now, &[ev], &jobs)
         .await?;
-    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
+    pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     state.queue.kick();
     Ok(())
 }
@@ -435,7 +436,7 @@ pub async fn add_reaction(
         .store
         .insert_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
         .await?;
-    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
+    pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -456,7 +457,7 @@ pub async fn remove_reaction(
     {
         return Err(ApiError::NotFound("reaction"));
     }
-    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
+    pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
@@ -482,7 +483,7 @@ pub async fn set_pin(
         .store
         .set_pin(message_id, pinned.then_some(viewer), now, &[ev])
         .await?;
-    recent::changed(state.cache.as_ref(), &[row.channel_id]).await;
+    pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 

@@ -14,7 +14,6 @@ pub mod notify;
 pub mod push;
 pub mod recent;
 pub mod search;
-pub mod secrets;
 pub mod users;
 pub mod workspaces;
 

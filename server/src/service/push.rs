@@ -16,15 +16,11 @@ use parley_shared::api::{ChannelKind, PushPayload, PushSubscriptionRequest, Vapi
 use parley_shared::validate::ValidationError;
 use parley_shared::ws::{NotificationReason, PresenceStatus};
 use serde::{Deserialize, Serialize};
-use web_push_native::jwt_simple::algorithms::ES256KeyPair;
-use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 use web_push_native::{p256, Auth, WebPushBuilder};
 
 use super::convert::kind_from;
 use super::now_ms;
-use super::secrets::load_or_create_secret;
 use super::users;
-use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::NewJob;
@@ -33,47 +29,6 @@ pub const JOB_PUSH: &str = "push";
 /// How long a push service should keep trying to reach the browser.
 const PUSH_TTL: Duration = Duration::from_secs(24 * 3600);
 const BODY_MAX_CHARS: usize = 200;
-
-/// The server's VAPID identity.
-pub struct Vapid {
-    keys: ES256KeyPair,
-    public_key: String,
-    subject: String,
-}
-
-impl Vapid {
-    /// The configured key, or one generated on first start and kept in the
-    /// data directory (browsers' subscriptions are bound to it).
-    pub fn from_config(config: &Config) -> anyhow::Result<Vapid> {
-        let decode = |s: &str| {
-            URL_SAFE_NO_PAD
-                .decode(s.trim())
-                .ok()
-                .and_then(|raw| ES256KeyPair::from_bytes(&raw).ok())
-        };
-        let encoded = match &config.vapid_private_key {
-            Some(k) => k.clone(),
-            None => load_or_create_secret(
-                &config.data_dir.join("vapid-private-key"),
-                |s| decode(s).is_some(),
-                || URL_SAFE_NO_PAD.encode(ES256KeyPair::generate().to_bytes()),
-            )?,
-        };
-        let keys = decode(&encoded).ok_or_else(|| {
-            anyhow::anyhow!("PARLEY_VAPID_PRIVATE_KEY is not a base64url P-256 private key")
-        })?;
-        // Browsers want the uncompressed point (65 bytes).
-        let point = p256::PublicKey::from_sec1_bytes(&keys.public_key().to_bytes())
-            .map_err(|e| anyhow::anyhow!("VAPID public key: {e}"))?
-            .to_encoded_point(false);
-        let public_key = URL_SAFE_NO_PAD.encode(point.as_bytes());
-        Ok(Vapid {
-            keys,
-            public_key,
-            subject: config.vapid_subject.clone(),
-        })
-    }
-}
 
 pub fn vapid_key(state: &AppState) -> VapidKey {
     VapidKey {

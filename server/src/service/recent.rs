@@ -16,7 +16,7 @@ use std::time::Duration;
 use parley_shared::api::MessagePage;
 
 use super::messages::hydrate;
-use crate::cache::Cache;
+use crate::cache::pages::version_key;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::Cursor;
@@ -26,10 +26,6 @@ pub const PAGE: u32 = 50;
 /// Also bounds how long an author's old name or status can show.
 const PAGE_TTL: Duration = Duration::from_secs(60);
 const VERSION_TTL: Duration = Duration::from_secs(24 * 3600);
-
-fn version_key(channel_id: i64) -> String {
-    format!("chv:{channel_id}")
-}
 
 /// The current version token of a channel, started if there is none;
 /// `None` when the cache is unavailable.
@@ -74,16 +70,4 @@ pub async fn latest(state: &AppState, channel_id: i64) -> ApiResult<MessagePage>
         let _ = state.cache.set(&key, &json, PAGE_TTL).await;
     }
     Ok(page)
-}
-
-/// Call after committing any change to these channels' messages.
-pub async fn changed(cache: &dyn Cache, channel_ids: &[i64]) {
-    if channel_ids.is_empty() {
-        return;
-    }
-    let keys: Vec<String> = channel_ids.iter().map(|&c| version_key(c)).collect();
-    if let Err(e) = cache.delete(&keys).await {
-        // The page expires by itself within PAGE_TTL.
-        tracing::warn!(error = %e, "could not invalidate cached pages");
-    }
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::access;
 use super::messages::hydrate;
 use crate::error::{ApiError, ApiResult};
-use crate::search::IndexQuery;
+use crate::search::MessageQuery;
 use crate::state::AppState;
-use crate::store::{MessageRow, NewJob, SearchFilter};
+use crate::store::{NewJob, SearchFilter};
 
 pub const JOB_INDEX: &str = "index_message";
 pub const JOB_REINDEX: &str = "reindex";
@@ -35,7 +35,7 @@ pub struct ReindexJob {
 /// The indexing job for a message change, when an external index is in
 /// use (the database's own index needs none).
 pub fn index_jobs(state: &AppState, message_id: i64, now: i64) -> ApiResult<Vec<NewJob>> {
-    if state.search.is_none() {
+    if !state.search.fed_by_jobs() {
         return Ok(Vec::new());
     }
     Ok(vec![NewJob {
@@ -48,9 +48,10 @@ pub fn index_jobs(state: &AppState, message_id: i64, now: i64) -> ApiResult<Vec<
 
 /// Runs an indexing job.
 pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), String> {
-    let Some(index) = &state.search else {
+    let index = &state.search;
+    if !index.fed_by_jobs() {
         return Ok(());
-    };
+    }
     let docs = state
         .store
         .fetch_index_docs(Some(&[job.message_id]), 0, 1)
@@ -66,9 +67,10 @@ pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), String
 
 /// Runs one page of a backfill and queues the next page.
 pub async fn run_reindex_job(state: &AppState, job: ReindexJob) -> Result<(), String> {
-    let Some(index) = &state.search else {
+    let index = &state.search;
+    if !index.fed_by_jobs() {
         return Ok(());
-    };
+    }
     let docs = state
         .store
         .fetch_index_docs(None, job.after_id, REINDEX_PAGE)
@@ -191,17 +193,17 @@ pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiRes
         // Searching a channel you cannot see is the same 404 as anywhere else.
         access::channel(state, viewer, c).await?;
     }
-    let (rows, has_more) = match &state.search {
-        None => state
-            .store
-            .search_messages(viewer, &terms, &query.filter, limit)
-            .await
-            .map_err(ApiError::from)?,
-        Some(index) => {
-            external(state, index.as_ref(), viewer, &terms, &query.filter, limit).await?
-        }
-    };
-    let messages = hydrate(state, &rows).await?;
+    let found = state
+        .search
+        .search(&MessageQuery {
+            viewer,
+            terms: &terms,
+            filter: &query.filter,
+            limit,
+        })
+        .await?;
+    let has_more = found.has_more;
+    let messages = hydrate(state, &found.rows).await?;
     let results = messages
         .into_iter()
         .map(|message| {
@@ -214,49 +216,6 @@ pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiRes
         })
         .collect();
     Ok(SearchResults { results, has_more })
-}
-
-/// Does `content` contain every term (case-insensitive)? An external
-/// index's n-gram match is wider than that; this makes it exact.
-fn contains_all(content: &str, terms: &[String]) -> bool {
-    let content = content.to_lowercase();
-    terms.iter().all(|t| content.contains(&t.to_lowercase()))
-}
-
-/// Search through the external index: candidates from it, rows (and the
-/// read rules) from the store, exact matching here.
-async fn external(
-    state: &AppState,
-    index: &dyn crate::search::MessageIndex,
-    viewer: i64,
-    terms: &[String],
-    filter: &SearchFilter,
-    limit: u32,
-) -> ApiResult<(Vec<MessageRow>, bool)> {
-    let channels = state.store.fetch_readable_channel_ids(viewer).await?;
-    // Over-fetch: some candidates fall to the exact check.
-    let ids = index
-        .search(&IndexQuery {
-            terms,
-            filter,
-            channels: &channels,
-            limit: limit * 3 + 1,
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "search index failed");
-            ApiError::Unavailable("search")
-        })?;
-    let mut rows: Vec<MessageRow> = state
-        .store
-        .fetch_readable_messages(viewer, &ids)
-        .await?
-        .into_iter()
-        .filter(|r| contains_all(&r.content, terms))
-        .collect();
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
 }
 
 #[cfg(test)]

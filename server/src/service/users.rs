@@ -10,7 +10,8 @@ use parley_shared::validate::{self, ValidationError};
 use super::convert::{current_user, notify_str, theme_str, user};
 use parley_shared::ws::ServerEvent;
 
-use super::{access, events, now_ms, recent};
+use super::{access, events, now_ms};
+use crate::cache::pages;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{EventDraft, UserRow};
@@ -47,7 +48,7 @@ async fn profile_events(state: &AppState, row: &UserRow, now: i64) -> ApiResult<
 /// status and avatar, so the user's channels get fresh ones.
 async fn profile_changed(state: &AppState, user_id: i64) -> ApiResult<()> {
     let (channels, _) = state.store.fetch_subscriptions(user_id).await?;
-    recent::changed(state.cache.as_ref(), &channels).await;
+    pages::invalidate(state.cache.as_ref(), &channels).await;
     Ok(())
 }
 

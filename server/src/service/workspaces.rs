@@ -10,8 +10,8 @@ use parley_shared::{ChannelId, Timestamp, UserId, WorkspaceId};
 
 use super::access::{require_workspace_admin, workspace_role};
 use super::convert::{invite, workspace_role_from, workspace_role_str};
-use super::secrets::{hash_secret, random_token};
 use super::{events, now_ms, users};
+use crate::crypto::secrets::{hash_secret, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{EventDraft, InviteAcceptance, NewChannel, NewWorkspace, WorkspaceRow};
