@@ -1,5 +1,5 @@
-//! The outside services the tests use — PostgreSQL, Redis, S3 and
-//! Elasticsearch — found from `PARLEY_TEST_*` settings.
+//! The outside services the tests use — PostgreSQL, Redis, S3,
+//! Elasticsearch and RabbitMQ — found from `PARLEY_TEST_*` settings.
 //!
 //! What must stay true: a missing service skips its test loudly (a yellow
 //! `!!! SKIPPED` line) outside CI and fails it under `CI=true`, so a CI run
@@ -20,6 +20,16 @@ fn pg_admin_url() -> String {
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The rule for a missing service: under `CI=true` the test fails
+/// ("CI=true but {failure}"); elsewhere it goes on to skip, after a yellow
+/// "!!! SKIPPED: {skipped}" (further lines of `skipped` start with "!!! ").
+fn missing(failure: &str, skipped: &str) {
+    if in_ci() {
+        panic!("CI=true but {failure}");
+    }
+    eprintln!("\n\x1b[1;33m!!! SKIPPED: {skipped}\x1b[0m\n");
 }
 
 /// Replaces the database name (the URL's last path segment).
@@ -44,12 +54,12 @@ pub(super) async fn fresh_pg_database() -> Option<String> {
     let mut conn = match sqlx::PgConnection::connect(&admin).await {
         Ok(c) => c,
         Err(e) => {
-            if in_ci() {
-                panic!("CI=true but PostgreSQL at {admin} is unreachable: {e}");
-            }
-            eprintln!(
-                "\n\x1b[1;33m!!! SKIPPED: PostgreSQL test — cannot connect to {admin}: {e}\n\
-                 !!! Start PostgreSQL or set PARLEY_TEST_DATABASE_URL (scripts/test starts it when run as root).\x1b[0m\n"
+            missing(
+                &format!("PostgreSQL at {admin} is unreachable: {e}"),
+                &format!(
+                    "PostgreSQL test — cannot connect to {admin}: {e}\n\
+                     !!! Start PostgreSQL or set PARLEY_TEST_DATABASE_URL (scripts/test starts it when run as root)."
+                ),
             );
             return None;
         }
@@ -88,14 +98,10 @@ pub(super) async fn fresh_pg_database() -> Option<String> {
 /// `None` — loudly — when it is not configured, a failure under `CI=true`.
 pub fn s3_settings() -> Option<Vec<(&'static str, String)>> {
     let Ok(endpoint) = std::env::var("PARLEY_TEST_S3_ENDPOINT") else {
-        if in_ci() {
-            panic!(
-                "CI=true but PARLEY_TEST_S3_ENDPOINT is not set (scripts/test starts an S3 server)"
-            );
-        }
-        eprintln!(
-            "\n\x1b[1;33m!!! SKIPPED: S3 test — PARLEY_TEST_S3_ENDPOINT is not set.\n\
-             !!! Run ./scripts/test, which starts SeaweedFS, or point it at any S3 server.\x1b[0m\n"
+        missing(
+            "PARLEY_TEST_S3_ENDPOINT is not set (scripts/test starts an S3 server)",
+            "S3 test — PARLEY_TEST_S3_ENDPOINT is not set.\n\
+             !!! Run ./scripts/test, which starts SeaweedFS, or point it at any S3 server.",
         );
         return None;
     };
@@ -126,13 +132,9 @@ pub fn s3_settings() -> Option<Vec<(&'static str, String)>> {
 /// it is not configured, a failure under `CI=true`.
 pub fn elasticsearch_settings() -> Option<(String, String)> {
     let Ok(url) = std::env::var("PARLEY_TEST_ELASTICSEARCH_URL") else {
-        if in_ci() {
-            panic!(
-                "CI=true but PARLEY_TEST_ELASTICSEARCH_URL is not set (scripts/test starts one)"
-            );
-        }
-        eprintln!(
-            "\n\x1b[1;33m!!! SKIPPED: Elasticsearch test — PARLEY_TEST_ELASTICSEARCH_URL is not set.\x1b[0m\n"
+        missing(
+            "PARLEY_TEST_ELASTICSEARCH_URL is not set (scripts/test starts one)",
+            "Elasticsearch test — PARLEY_TEST_ELASTICSEARCH_URL is not set.",
         );
         return None;
     };
@@ -159,14 +161,41 @@ pub(super) async fn redis_reachable() -> bool {
     match tokio::net::TcpStream::connect(&addr).await {
         Ok(_) => true,
         Err(e) => {
-            if in_ci() {
-                panic!("CI=true but Redis at {url} is unreachable: {e}");
-            }
-            eprintln!(
-                "\n\x1b[1;33m!!! SKIPPED: cluster test — cannot connect to Redis at {url}: {e}\n\
-                 !!! Start Redis or set PARLEY_TEST_REDIS_URL (scripts/test starts it when run as root).\x1b[0m\n"
+            missing(
+                &format!("Redis at {url} is unreachable: {e}"),
+                &format!(
+                    "cluster test — cannot connect to Redis at {url}: {e}\n\
+                     !!! Start Redis or set PARLEY_TEST_REDIS_URL (scripts/test starts it when run as root)."
+                ),
             );
             false
         }
     }
+}
+
+/// The test RabbitMQ's URL (`PARLEY_TEST_AMQP_URL`, else the local default)
+/// when it accepts a TCP connection within 2 s.
+pub fn amqp_url() -> Option<String> {
+    let url = std::env::var("PARLEY_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let reachable = std::net::TcpStream::connect_timeout(
+        &amqp_addr(&url).parse().expect("amqp host:port"),
+        std::time::Duration::from_secs(2),
+    )
+    .is_ok();
+    if reachable {
+        return Some(url);
+    }
+    missing(
+        &format!("RabbitMQ at {url} is unreachable"),
+        &format!("RabbitMQ test — {url} is unreachable (set PARLEY_TEST_AMQP_URL)."),
+    );
+    None
+}
+
+/// `host:port` of an amqp:// URL.
+pub fn amqp_addr(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.rsplit('@').next().unwrap_or(rest);
+    host.split('/').next().unwrap_or(host).to_owned()
 }
