@@ -100,12 +100,7 @@ pub async fn spawn_cluster_with(extra: &[(&str, &str)]) -> Option<Cluster> {
         let (base, child) =
             start_process(&data_dir, &database_url, Some(&prefix), node, extra).await;
         procs.push(child);
-        apps.push(TestApp {
-            base,
-            database_url: database_url.clone(),
-            client: reqwest::Client::new(),
-            data_dir,
-        });
+        apps.push(TestApp::at(&base, &database_url, &data_dir));
     }
     let b = apps.pop().expect("node b");
     let a = apps.pop().expect("node a");
