@@ -15,32 +15,6 @@ use tokio::task::AbortHandle;
 use crate::files::{png, wait_thumbnail};
 use crate::helpers::*;
 
-fn amqp_url() -> Option<String> {
-    let url = std::env::var("PARLEY_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let reachable = std::net::TcpStream::connect_timeout(
-        &amqp_addr(&url).parse().expect("amqp host:port"),
-        Duration::from_secs(2),
-    )
-    .is_ok();
-    if reachable {
-        return Some(url);
-    }
-    if in_ci {
-        panic!("CI=true but RabbitMQ at {url} is unreachable");
-    }
-    eprintln!("\n\x1b[1;33m!!! SKIPPED: RabbitMQ test — {url} is unreachable (set PARLEY_TEST_AMQP_URL).\x1b[0m\n");
-    None
-}
-
-/// `host:port` of an amqp:// URL.
-fn amqp_addr(url: &str) -> String {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.rsplit('@').next().unwrap_or(rest);
-    host.split('/').next().unwrap_or(host).to_owned()
-}
-
 /// A TCP proxy that can cut every connection and refuse new ones: a
 /// RabbitMQ outage without touching the shared RabbitMQ.
 struct Proxy {
