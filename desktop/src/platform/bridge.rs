@@ -1,0 +1,86 @@
+//! The bridge to the desktop shell: its commands (`window.__TAURI__.core
+//! .invoke`) and events (`...event.listen`). A command's error is its
+//! message; its JSON answer is decoded into the type the caller expects.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// Calls a shell command with JSON arguments and decodes its JSON answer.
+/// Errors are the command's message (commands return `Result<_, String>`).
+pub async fn invoke<T: serde::de::DeserializeOwned>(
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<T, String> {
+    let out = invoke_js(cmd, args).await?;
+    let text = if out.is_undefined() {
+        "null".to_owned()
+    } else {
+        js_sys::JSON::stringify(&out)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "null".into())
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{cmd}: unexpected answer: {e}"))
+}
+
+/// Calls a shell command; its answer as the shell sent it, or its error.
+async fn invoke_js(cmd: &str, args: serde_json::Value) -> Result<JsValue, String> {
+    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
+    tauri_invoke(cmd, args).await.map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| format!("{cmd} failed: {e:?}"))
+    })
+}
+
+/// Calls a command whose answer does not matter; failures go to the console.
+pub(super) fn invoke_later(cmd: &'static str, args: serde_json::Value) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = invoke::<serde_json::Value>(cmd, args).await {
+            web_sys::console::error_1(&format!("parley: {cmd}: {e}").into());
+        }
+    });
+}
+
+/// Runs `f` with each payload of the shell event `name`, for the app's life.
+pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload"))
+            .ok()
+            .and_then(|p| js_sys::JSON::stringify(&p).ok())
+            .and_then(|s| s.as_string())
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null);
+        f(payload);
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = tauri_listen(name, cb.as_ref().unchecked_ref()).await {
+            web_sys::console::error_2(&format!("parley: cannot listen to {name}").into(), &e);
+        }
+        // Listened to for the whole session.
+        cb.forget();
+    });
+}
+
+/// Calls a shell command that answers raw bytes (an `ArrayBuffer`).
+pub(super) async fn invoke_bytes(
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<js_sys::ArrayBuffer, String> {
+    invoke_js(cmd, args)
+        .await?
+        .dyn_into::<js_sys::ArrayBuffer>()
+        .map_err(|_| format!("{cmd}: expected bytes"))
+}
+
+/// A `File` of `bytes`, as a file picker would give it (the type is left
+/// to the server, which reads it from the bytes).
+pub(super) fn file_of(bytes: &js_sys::ArrayBuffer, name: &str) -> Option<web_sys::File> {
+    web_sys::File::new_with_buffer_source_sequence(&js_sys::Array::of1(bytes), name).ok()
+}

@@ -1,0 +1,198 @@
+//! The desktop shell's [`Platform`]: secrets in the OS keychain through the
+//! shell's commands, OS notifications, the tray's counts, native paste,
+//! downloads and opening at login.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use parley_shared::{ChannelId, MessageId};
+
+use super::bridge::file_of;
+use super::bridge::{invoke, invoke_bytes, invoke_later};
+use super::window::{
+    open_links_outside, open_outside, receive_downloads, receive_dropped_files, zoom_keys,
+    SAVED_EARLY, SAVING,
+};
+use super::{BrowserPlatform, Platform, Saved};
+
+/// Keys whose values are secrets: kept in the OS keychain, never in the
+/// webview's storage.
+const SECRET_KEYS: &[&str] = &[crate::api::TOKENS_KEY];
+
+/// The desktop shell. Secrets are read from the keychain once at start
+/// ([`TauriPlatform::boot`]) because [`Platform::load`] is synchronous, then
+/// served from memory; writes go to memory and, in the background, to the
+/// keychain. Other values (theme, last channel) are not secret and stay in
+/// the webview's localStorage.
+#[derive(Default)]
+pub struct TauriPlatform {
+    secrets: RefCell<HashMap<String, String>>,
+    /// Why the keychain cannot be used (no Secret Service on this Linux
+    /// desktop, a locked or refused keychain); then secrets live in memory
+    /// only, never on disk, and each start asks to sign in again.
+    keychain_error: Option<String>,
+}
+
+impl TauriPlatform {
+    /// The chosen server (None on first run) and the platform with the
+    /// keychain's values loaded.
+    pub async fn boot() -> Result<(TauriPlatform, Option<String>), String> {
+        open_links_outside();
+        zoom_keys();
+        receive_dropped_files();
+        receive_downloads();
+        let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
+        let mut p = TauriPlatform::default();
+        if server.is_some() {
+            for key in SECRET_KEYS {
+                match invoke::<Option<String>>("token_get", serde_json::json!({ "key": key })).await
+                {
+                    Ok(Some(v)) => {
+                        p.secrets.borrow_mut().insert((*key).to_owned(), v);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        web_sys::console::warn_1(&format!("parley: no keychain: {e}").into());
+                        p.keychain_error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        Ok((p, server))
+    }
+
+    fn is_secret(key: &str) -> bool {
+        SECRET_KEYS.contains(&key)
+    }
+}
+
+impl Platform for TauriPlatform {
+    fn load(&self, key: &str) -> Option<String> {
+        if Self::is_secret(key) {
+            return self.secrets.borrow().get(key).cloned();
+        }
+        BrowserPlatform.load(key)
+    }
+    fn save(&self, key: &str, value: &str) {
+        if !Self::is_secret(key) {
+            return BrowserPlatform.save(key, value);
+        }
+        let changed = self.secrets.borrow().get(key).map(String::as_str) != Some(value);
+        if changed && self.keychain_error.is_some() {
+            self.secrets.borrow_mut().insert(key.into(), value.into());
+        } else if changed {
+            self.secrets.borrow_mut().insert(key.into(), value.into());
+            invoke_later(
+                "token_set",
+                serde_json::json!({ "key": key, "value": value }),
+            );
+        }
+    }
+    fn remove(&self, key: &str) {
+        if !Self::is_secret(key) {
+            return BrowserPlatform.remove(key);
+        }
+        self.secrets.borrow_mut().remove(key);
+        if self.keychain_error.is_none() {
+            invoke_later("token_delete", serde_json::json!({ "key": key }));
+        }
+    }
+    fn notify(&self, title: &str, body: &str) {
+        invoke_later(
+            "notify",
+            serde_json::json!({ "title": title, "body": body, "target": null }),
+        );
+    }
+    fn notify_message(
+        &self,
+        title: &str,
+        body: &str,
+        channel: ChannelId,
+        message: MessageId,
+        seq: i64,
+    ) {
+        let target = serde_json::json!({
+            "channel_id": channel.to_string(),
+            "message_id": message.to_string(),
+            "seq": seq,
+        });
+        invoke_later(
+            "notify",
+            serde_json::json!({ "title": title, "body": body, "target": target }),
+        );
+    }
+    fn notifications_allowed(&self) -> bool {
+        true
+    }
+    fn request_notifications(&self) {}
+    fn open_url(&self, url: &str) {
+        open_outside(url);
+    }
+    fn native_notifications(&self) -> bool {
+        true
+    }
+    fn paste_image(&self, to: Rc<dyn Fn(web_sys::File)>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            match invoke_bytes("clipboard_image", serde_json::json!({})).await {
+                Ok(png) if png.byte_length() > 0 => {
+                    if let Some(file) = file_of(&png, "Pasted image.png") {
+                        to(file);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => web_sys::console::error_1(&format!("parley: paste: {e}").into()),
+            }
+        });
+    }
+    fn open_at_login(&self, set: Option<bool>, done: Rc<dyn Fn(Result<bool, String>)>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            done(match set {
+                Some(on) => invoke("autostart_set", serde_json::json!({ "on": on })).await,
+                None => invoke("autostart_get", serde_json::json!({})).await,
+            });
+        });
+    }
+    fn download(&self, url: &str, done: Rc<dyn Fn(Saved)>) {
+        let url = url.to_owned();
+        wasm_bindgen_futures::spawn_local(async move {
+            match invoke::<u64>("download", serde_json::json!({ "url": url })).await {
+                Ok(id) => match SAVED_EARLY.with(|e| e.borrow_mut().remove(&id)) {
+                    Some(saved) => done(saved),
+                    None => {
+                        SAVING.with(|s| s.borrow_mut().insert(id, done));
+                    }
+                },
+                // Windows and macOS: the browser saves it.
+                Err(e) if e == "unsupported" => {
+                    open_outside(&url);
+                    done(Saved::Outside);
+                }
+                Err(e) => done(Saved::Failed(e)),
+            }
+        });
+    }
+    fn saves_downloads(&self) -> bool {
+        true
+    }
+    fn sign_in_kept(&self) -> Result<(), String> {
+        match &self.keychain_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+    fn show_download(&self, id: u64) {
+        invoke_later("download_show", serde_json::json!({ "id": id }));
+    }
+    fn set_counts(&self, unread: u64, mentions: u64, paused_until: Option<&str>) {
+        invoke_later(
+            "tray_set_counts",
+            serde_json::json!({
+                "unread": unread.min(u32::MAX.into()),
+                "mentions": mentions.min(u32::MAX.into()),
+                "pausedUntil": paused_until,
+            }),
+        );
+    }
+}
