@@ -103,11 +103,10 @@ impl Store {
     }
 
     pub async fn insert_channel(&self, c: &NewChannel, events: &[EventDraft]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         Self::insert_channel_tx(&mut tx, c).await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, c.now).await?;
+        tx.append(events, c.now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(())
     }
 
@@ -374,7 +373,7 @@ impl Store {
         now: i64,
         events_for: impl Fn(i64) -> Vec<EventDraft>,
     ) -> StoreResult<Vec<i64>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         let mut added = Vec::new();
         for &user in user_ids {
             let done = sqlx::query(
@@ -385,15 +384,14 @@ impl Store {
             .bind(channel_id)
             .bind(user)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 1 {
                 added.push(user);
-                Self::insert_events_tx(self.dialect, &mut tx, &events_for(user), now).await?;
+                tx.append(&events_for(user), now).await?;
             }
         }
         tx.commit().await?;
-        self.events_committed();
         Ok(added)
     }
 

@@ -41,8 +41,59 @@ pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArgumen
 
 const EVENT_COLS: &str = "id, channel_id, workspace_id, user_id, subject_id, payload, created_at";
 
+/// A write transaction that may append events. Its `commit` runs the
+/// commit hook (wake this node's tailer, ring the others) exactly when
+/// events were appended: after the commit, so the tailer finds them, and
+/// never for a transaction that wrote none.
+pub(crate) struct EventTx<'s> {
+    store: &'s Store,
+    tx: Transaction<'static, Any>,
+    appended: bool,
+}
+
+impl std::ops::Deref for EventTx<'_> {
+    type Target = Transaction<'static, Any>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for EventTx<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl EventTx<'_> {
+    /// Appends events as the transaction's last statements (see the module
+    /// doc: commit-ordered ids).
+    pub(crate) async fn append(&mut self, events: &[EventDraft], now: i64) -> StoreResult<()> {
+        Store::insert_events_tx(self.store.dialect, &mut self.tx, events, now).await?;
+        self.appended |= !events.is_empty();
+        Ok(())
+    }
+
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        if self.appended {
+            self.store.events_committed();
+        }
+        Ok(())
+    }
+}
+
 impl Store {
-    pub(crate) async fn insert_events_tx(
+    /// Begins a write transaction that can append events.
+    pub(crate) async fn begin_events(&self) -> StoreResult<EventTx<'_>> {
+        Ok(EventTx {
+            store: self,
+            tx: self.write.begin().await?,
+            appended: false,
+        })
+    }
+
+    async fn insert_events_tx(
         dialect: Dialect,
         tx: &mut Transaction<'_, Any>,
         events: &[EventDraft],
@@ -100,13 +151,12 @@ impl Store {
         events: &[EventDraft],
         now: i64,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let changed = write.execute(&mut *tx).await?.rows_affected() > 0;
+        let mut tx = self.begin_events().await?;
+        let changed = write.execute(&mut **tx).await?.rows_affected() > 0;
         if changed {
-            Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+            tx.append(events, now).await?;
         }
         tx.commit().await?;
-        self.events_committed();
         Ok(changed)
     }
 

@@ -178,7 +178,7 @@ impl Store {
     /// Runs and commits the batch; answers every job. Gives the jobs back
     /// (nothing committed, nobody answered) when the batch must be retried.
     async fn try_batch(&self, jobs: Vec<Job>, mode: Mode) -> Result<(), Vec<Job>> {
-        let Ok(mut tx) = self.write.begin().await else {
+        let Ok(mut tx) = self.begin_events().await else {
             return Err(jobs);
         };
         let mut done: Vec<(Job, StoreResult<MessageRow>)> = Vec::with_capacity(jobs.len());
@@ -223,14 +223,13 @@ impl Store {
                 let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(why.clone()))));
             }
         };
-        if let Err(e) = Self::insert_events_tx(self.dialect, &mut tx, &events, now).await {
+        if let Err(e) = tx.append(&events, now).await {
             drop(tx);
             fail(answered, e.to_string());
             return Ok(());
         }
         match tx.commit().await {
             Ok(()) => {
-                self.events_committed();
                 for (reply, outcome) in answered {
                     let _ = reply.send(outcome);
                 }

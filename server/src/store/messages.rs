@@ -215,24 +215,23 @@ impl Store {
         events: &[EventDraft],
         jobs: &[NewJob],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         sqlx::query(
             "UPDATE messages SET content = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(row.id)
         .bind(content)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("DELETE FROM mentions WHERE message_id = $1")
             .bind(row.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         Self::insert_mentions_tx(&mut tx, row.id, row.channel_id, row.seq, mentions, now).await?;
         Self::insert_jobs_tx(&mut tx, jobs).await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.append(events, now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(())
     }
 
@@ -245,27 +244,26 @@ impl Store {
         events: &[EventDraft],
         jobs: &[NewJob],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         sqlx::query(
             "UPDATE messages SET content = '', deleted_at = $2, pinned_at = NULL, pinned_by = NULL \
              WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("DELETE FROM reactions WHERE message_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query("DELETE FROM mentions WHERE message_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         Self::insert_jobs_tx(&mut tx, jobs).await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.append(events, now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(())
     }
 

@@ -85,12 +85,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            self.events_committed();
             return Ok(Rotation::Reused);
         }
         if row.expires_at <= now {
             tx.commit().await?;
-            self.events_committed();
             return Ok(Rotation::Invalid);
         }
         sqlx::query(
@@ -106,7 +104,6 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(Rotation::Rotated {
             user_id: row.user_id,
         })

@@ -43,7 +43,7 @@ impl Store {
             w.owner_id,
             w.now,
         );
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         sqlx::query(
             "INSERT INTO workspaces (id, name, description, owner_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
@@ -53,7 +53,7 @@ impl Store {
         .bind(description)
         .bind(owner_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
@@ -61,12 +61,11 @@ impl Store {
         .bind(id)
         .bind(owner_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         Self::insert_channel_tx(&mut tx, general).await?;
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.append(events, now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(())
     }
 
@@ -202,27 +201,26 @@ impl Store {
         now: i64,
         events: &[EventDraft],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         sqlx::query(
             "DELETE FROM channel_members WHERE user_id = $2 AND channel_id IN \
                (SELECT id FROM channels WHERE workspace_id = $1)",
         )
         .bind(workspace_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let done =
             sqlx::query("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2")
                 .bind(workspace_id)
                 .bind(user_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        Self::insert_events_tx(self.dialect, &mut tx, events, now).await?;
+        tx.append(events, now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(())
     }
 
@@ -309,12 +307,12 @@ impl Store {
         now: i64,
         events_for: impl FnOnce(i64, &[i64]) -> Vec<EventDraft>,
     ) -> StoreResult<InviteAcceptance> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_events().await?;
         let invite: Option<InviteRow> = sqlx::query_as(&format!(
             "SELECT {INVITE_COLS} FROM workspace_invites WHERE code_hash = $1"
         ))
         .bind(code_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(invite) = invite else {
             return Ok(InviteAcceptance::Invalid);
@@ -326,7 +324,7 @@ impl Store {
             sqlx::query("SELECT 1 FROM workspace_members WHERE workspace_id = $1 AND user_id = $2")
                 .bind(invite.workspace_id)
                 .bind(user_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if member.is_some() {
             return Ok(InviteAcceptance::AlreadyMember {
@@ -338,7 +336,7 @@ impl Store {
              WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)",
         )
         .bind(invite.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if counted.rows_affected() == 0 {
             return Ok(InviteAcceptance::Invalid);
@@ -349,7 +347,7 @@ impl Store {
         .bind(invite.workspace_id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO channel_members (channel_id, user_id, role, joined_at, last_read_seq) \
@@ -359,19 +357,18 @@ impl Store {
         .bind(invite.workspace_id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let joined: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM channels WHERE workspace_id = $1 AND is_default = 1 AND archived_at IS NULL",
         )
         .bind(invite.workspace_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let joined: Vec<i64> = joined.into_iter().map(|r| r.0).collect();
         let events = events_for(invite.workspace_id, &joined);
-        Self::insert_events_tx(self.dialect, &mut tx, &events, now).await?;
+        tx.append(&events, now).await?;
         tx.commit().await?;
-        self.events_committed();
         Ok(InviteAcceptance::Joined {
             workspace_id: invite.workspace_id,
         })
