@@ -4,6 +4,15 @@
 //! in through the paperclip, by dropping them anywhere on the page, or by
 //! pasting them (a screenshot, a copied file) into the box.
 
+//!
+//! Drafts are in `drafts`, page drops in `drops`, `@` suggestions in
+//! `mentions` and the upload tray in `tray`.
+
+mod drafts;
+mod drops;
+mod mentions;
+mod tray;
+
 use std::rc::Rc;
 
 use parley_shared::api::User;
@@ -14,60 +23,18 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_ctx;
-use crate::platform::{self, Incoming};
 use crate::ui::common::{icon, Avatar};
-use crate::ui::files::{
-    human_size, listen, start_upload, upload_all, upload_refused, UploadAction, Uploads,
-};
+use crate::ui::files::{start_upload, upload_all, UploadAction, Uploads};
 use crate::ui::message::EmojiPicker;
 use crate::util;
+use drafts::{draft_key, load_drafts, save_draft};
+use drops::use_page_drops;
+use tray::upload_rows;
 
 /// Re-announce typing at most this often (the server throttles too).
 const TYPING_EVERY_MS: f64 = 3_000.0;
 /// Silence after which we say we stopped typing.
 const TYPING_IDLE_MS: u32 = 4_000;
-
-/// Unsent text per conversation (`<channel>` or `<channel>/<thread root>`)
-/// of the signed-in user, in the platform's storage: switching channels,
-/// reloading the page or restarting the app loses nothing.
-type Drafts = std::collections::HashMap<String, String>;
-
-fn draft_key(channel: ChannelId, thread_root: Option<MessageId>) -> String {
-    match thread_root {
-        Some(root) => format!("{channel}/{root}"),
-        None => channel.to_string(),
-    }
-}
-
-/// Where the signed-in user's drafts are kept (none before sign-in).
-fn drafts_storage(ctx: &crate::app::Ctx) -> Option<String> {
-    let me = ctx.state().me_id()?;
-    Some(ctx.api.account_key("drafts", me))
-}
-
-fn load_drafts(ctx: &crate::app::Ctx) -> Drafts {
-    drafts_storage(ctx)
-        .and_then(|k| ctx.platform().load(&k))
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
-}
-
-/// Sets (or with empty `text` removes) one conversation's draft.
-fn save_draft(ctx: &crate::app::Ctx, key: String, text: &str) {
-    let Some(storage) = drafts_storage(ctx) else {
-        return;
-    };
-    let mut drafts = load_drafts(ctx);
-    if text.is_empty() {
-        drafts.remove(&key);
-    } else {
-        drafts.insert(key, text.to_owned());
-    }
-    match serde_json::to_string(&drafts) {
-        Ok(json) if !drafts.is_empty() => ctx.platform().save(&storage, &json),
-        _ => ctx.platform().remove(&storage),
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
@@ -87,12 +54,6 @@ fn textarea(id: &str) -> Option<web_sys::HtmlTextAreaElement> {
         .get_element_by_id(id)?
         .dyn_into::<web_sys::HtmlTextAreaElement>()
         .ok()
-}
-
-/// Whether a drag carries files (not text or a link).
-fn carries_files(e: &web_sys::DragEvent) -> bool {
-    e.data_transfer()
-        .is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
 }
 
 #[function_component(Composer)]
@@ -135,62 +96,12 @@ pub fn composer(p: &ComposerProps) -> Html {
             crate::ui::focus_id(box_id);
         });
     }
-
-    // Files dropped anywhere on the page (or, in the desktop app, on the
-    // window) go to the channel's composer (the thread pane has its own
-    // paperclip).
-    {
-        let (api, uploads, dragging) = (ctx.api.clone(), uploads.dispatcher(), dragging.clone());
-        let main = thread_root.is_none();
-        use_effect_with(main, move |main| {
-            let listeners = main.then(|| {
-                let (to_api, to_uploads, d) = (api.clone(), uploads.clone(), dragging.clone());
-                platform::receive_incoming(Some(Rc::new(move |incoming| match incoming {
-                    Incoming::Hovering(over) => d.set(over),
-                    Incoming::File(f) => start_upload(&to_api, f, to_uploads.clone()),
-                    Incoming::Unreadable(name, why) => upload_refused(name, why, &to_uploads),
-                })));
-                let d = dragging.clone();
-                let over = listen("dragover", move |e| {
-                    if e.dyn_ref::<web_sys::DragEvent>().is_some_and(carries_files) {
-                        e.prevent_default();
-                        d.set(true);
-                    }
-                });
-                let d = dragging.clone();
-                let leave = listen("dragleave", move |e| {
-                    // Leaving the window reports no related target. Only
-                    // a drag of files: the desktop shell's native drags
-                    // reach WebKitGTK's page as link drags, which must not
-                    // hide the overlay the shell asked for.
-                    let out = e
-                        .dyn_ref::<web_sys::DragEvent>()
-                        .is_some_and(|e| e.related_target().is_none() && carries_files(e));
-                    if out {
-                        d.set(false);
-                    }
-                });
-                let drop = listen("drop", move |e| {
-                    dragging.set(false);
-                    let files = e
-                        .dyn_ref::<web_sys::DragEvent>()
-                        .and_then(|e| e.data_transfer())
-                        .and_then(|dt| dt.files());
-                    if let Some(files) = files {
-                        e.prevent_default();
-                        upload_all(&api, &files, &uploads);
-                    }
-                });
-                (over, leave, drop)
-            });
-            move || {
-                if listeners.is_some() {
-                    platform::receive_incoming(None);
-                }
-                drop(listeners)
-            }
-        });
-    }
+    use_page_drops(
+        ctx.api.clone(),
+        uploads.dispatcher(),
+        dragging.clone(),
+        thread_root.is_none(),
+    );
 
     let stop_typing = {
         let (ws, last_typing) = (ctx.ws.clone(), last_typing.clone());
@@ -204,43 +115,8 @@ pub fn composer(p: &ComposerProps) -> Html {
             }
         }
     };
-
     let state = ctx.state();
-    let members: Vec<User> = {
-        let ws = state.channels.get(&channel).and_then(|c| c.workspace_id);
-        let ids: Vec<parley_shared::UserId> = match ws {
-            Some(w) => state
-                .members
-                .get(&w)
-                .map(|m| m.to_vec())
-                .unwrap_or_default(),
-            None => state
-                .channels
-                .get(&channel)
-                .and_then(|c| c.members.as_ref())
-                .map(|m| m.iter().map(|u| u.id).collect())
-                .unwrap_or_default(),
-        };
-        ids.iter()
-            .filter_map(|id| state.users.get(id).cloned())
-            .collect()
-    };
-    let suggestions: Vec<User> = match &*mention {
-        Some((_, q, _)) => {
-            let mut v: Vec<User> = members
-                .iter()
-                .filter(|u| {
-                    u.username.starts_with(q.as_str())
-                        || u.display_name.to_lowercase().contains(q.as_str())
-                })
-                .cloned()
-                .collect();
-            v.sort_by(|a, b| a.username.cmp(&b.username));
-            v.truncate(8);
-            v
-        }
-        None => Vec::new(),
-    };
+    let suggestions = mentions::suggestions(state, channel, mention.as_ref().map(|m| m.1.as_str()));
 
     let uploading = uploads
         .0
@@ -331,32 +207,6 @@ pub fn composer(p: &ComposerProps) -> Html {
             el.click();
         }
     });
-    let tray = uploads.0.iter().map(|u| {
-        let remove = {
-            let (d, k) = (uploads.dispatcher(), u.key);
-            Callback::from(move |_: MouseEvent| d.dispatch(UploadAction::Remove(k)))
-        };
-        let pct = (u.progress * 100.0).round() as u32;
-        html! {
-            <div class={classes!("upload", u.error.is_some().then_some("failed"), u.done.is_some().then_some("done"))} key={u.key.to_string()}>
-                <span class="file-icon">{ icon("paperclip") }</span>
-                <span class="file-text">
-                    <span class="file-name">{ u.name.clone() }</span>
-                    if let Some(e) = &u.error {
-                        <span class="field-error">{ e.clone() }</span>
-                    } else if u.done.is_some() {
-                        <span class="muted small">{ human_size(u.size) }</span>
-                    } else {
-                        <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.to_string()} aria-label={format!("Uploading {}", u.name)}>
-                            <span class="bar" style={format!("width:{pct}%")}></span>
-                        </span>
-                    }
-                </span>
-                <button class="icon-btn" aria-label={format!("Remove {}", u.name)} onclick={remove}>{ icon("x") }</button>
-            </div>
-        }
-    });
-
     let complete = {
         let (text, mention) = (text.clone(), mention.clone());
         move |u: &User| {
@@ -514,7 +364,7 @@ pub fn composer(p: &ComposerProps) -> Html {
             }
             <div class={classes!("composer-box", over.then_some("invalid"))}>
                 if !uploads.0.is_empty() {
-                    <div class="upload-tray">{ for tray }</div>
+                    <div class="upload-tray">{ for upload_rows(&uploads) }</div>
                 }
                 <textarea id={box_id} class="composer-input" placeholder={p.placeholder.clone()} aria-label={p.placeholder.clone()}
                     value={(*text).clone()} oninput={on_input} onkeydown={on_key} onpaste={on_paste} {rows}
