@@ -1,6 +1,8 @@
-//! The job queue on both adapters: jobs wait out a RabbitMQ outage in the
-//! outbox and all run once it is back; failing jobs are retried, then
-//! dead-lettered.
+//! The job queue on both adapters: one suite (`queue_suite!`) runs on the
+//! in-process outbox worker and on RabbitMQ — jobs run and leave the
+//! outbox; failing jobs are retried, then dead-lettered. RabbitMQ's own
+//! faults follow: jobs wait out an outage in the outbox and all run once it
+//! is back, exactly once.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lapin::options::{BasicGetOptions, QueueDeleteOptions};
+use lapin::types::AMQPValue;
 use lapin::{Connection, ConnectionProperties};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -152,84 +155,188 @@ async fn jobs_wait_out_a_rabbitmq_outage_and_then_all_run() {
     delete_queues(&url, &queue).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failing_jobs_are_dead_lettered_in_process() {
-    let app = spawn_sqlite(&[("PARLEY_JOB_RETRY_BASE_MS", "5")])
+/// A Queue adapter under test: the in-process outbox worker, or RabbitMQ
+/// on a fresh queue. Every test in [`queue_suite!`] runs once on each.
+enum QueueAdapter {
+    Outbox,
+    Rabbit { url: String, queue: String },
+}
+
+/// A job that reached the dead letters, as its adapter keeps it.
+struct DeadJob {
+    attempts: i64,
+    payload: String,
+    error: String,
+}
+
+impl QueueAdapter {
+    fn rabbit() -> Option<QueueAdapter> {
+        Some(QueueAdapter::Rabbit {
+            url: amqp_url()?,
+            queue: fresh_queue(),
+        })
+    }
+
+    async fn spawn(&self, extra: &[(&str, &str)]) -> TestApp {
+        let mut settings = extra.to_vec();
+        if let QueueAdapter::Rabbit { url, queue } = self {
+            settings.extend([
+                ("PARLEY_AMQP_URL", url.as_str()),
+                ("PARLEY_AMQP_QUEUE", queue.as_str()),
+            ]);
+        }
+        spawn_sqlite(&settings).await.expect("app")
+    }
+
+    /// Waits for the one dead-lettered job: a row marked dead in the outbox,
+    /// or a message in RabbitMQ's `<queue>.dead` (relayed, so gone from the
+    /// outbox).
+    async fn dead_letter(&self, app: &TestApp) -> DeadJob {
+        match self {
+            QueueAdapter::Outbox => {
+                let db = app.db().await;
+                for _ in 0..100 {
+                    if app
+                        .count("SELECT COUNT(*) FROM jobs WHERE dead_at IS NOT NULL")
+                        .await
+                        == 1
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let (attempts, error, payload): (i64, String, String) = sqlx::query_as(
+                    "SELECT attempts, last_error, payload FROM jobs WHERE dead_at IS NOT NULL",
+                )
+                .fetch_one(&db)
+                .await
+                .expect("a dead job");
+                DeadJob {
+                    attempts,
+                    payload,
+                    error,
+                }
+            }
+            QueueAdapter::Rabbit { url, queue } => {
+                let conn = Connection::connect(url, ConnectionProperties::default())
+                    .await
+                    .expect("connect");
+                // The app declares its queues once it has connected; until
+                // then a basic.get fails and closes the channel, so take a
+                // new one each try.
+                let mut dead = None;
+                for _ in 0..150 {
+                    let ch = conn.create_channel().await.expect("channel");
+                    let got = ch
+                        .basic_get(
+                            format!("{queue}.dead").as_str().into(),
+                            BasicGetOptions { no_ack: true },
+                        )
+                        .await;
+                    if let Ok(Some(m)) = got {
+                        dead = Some(m);
+                        break;
+                    }
+                    let _ = ch.close(200, "".into()).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let dead = dead.expect("the job reached the dead-letter queue within 15 s");
+                let headers = dead.delivery.properties.headers().clone().expect("headers");
+                let header = |name: &str| headers.inner().get(name).cloned();
+                let attempts = match header("x-parley-attempt") {
+                    Some(AMQPValue::LongLongInt(n)) => n,
+                    other => panic!("attempt header: {other:?}"),
+                };
+                let error = match header("x-parley-error") {
+                    Some(AMQPValue::LongString(s)) => s.to_string(),
+                    other => panic!("error header: {other:?}"),
+                };
+                assert_eq!(
+                    app.count("SELECT COUNT(*) FROM jobs").await,
+                    0,
+                    "relayed, so gone from the outbox"
+                );
+                DeadJob {
+                    attempts,
+                    payload: String::from_utf8_lossy(&dead.delivery.data).into_owned(),
+                    error,
+                }
+            }
+        }
+    }
+
+    async fn clean_up(&self) {
+        if let QueueAdapter::Rabbit { url, queue } = self {
+            delete_queues(url, queue).await;
+        }
+    }
+}
+
+/// One test per Queue adapter (`outbox`, `rabbitmq`) over the same body:
+/// `queue_suite!(name, |adapter| { … });`.
+macro_rules! queue_suite {
+    ($name:ident, |$q:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn outbox() {
+                let $q = QueueAdapter::Outbox;
+                $body
+                $q.clean_up().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rabbitmq() {
+                let Some($q) = QueueAdapter::rabbit() else {
+                    return;
+                };
+                $body
+                $q.clean_up().await;
+            }
+        }
+    };
+}
+
+queue_suite!(jobs_run_and_leave_the_outbox, |adapter| {
+    let app = adapter.spawn(&[]).await;
+    let alice = app.user("qr").await;
+    let up = app
+        .upload(
+            "/api/v1/files",
+            &alice,
+            "a.png",
+            Some("image/png"),
+            png(64, 64),
+        )
         .await
-        .expect("app");
-    let db = app.db().await;
-    sqlx::query("INSERT INTO jobs (id, kind, payload, run_after, created_at) VALUES (1, 'from-the-future', '{}', 0, 0)")
-        .execute(&db)
-        .await
-        .expect("insert job");
-    for _ in 0..100 {
-        if app
-            .count("SELECT COUNT(*) FROM jobs WHERE dead_at IS NOT NULL")
-            .await
-            == 1
-        {
+        .expect(201);
+    wait_thumbnail(&app, up["id"].as_str().expect("id")).await;
+    for _ in 0..50 {
+        if app.count("SELECT COUNT(*) FROM jobs").await == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (attempts, error): (i64, String) =
-        sqlx::query_as("SELECT attempts, last_error FROM jobs WHERE dead_at IS NOT NULL")
-            .fetch_one(&db)
-            .await
-            .expect("a dead job");
-    assert_eq!(attempts, 6);
-    assert!(error.contains("unknown job kind"), "{error}");
-}
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM jobs").await,
+        0,
+        "done jobs leave the outbox"
+    );
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failing_jobs_are_dead_lettered_in_rabbitmq() {
-    let Some(url) = amqp_url() else { return };
-    let queue = fresh_queue();
-    let app = spawn_sqlite(&[
-        ("PARLEY_AMQP_URL", &url),
-        ("PARLEY_AMQP_QUEUE", &queue),
-        ("PARLEY_JOB_RETRY_BASE_MS", "5"),
-    ])
-    .await
-    .expect("app");
+queue_suite!(failing_jobs_are_retried_then_dead_lettered, |adapter| {
+    let app = adapter.spawn(&[("PARLEY_JOB_RETRY_BASE_MS", "5")]).await;
     let db = app.db().await;
     sqlx::query("INSERT INTO jobs (id, kind, payload, run_after, created_at) VALUES (1, 'from-the-future', '{\"x\":1}', 0, 0)")
         .execute(&db)
         .await
         .expect("insert job");
-    let conn = Connection::connect(&url, ConnectionProperties::default())
-        .await
-        .expect("connect");
-    // The app declares its queues once it has connected; until then a
-    // basic.get fails and closes the channel, so take a new one each try.
-    let mut dead = None;
-    for _ in 0..150 {
-        let ch = conn.create_channel().await.expect("channel");
-        let got = ch
-            .basic_get(
-                format!("{queue}.dead").as_str().into(),
-                BasicGetOptions { no_ack: true },
-            )
-            .await;
-        if let Ok(Some(m)) = got {
-            dead = Some(m);
-            break;
-        }
-        let _ = ch.close(200, "".into()).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let dead = dead.expect("the job reached the dead-letter queue within 15 s");
-    assert_eq!(dead.delivery.data, b"{\"x\":1}");
-    let headers = dead.delivery.properties.headers().clone().expect("headers");
-    let attempt = headers.inner().get("x-parley-attempt").cloned();
-    assert_eq!(attempt, Some(lapin::types::AMQPValue::LongLongInt(6)));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM jobs").await,
-        0,
-        "relayed, so gone from the outbox"
-    );
-    delete_queues(&url, &queue).await;
-}
+    let dead = adapter.dead_letter(&app).await;
+    assert_eq!(dead.attempts, 6);
+    assert_eq!(dead.payload, "{\"x\":1}");
+    assert!(dead.error.contains("unknown job kind"), "{}", dead.error);
+});
 
 /// The fault test: with search on Elasticsearch and jobs on
 /// RabbitMQ, cut RabbitMQ, keep sending (every send succeeds), bring it
