@@ -398,7 +398,7 @@ pub fn muted(
 fn listen_to_shell(api: &Api, dispatch: &Rc<dyn Fn(Action)>) {
     {
         let (api, dispatch) = (api.clone(), dispatch.clone());
-        crate::platform::listen("open-message", move |v| {
+        crate::platform::listen(parley_shared::ipc::event::OPEN_MESSAGE, move |v| {
             let channel = v["channel_id"]
                 .as_str()
                 .and_then(|c| c.parse::<ChannelId>().ok());
@@ -412,7 +412,7 @@ fn listen_to_shell(api: &Api, dispatch: &Rc<dyn Fn(Action)>) {
         });
     }
     let (api, dispatch) = (api.clone(), dispatch.clone());
-    crate::platform::listen("dnd", move |v| {
+    crate::platform::listen(parley_shared::ipc::event::DND, move |v| {
         pause_notifications(
             api.clone(),
             dispatch.clone(),

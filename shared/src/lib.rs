@@ -8,6 +8,7 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod ipc;
 pub mod mention;
 pub mod timestamp;
 pub mod validate;

@@ -1,7 +1,10 @@
 //! The bridge to the desktop shell: its commands (`window.__TAURI__.core
 //! .invoke`) and events (`...event.listen`). A command's error is its
-//! message; its JSON answer is decoded into the type the caller expects.
+//! message; its JSON answer is decoded into the command's answer type.
+//! Names, arguments and answers are typed once, in `parley_shared::ipc`.
 
+use parley_shared::ipc::{BytesCommand, Command};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -12,11 +15,16 @@ extern "C" {
     async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
 }
 
-/// Calls a shell command with JSON arguments and decodes its JSON answer.
-/// Errors are the command's message (commands return `Result<_, String>`).
-pub async fn invoke<T: serde::de::DeserializeOwned>(
+/// Calls a shell command and decodes its JSON answer. Errors are the
+/// command's message (commands return `Result<_, String>`).
+pub async fn invoke<C: Command>(args: &C) -> Result<C::Answer, String> {
+    decode(C::NAME, args).await
+}
+
+/// Calls `cmd` with `args` and decodes its JSON answer as `T`.
+async fn decode<T: serde::de::DeserializeOwned>(
     cmd: &str,
-    args: serde_json::Value,
+    args: &impl Serialize,
 ) -> Result<T, String> {
     let out = invoke_js(cmd, args).await?;
     let text = if out.is_undefined() {
@@ -31,8 +39,11 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
 }
 
 /// Calls a shell command; its answer as the shell sent it, or its error.
-async fn invoke_js(cmd: &str, args: serde_json::Value) -> Result<JsValue, String> {
-    let args = js_sys::JSON::parse(&args.to_string()).map_err(|_| "bad arguments".to_owned())?;
+async fn invoke_js(cmd: &str, args: &impl Serialize) -> Result<JsValue, String> {
+    let args = serde_json::to_string(args)
+        .ok()
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .ok_or_else(|| "bad arguments".to_owned())?;
     tauri_invoke(cmd, args).await.map_err(|e| {
         e.as_string()
             .unwrap_or_else(|| format!("{cmd} failed: {e:?}"))
@@ -40,9 +51,11 @@ async fn invoke_js(cmd: &str, args: serde_json::Value) -> Result<JsValue, String
 }
 
 /// Calls a command whose answer does not matter; failures go to the console.
-pub(super) fn invoke_later(cmd: &'static str, args: serde_json::Value) {
+pub(super) fn invoke_later<C: Command + 'static>(args: C) {
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = invoke::<serde_json::Value>(cmd, args).await {
+        let cmd = C::NAME;
+        // Any answer will do: it is not read.
+        if let Err(e) = decode::<serde_json::Value>(cmd, &args).await {
             web_sys::console::error_1(&format!("parley: {cmd}: {e}").into());
         }
     });
@@ -69,10 +82,8 @@ pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
 }
 
 /// Calls a shell command that answers raw bytes (an `ArrayBuffer`).
-pub(super) async fn invoke_bytes(
-    cmd: &str,
-    args: serde_json::Value,
-) -> Result<js_sys::ArrayBuffer, String> {
+pub(super) async fn invoke_bytes<C: BytesCommand>(args: &C) -> Result<js_sys::ArrayBuffer, String> {
+    let cmd = C::NAME;
     invoke_js(cmd, args)
         .await?
         .dyn_into::<js_sys::ArrayBuffer>()

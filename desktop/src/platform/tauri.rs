@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use parley_shared::{ChannelId, MessageId};
+use parley_shared::{ipc, ChannelId, MessageId};
 
 use super::bridge::file_of;
 use super::bridge::{invoke, invoke_bytes, invoke_later};
@@ -42,12 +42,14 @@ impl TauriPlatform {
         zoom_keys();
         receive_dropped_files();
         receive_downloads();
-        let server: Option<String> = invoke("server_get", serde_json::json!({})).await?;
+        let server: Option<String> = invoke(&ipc::ServerGet {}).await?;
         let mut p = TauriPlatform::default();
         if server.is_some() {
             for key in SECRET_KEYS {
-                match invoke::<Option<String>>("token_get", serde_json::json!({ "key": key })).await
-                {
+                let get = ipc::TokenGet {
+                    key: (*key).to_owned(),
+                };
+                match invoke(&get).await {
                     Ok(Some(v)) => {
                         p.secrets.borrow_mut().insert((*key).to_owned(), v);
                     }
@@ -84,10 +86,10 @@ impl Platform for TauriPlatform {
             self.secrets.borrow_mut().insert(key.into(), value.into());
         } else if changed {
             self.secrets.borrow_mut().insert(key.into(), value.into());
-            invoke_later(
-                "token_set",
-                serde_json::json!({ "key": key, "value": value }),
-            );
+            invoke_later(ipc::TokenSet {
+                key: key.into(),
+                value: value.into(),
+            });
         }
     }
     fn remove(&self, key: &str) {
@@ -96,14 +98,15 @@ impl Platform for TauriPlatform {
         }
         self.secrets.borrow_mut().remove(key);
         if self.keychain_error.is_none() {
-            invoke_later("token_delete", serde_json::json!({ "key": key }));
+            invoke_later(ipc::TokenDelete { key: key.into() });
         }
     }
     fn notify(&self, title: &str, body: &str) {
-        invoke_later(
-            "notify",
-            serde_json::json!({ "title": title, "body": body, "target": null }),
-        );
+        invoke_later(ipc::Notify {
+            title: title.into(),
+            body: body.into(),
+            target: None,
+        });
     }
     fn notify_message(
         &self,
@@ -113,15 +116,16 @@ impl Platform for TauriPlatform {
         message: MessageId,
         seq: i64,
     ) {
-        let target = serde_json::json!({
-            "channel_id": channel.to_string(),
-            "message_id": message.to_string(),
-            "seq": seq,
+        let target = ipc::NotifyTarget {
+            channel_id: channel.to_string(),
+            message_id: message.to_string(),
+            seq,
+        };
+        invoke_later(ipc::Notify {
+            title: title.into(),
+            body: body.into(),
+            target: Some(target),
         });
-        invoke_later(
-            "notify",
-            serde_json::json!({ "title": title, "body": body, "target": target }),
-        );
     }
     fn notifications_allowed(&self) -> bool {
         true
@@ -135,7 +139,7 @@ impl Platform for TauriPlatform {
     }
     fn paste_image(&self, to: Rc<dyn Fn(web_sys::File)>) {
         wasm_bindgen_futures::spawn_local(async move {
-            match invoke_bytes("clipboard_image", serde_json::json!({})).await {
+            match invoke_bytes(&ipc::ClipboardImage {}).await {
                 Ok(png) if png.byte_length() > 0 => {
                     if let Some(file) = file_of(&png, "Pasted image.png") {
                         to(file);
@@ -149,15 +153,15 @@ impl Platform for TauriPlatform {
     fn open_at_login(&self, set: Option<bool>, done: Rc<dyn Fn(Result<bool, String>)>) {
         wasm_bindgen_futures::spawn_local(async move {
             done(match set {
-                Some(on) => invoke("autostart_set", serde_json::json!({ "on": on })).await,
-                None => invoke("autostart_get", serde_json::json!({})).await,
+                Some(on) => invoke(&ipc::AutostartSet { on }).await,
+                None => invoke(&ipc::AutostartGet {}).await,
             });
         });
     }
     fn download(&self, url: &str, done: Rc<dyn Fn(Saved)>) {
         let url = url.to_owned();
         wasm_bindgen_futures::spawn_local(async move {
-            match invoke::<u64>("download", serde_json::json!({ "url": url })).await {
+            match invoke(&ipc::Download { url: url.clone() }).await {
                 Ok(id) => match SAVED_EARLY.with(|e| e.borrow_mut().remove(&id)) {
                     Some(saved) => done(saved),
                     None => {
@@ -183,16 +187,14 @@ impl Platform for TauriPlatform {
         }
     }
     fn show_download(&self, id: u64) {
-        invoke_later("download_show", serde_json::json!({ "id": id }));
+        invoke_later(ipc::DownloadShow { id });
     }
     fn set_counts(&self, unread: u64, mentions: u64, paused_until: Option<&str>) {
-        invoke_later(
-            "tray_set_counts",
-            serde_json::json!({
-                "unread": unread.min(u32::MAX.into()),
-                "mentions": mentions.min(u32::MAX.into()),
-                "pausedUntil": paused_until,
-            }),
-        );
+        // The shell counts in u32: larger counts are capped, as before.
+        invoke_later(ipc::TraySetCounts {
+            unread: u32::try_from(unread).unwrap_or(u32::MAX),
+            mentions: u32::try_from(mentions).unwrap_or(u32::MAX),
+            paused_until: paused_until.map(str::to_owned),
+        });
     }
 }

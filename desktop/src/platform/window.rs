@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use parley_shared::ipc::{self, event};
 use wasm_bindgen::prelude::*;
 
 use super::bridge::{file_of, invoke_bytes, invoke_later, listen};
@@ -14,10 +15,10 @@ use super::{deliver, BrowserPlatform, Incoming, Platform, Saved};
 /// The shell's drops (`files.rs` there): hovering, then each dropped
 /// file's bytes, read once by the id the drop granted.
 pub(super) fn receive_dropped_files() {
-    listen("files-hover", |v| {
+    listen(event::FILES_HOVER, |v| {
         deliver(Incoming::Hovering(v == serde_json::Value::Bool(true)))
     });
-    listen("files-dropped", |v| {
+    listen(event::FILES_DROPPED, |v| {
         for r in v["refused"].as_array().cloned().unwrap_or_default() {
             let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
             deliver(Incoming::Unreadable(text("name"), text("why")));
@@ -29,7 +30,7 @@ pub(super) fn receive_dropped_files() {
                 continue;
             };
             wasm_bindgen_futures::spawn_local(async move {
-                match invoke_bytes("dropped_file", serde_json::json!({ "id": id })).await {
+                match invoke_bytes(&ipc::DroppedFile { id }).await {
                     Ok(bytes) => {
                         if let Some(file) = file_of(&bytes, &name) {
                             deliver(Incoming::File(file));
@@ -53,7 +54,7 @@ thread_local! {
 
 /// The shell's `download-finished` events (`downloads.rs` there).
 pub(super) fn receive_downloads() {
-    listen("download-finished", |v| {
+    listen(event::DOWNLOAD_FINISHED, |v| {
         let Some(id) = v["id"].as_u64() else {
             return;
         };
@@ -87,10 +88,10 @@ pub fn is_external(href: &str, app_origin: &str) -> bool {
 /// Opens a web or mail address in the OS's browser or mail app through the
 /// shell's opener plugin (its capability allows only http, https, mailto).
 pub(super) fn open_outside(url: &str) {
-    invoke_later(
-        "plugin:opener|open_url",
-        serde_json::json!({ "url": url, "with": null }),
-    );
+    invoke_later(ipc::OpenUrl {
+        url: url.to_owned(),
+        with: None,
+    });
 }
 
 /// The desktop window shows Parley and nothing else: a click on a link to
@@ -146,8 +147,5 @@ pub(super) fn zoom_keys() {
 
 /// The webview's own zoom (the capability grants only this webview command).
 fn set_zoom(level: f64) {
-    invoke_later(
-        "plugin:webview|set_webview_zoom",
-        serde_json::json!({ "value": level }),
-    );
+    invoke_later(ipc::SetWebviewZoom { value: level });
 }

@@ -5,6 +5,7 @@
 //! answer `/healthz` from this app's origin, which also proves its CORS
 //! setting lets the app in) before the shell saves it.
 
+use parley_shared::ipc::ServerSet;
 use yew::prelude::*;
 
 use crate::platform::invoke;
@@ -83,12 +84,18 @@ pub fn server_setup(p: &ServerSetupProps) -> Html {
             busy.set(true);
             let (typed, error, busy) = ((*value).clone(), error.clone(), busy.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let args = serde_json::json!({ "url": typed, "save": false });
+                let check = ServerSet {
+                    url: typed,
+                    save: false,
+                };
                 let saved = async {
-                    let origin: String = invoke("server_set", args).await?;
+                    let origin = invoke(&check).await?;
                     reachable(&origin).await?;
-                    let args = serde_json::json!({ "url": origin, "save": true });
-                    invoke::<String>("server_set", args).await
+                    invoke(&ServerSet {
+                        url: origin,
+                        save: true,
+                    })
+                    .await
                 }
                 .await;
                 match saved {
