@@ -22,15 +22,21 @@ macro_rules! run_steps {
         let mut number = 0;
         $(
             number += 1;
-            $crate::steps::run_step(number, names.len(), stringify!($step), $step(&mut *world)).await;
+            $crate::steps::run_step(
+                &format!("step {number}/{}", names.len()),
+                stringify!($step),
+                $step(&mut *world),
+            )
+            .await;
         )+
     }};
 }
 
-/// Runs one step: prints its name (number of total) and how long it took;
-/// if it panics, panics again with its name.
-pub async fn run_step(number: usize, total: usize, name: &str, step: impl Future<Output = ()>) {
-    eprintln!("\n=== step {number}/{total}: {name}");
+/// Runs one step (or the set-up, which makes the world): prints `label`
+/// ("step 3/20") and `name` as it starts, and how long it took; if it
+/// panics, panics again with both. What the step returns.
+pub async fn run_step<T>(label: &str, name: &str, step: impl Future<Output = T>) -> T {
+    eprintln!("\n=== {label}: {name}");
     let started = Instant::now();
     let mut step = std::pin::pin!(step);
     // The step's future is polled inside `catch_unwind` so that its panic
@@ -39,20 +45,23 @@ pub async fn run_step(number: usize, total: usize, name: &str, step: impl Future
     let outcome = std::future::poll_fn(|cx| {
         match std::panic::catch_unwind(AssertUnwindSafe(|| step.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Err(payload) => Poll::Ready(Err(payload)),
         }
     })
     .await;
     match outcome {
-        Ok(()) => eprintln!("=== step {name} done in {:?}", started.elapsed()),
+        Ok(value) => {
+            eprintln!("=== {name} done in {:?}", started.elapsed());
+            value
+        }
         Err(payload) => {
             let why = payload
                 .downcast_ref::<String>()
                 .map(String::as_str)
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("(a panic without a message)");
-            panic!("step {number}/{total} `{name}` failed: {why}");
+            panic!("{label} `{name}` failed: {why}");
         }
     }
 }

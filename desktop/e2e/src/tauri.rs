@@ -65,7 +65,7 @@ impl TauriDriver {
 
 /// Ends the WebDriver session, which kills the app (as a logout does), and
 /// waits until its process is gone.
-pub async fn end(c: Session, app_bin: &Path) {
+pub async fn end(c: &Session, app_bin: &Path) {
     let _ = c.close().await;
     let start = Instant::now();
     while app_pid(app_bin).is_some() {

@@ -80,9 +80,11 @@ impl Session {
         Session { client, patience }
     }
 
-    /// Ends the session (for the desktop app, that ends the app).
-    pub async fn close(self) -> Result<(), fantoccini::error::CmdError> {
-        self.client.close().await
+    /// Ends the session (for the desktop app, that ends the app). By
+    /// reference, so a world can end its session and put the next in its
+    /// place; the session is unusable afterwards.
+    pub async fn close(&self) -> Result<(), fantoccini::error::CmdError> {
+        self.client.clone().close().await
     }
 }
 
