@@ -3,9 +3,10 @@
 //! far), set up once and run in order by [`run_steps!`](crate::run_steps).
 //!
 //! What must stay true: every step's name is printed as it starts, and a
-//! failing step fails the test with its name in the panic message (the
-//! failure's own message and place follow it); a failed step ends the
-//! scenario, as an assertion ended the one long function the steps were.
+//! failing step fails the test with its name and the failure's own message
+//! in the panic message (the panic hook has printed where it failed just
+//! before); a failed step ends the scenario, as a failed assertion ended the
+//! one long function the steps were.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

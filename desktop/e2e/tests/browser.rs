@@ -140,7 +140,7 @@ async fn two_people_chat_in_the_browser() {
     let Some(rig) = Rig::start("e2e").await else {
         return;
     };
-    let mut w = World {
+    let mut world = World {
         a: rig.browser("profile-a").await,
         b: rig.browser("profile-b").await,
         rig,
@@ -148,7 +148,7 @@ async fn two_people_chat_in_the_browser() {
         invite_link: String::new(),
     };
     run_steps!(
-        &mut w,
+        &mut world,
         [
             inline_validation_uses_the_shared_rules,
             alice_creates_a_workspace_and_a_channel,
@@ -172,14 +172,14 @@ async fn two_people_chat_in_the_browser() {
             a_send_survives_signing_out,
         ]
     );
-    let World { rig, a, b, .. } = w;
+    let World { rig, a, b, .. } = world;
     rig.finish(vec![a, b]).await;
 }
 
 /// Inline validation uses the shared rules before anything is sent.
-async fn inline_validation_uses_the_shared_rules(w: &mut World) {
-    let a = &w.a;
-    let base = w.rig.server.base.as_str();
+async fn inline_validation_uses_the_shared_rules(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     a.goto(&format!("{base}/signup"))
         .await
         .expect("open signup");
@@ -202,9 +202,9 @@ async fn inline_validation_uses_the_shared_rules(w: &mut World) {
 }
 
 /// Alice signs up, creates a workspace and a channel.
-async fn alice_creates_a_workspace_and_a_channel(w: &mut World) {
-    let a = &w.a;
-    let base = w.rig.server.base.as_str();
+async fn alice_creates_a_workspace_and_a_channel(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     sign_up(a, base, "alice", "Alice Kim").await;
     wait_js(
         a,
@@ -227,12 +227,12 @@ async fn alice_creates_a_workspace_and_a_channel(w: &mut World) {
         "#launch-plan",
     )
     .await;
-    w.channel_url = a.current_url().await.expect("url").to_string();
+    world.channel_url = a.current_url().await.expect("url").to_string();
 }
 
 /// Alice invites Bob: a link to share.
-async fn alice_invites_bob(w: &mut World) {
-    let a = &w.a;
+async fn alice_invites_bob(world: &mut World) {
+    let a = &world.a;
     click(a, "#invite-people").await;
     wait_js(
         a,
@@ -242,7 +242,7 @@ async fn alice_invites_bob(w: &mut World) {
     )
     .await;
     let link = js(a, "return document.querySelector('#invite-link').value;").await;
-    w.invite_link = link.as_str().expect("link string").to_owned();
+    world.invite_link = link.as_str().expect("link string").to_owned();
     js(
         a,
         "document.querySelector('.modal-head .icon-btn').click(); return null;",
@@ -251,10 +251,10 @@ async fn alice_invites_bob(w: &mut World) {
 }
 
 /// Bob opens the link, signs up, accepts, and joins #launch-plan.
-async fn bob_signs_up_from_the_link_and_joins(w: &mut World) {
-    let b = &w.b;
-    let base = w.rig.server.base.as_str();
-    b.goto(&w.invite_link).await.expect("open invite");
+async fn bob_signs_up_from_the_link_and_joins(world: &mut World) {
+    let b = &world.b;
+    let base = world.rig.server.base.as_str();
+    b.goto(&world.invite_link).await.expect("open invite");
     wait_js(b, "location.pathname.startsWith('/invite/') && document.body.innerText.includes('Create account')", SECS5, "invite page").await;
     sign_up(b, base, "bob", "Bob Lee").await;
     wait_js(
@@ -272,7 +272,7 @@ async fn bob_signs_up_from_the_link_and_joins(w: &mut World) {
         "Bob in #general",
     )
     .await;
-    b.goto(&w.channel_url).await.expect("open channel");
+    b.goto(&world.channel_url).await.expect("open channel");
     click(b, "#join-channel").await;
     wait_js(
         b,
@@ -284,8 +284,8 @@ async fn bob_signs_up_from_the_link_and_joins(w: &mut World) {
 }
 
 /// A message appears on the other side within a second.
-async fn a_message_reaches_bob_within_a_second(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn a_message_reaches_bob_within_a_second(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", "Hello @bob, the draft is up").await;
     let sent = Instant::now();
     type_into(a, "#composer-input", ENTER).await;
@@ -338,8 +338,8 @@ async fn a_message_reaches_bob_within_a_second(w: &mut World) {
 }
 
 /// Typing shows on the other side and clears.
-async fn typing_shows_and_clears(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn typing_shows_and_clears(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(b, "#composer-input", "thinking").await;
     wait_js(
         a,
@@ -365,8 +365,8 @@ async fn typing_shows_and_clears(w: &mut World) {
 }
 
 /// Bob reacts; Alice sees it.
-async fn bob_reacts(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn bob_reacts(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let hello = msg_with("the draft is up");
     js(
         b,
@@ -383,8 +383,8 @@ async fn bob_reacts(w: &mut World) {
 }
 
 /// Alice edits her last message with the Up key.
-async fn alice_edits_with_the_up_key(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn alice_edits_with_the_up_key(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", UP).await;
     wait_js(
         a,
@@ -413,8 +413,8 @@ async fn alice_edits_with_the_up_key(w: &mut World) {
 }
 
 /// A message to delete, and one to find later.
-async fn alice_deletes_a_message(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn alice_deletes_a_message(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", "oops, wrong channel").await;
     type_into(a, "#composer-input", ENTER).await;
     type_into(a, "#composer-input", "The launch codename is bluebird").await;
@@ -443,8 +443,8 @@ async fn alice_deletes_a_message(w: &mut World) {
 }
 
 /// Bob replies in a thread; Alice sees the reply count.
-async fn bob_replies_in_a_thread(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn bob_replies_in_a_thread(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let root = msg_with("final draft");
     js(
         b,
@@ -473,8 +473,8 @@ async fn bob_replies_in_a_thread(w: &mut World) {
 }
 
 /// An image upload: progress, then a thumbnail on both sides.
-async fn an_image_upload_shows_on_both_sides(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn an_image_upload_shows_on_both_sides(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
     let picker = a
         .find(Locator::Css("#composer-file"))
@@ -535,8 +535,8 @@ async fn an_image_upload_shows_on_both_sides(w: &mut World) {
 
 /// A pasted screenshot and a dropped file upload the same way; pasted
 /// text is left to the browser.
-async fn pasted_and_dropped_files_upload(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn pasted_and_dropped_files_upload(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     for (how, done, text) in [
         ("paste", "pasted", "Pasted chart"),
         ("drop", "dropped", "Dropped chart"),
@@ -595,8 +595,8 @@ async fn pasted_and_dropped_files_upload(w: &mut World) {
 }
 
 /// Search with highlights, and jump to the message.
-async fn search_jumps_to_the_message(w: &mut World) {
-    let a = &w.a;
+async fn search_jumps_to_the_message(world: &mut World) {
+    let a = &world.a;
     type_into(a, "#search-input", "bluebird").await;
     type_into(a, "#search-input", ENTER).await;
     wait_js(
@@ -619,9 +619,9 @@ async fn search_jumps_to_the_message(w: &mut World) {
 }
 
 /// The service worker for Web Push registers for the whole app.
-async fn the_service_worker_registers(w: &mut World) {
-    let a = &w.a;
-    let base = w.rig.server.base.as_str();
+async fn the_service_worker_registers(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     let scope = a
         .execute_async(
             "const done = arguments[arguments.length - 1];\
@@ -634,8 +634,8 @@ async fn the_service_worker_registers(w: &mut World) {
 }
 
 /// Dark theme applies, and keywords are kept and marked in messages.
-async fn dark_theme_and_keywords(w: &mut World) {
-    let a = &w.a;
+async fn dark_theme_and_keywords(world: &mut World) {
+    let a = &world.a;
     click(a, "#open-settings").await;
     click(a, "#theme-dark").await;
     wait_js(
@@ -685,8 +685,8 @@ async fn dark_theme_and_keywords(w: &mut World) {
 /// Notifications pause from the sidebar; the footer says until when,
 /// the account keeps it (push to other devices holds too), and resume
 /// ends it.
-async fn notifications_pause_and_resume(w: &mut World) {
-    let a = &w.a;
+async fn notifications_pause_and_resume(world: &mut World) {
+    let a = &world.a;
     click(a, "#pause-notifications").await;
     click(a, "#pause-1h").await;
     wait_js(
@@ -726,10 +726,10 @@ async fn notifications_pause_and_resume(w: &mut World) {
 /// the connection is back. Bob's sockets from then on can be made to go
 /// silent without closing (`SILENCE_JS`), as after waking on another
 /// network.
-async fn an_offline_message_arrives_once(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn an_offline_message_arrives_once(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     js(b, SILENCE_JS).await;
-    w.rig.server.down().await;
+    world.rig.server.down().await;
     wait_js(
         b,
         "document.querySelector('#offline-banner')",
@@ -741,7 +741,7 @@ async fn an_offline_message_arrives_once(w: &mut World) {
     type_into(b, "#composer-input", ENTER).await;
     wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Sent while offline'))", SECS5, "the pending message").await;
     shot(b, "offline").await;
-    w.rig.server.up().await;
+    world.rig.server.up().await;
     wait_js(
         b,
         "!document.querySelector('#offline-banner')",
@@ -768,8 +768,8 @@ async fn an_offline_message_arrives_once(w: &mut World) {
 /// A connection that goes silent (no frames either way, no close) is
 /// noticed within a few heartbeats and replaced; what was said
 /// meanwhile arrives.
-async fn a_silent_connection_is_replaced(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn a_silent_connection_is_replaced(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     say_while_silenced(a, b, "Said into the silence").await;
     wait_js(
         b,
@@ -795,8 +795,8 @@ async fn a_silent_connection_is_replaced(w: &mut World) {
 /// A message not yet acknowledged survives a reload (or a restart of
 /// the app): it is kept in the page's storage and sent again with the
 /// same nonce, so it arrives, once.
-async fn an_unacknowledged_message_survives_a_reload(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn an_unacknowledged_message_survives_a_reload(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     silence(b).await;
     type_into(b, "#composer-input", "Typed just before a reload").await;
     type_into(b, "#composer-input", ENTER).await;
@@ -841,8 +841,8 @@ async fn an_unacknowledged_message_survives_a_reload(w: &mut World) {
 /// Nor is a send lost to a sign-out (one forced by an expired session
 /// alike): it goes out when the same account signs in again. The
 /// reloaded page needs the silencer again, and a socket opened after it.
-async fn a_send_survives_signing_out(w: &mut World) {
-    let (a, b) = (&w.a, &w.b);
+async fn a_send_survives_signing_out(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     js(b, SILENCE_JS).await;
     js(b, "window.dispatchEvent(new Event('online')); return null;").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
