@@ -5,245 +5,97 @@
 //! built UI in desktop/dist (scripts/test runs scripts/build-ui first).
 //! Without them the test warns loudly and passes, except under `CI=true`,
 //! where it fails. Screenshots land in `PARLEY_E2E_SHOTS` (default /tmp).
+//!
+//! The two people's conversation is one scenario: named steps over one
+//! [`World`], set up once (one server, one chromedriver, two browsers) and
+//! run in order; a failure names its step.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use parley_server::config::Config;
+use fantoccini::Locator;
+use parley_e2e::chrome::Chrome;
+use parley_e2e::run_steps;
+use parley_e2e::server::{web_dir, Server};
+use parley_e2e::shots::shot;
+use parley_e2e::skip::unavailable;
+use parley_e2e::webdriver::{click, js, msg_with, type_into, wait_js, Session, ENTER, SECS5, UP};
 use serde_json::{json, Value};
 
-const ENTER: &str = "\u{E007}";
-const UP: &str = "\u{E013}";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 /// Skips (loudly) outside CI, fails in CI.
-fn unavailable(why: &str) {
-    if in_ci() {
-        panic!("CI=true but the browser test cannot run: {why}");
-    }
-    eprintln!(
-        "\n\x1b[1;33m!!! SKIPPED: browser end-to-end test — {why}\n\
-         !!! Run ./scripts/test (it installs chromium and builds the UI).\x1b[0m\n"
+fn skip(why: &str) {
+    unavailable(
+        "browser",
+        why,
+        "./scripts/test (it installs chromium and builds the UI)",
     );
 }
 
-fn find_binary(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for n in names {
-            let p = dir.join(n);
-            if p.is_file() {
-                return Some(p);
+/// What every browser test starts from: a temporary folder, a server that
+/// serves the built UI, and a chromedriver.
+struct Rig {
+    tmp: PathBuf,
+    server: Server,
+    chrome: Chrome,
+}
+
+impl Rig {
+    /// Sets up in a fresh temporary folder named after `name`; `None`,
+    /// after saying why, when the test cannot run here.
+    async fn start(name: &str) -> Option<Rig> {
+        let (chromium, chromedriver) = match Chrome::find() {
+            Ok(found) => found,
+            Err(why) => {
+                skip(why);
+                return None;
             }
-        }
-    }
-    None
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free local port")
-}
-
-fn web_dir() -> PathBuf {
-    match std::env::var_os("PARLEY_WEB_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"),
-    }
-}
-
-/// One server process (in-process task) that can be stopped and started on
-/// the same port and database, to test reconnects.
-struct Server {
-    env: Vec<(String, String)>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Server {
-    async fn start(port: u16, data: &Path, web: &Path) -> Server {
-        let env = vec![
-            ("PARLEY_PORT".into(), port.to_string()),
-            ("PARLEY_DATA_DIR".into(), data.display().to_string()),
-            ("PARLEY_WEB_DIR".into(), web.display().to_string()),
-            (
-                "PARLEY_JWT_SECRET".into(),
-                "e2e-secret-e2e-secret-e2e-secret-0123".into(),
-            ),
-            ("PARLEY_RATE_LIMIT_PER_MIN".into(), "1000000".into()),
-            ("PARLEY_AUTH_RATE_LIMIT_PER_MIN".into(), "100000".into()),
-            ("PARLEY_ARGON2_MEMORY_KIB".into(), "1024".into()),
-            ("PARLEY_ARGON2_ITERATIONS".into(), "1".into()),
-            // Typing stops showing soon after the typist goes quiet.
-            ("PARLEY_TYPING_EXPIRY".into(), "3s".into()),
-            // Pings every 3 s, so a silent connection is noticed in ~10 s.
-            ("PARLEY_WS_HEARTBEAT".into(), "6s".into()),
-        ];
-        let mut s = Server {
-            env,
-            stop: None,
-            task: None,
         };
-        s.up().await;
-        s
-    }
-
-    async fn up(&mut self) {
-        let env = self.env.clone();
-        let config = Config::from_lookup(|k| {
-            env.iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("e2e config");
-        let app = parley_server::build(config).await.expect("start server");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        self.stop = Some(tx);
-        self.task = Some(tokio::spawn(async move {
-            let _ = app
-                .serve(async {
-                    let _ = rx.await;
-                })
-                .await;
-        }));
-    }
-
-    async fn down(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
+        let web = web_dir();
+        if !web.join("index.html").is_file() {
+            skip(&format!(
+                "the UI is not built ({} is missing; run scripts/build-ui)",
+                web.display()
+            ));
+            return None;
         }
-        if let Some(t) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
-        }
-    }
-}
-
-/// chromedriver in a process group of its own, with the browsers it
-/// starts: a failed test (no session closed) leaves no Chromium behind.
-struct Driver(Child);
-
-impl Driver {
-    fn start(chromedriver: &Path, port: u16) -> Driver {
-        use std::os::unix::process::CommandExt;
-        Driver(
-            Command::new(chromedriver)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("start chromedriver"),
+        let tmp = std::env::temp_dir().join(format!("parley-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).expect("temp dir");
+        let server = Server::start(
+            &tmp.join("data"),
+            &[
+                ("PARLEY_WEB_DIR", web.display().to_string()),
+                // Typing stops showing soon after the typist goes quiet.
+                ("PARLEY_TYPING_EXPIRY", "3s".into()),
+                // Pings every 3 s, so a silent connection is noticed in ~10 s.
+                ("PARLEY_WS_HEARTBEAT", "6s".into()),
+            ],
         )
+        .await;
+        let chrome = Chrome::start(chromium, &chromedriver).await;
+        Some(Rig {
+            tmp,
+            server,
+            chrome,
+        })
+    }
+
+    /// A browser with a profile of its own, `profile`.
+    async fn browser(&self, profile: &str) -> Session {
+        self.chrome.session(&self.tmp.join(profile)).await
+    }
+
+    /// Closes the browsers, stops the server, removes the folder.
+    async fn finish(mut self, sessions: Vec<Session>) {
+        for c in sessions {
+            let _ = c.close().await;
+        }
+        self.server.down().await;
+        let _ = std::fs::remove_dir_all(&self.tmp);
     }
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.0.wait();
-    }
-}
-
-async fn browser(driver: &str, chromium: &Path, profile: &Path) -> Client {
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1360,860",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!("a JSON object literal")
-    };
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver)
-        .await
-        .expect("a chromedriver session");
-    // Seeding scripts post hundreds of messages.
-    let timeouts = fantoccini::wd::TimeoutConfiguration::new(
-        Some(Duration::from_secs(180)),
-        Some(Duration::from_secs(30)),
-        Some(Duration::ZERO),
-    );
-    c.update_timeouts(timeouts).await.expect("set timeouts");
-    c
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, Vec::new()).await.expect("script runs")
-}
-
-/// Polls a JS expression until it is truthy.
-async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) -> Duration {
-    let start = Instant::now();
-    loop {
-        let v = js(c, &format!("return !!({expr});")).await;
-        if v == Value::Bool(true) {
-            return start.elapsed();
-        }
-        if start.elapsed() > timeout {
-            let url = c
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            let body = js(c, "return document.body.innerText.slice(0, 1500);").await;
-            panic!(
-                "timed out after {timeout:?} waiting for {what} ({expr}) at {url}\npage: {body}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(40)).await;
-    }
-}
-
-const SECS5: Duration = Duration::from_secs(5);
-
-/// Types into an element, finding it again if a re-render replaced it
-/// between the lookup and the keys.
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let mut last = None;
-    for _ in 0..40 {
-        let el = c
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
-        match el.send_keys(text).await {
-            Ok(()) => return,
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot type into {css}: {last:?}");
-}
-
-async fn click(c: &Client, css: &str) {
-    // Through JS: hover-only toolbars are hidden from WebDriver clicks.
-    let sel = serde_json::to_string(css).expect("json string");
-    wait_js(c, &format!("document.querySelector({sel})"), SECS5, css).await;
-    js(
-        c,
-        &format!("document.querySelector({sel}).click(); return null;"),
-    )
-    .await;
-}
-
-async fn sign_up(c: &Client, base: &str, user: &str, name: &str) {
+async fn sign_up(c: &Session, base: &str, user: &str, name: &str) {
     c.goto(&format!("{base}/signup"))
         .await
         .expect("open signup");
@@ -262,72 +114,72 @@ async fn sign_up(c: &Client, base: &str, user: &str, name: &str) {
     click(c, "#auth-submit").await;
 }
 
-/// The message element (`.msg`) whose text contains `text`, as a JS expression.
-fn msg_with(text: &str) -> String {
-    let t = serde_json::to_string(text).expect("json string");
-    format!("[...document.querySelectorAll('#message-list .msg:not(.pending)')].find(m => m.innerText.includes({t}))")
-}
-
-async fn shot(c: &Client, name: &str) -> PathBuf {
-    let dir = std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
-    let path = dir.join(format!("parley-{name}.png"));
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(&path, png).expect("write screenshot");
-    eprintln!("screenshot: {}", path.display());
-    path
-}
-
 /// The browser tests share two cores with everything else: one at a time,
 /// so the latency assertion measures the app and not the neighbours.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The two people's conversation: what it runs on, and what it has made
+/// that later steps use.
+struct World {
+    /// Alice's browser.
+    a: Session,
+    /// Bob's browser.
+    b: Session,
+    /// The server (stopped and started again by the offline step), the
+    /// driver, the folder.
+    rig: Rig,
+    /// #launch-plan, which Alice creates and Bob joins.
+    channel_url: String,
+    /// The invite Alice shares with Bob.
+    invite_link: String,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_chat_in_the_browser() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(chromium) = find_binary(&["chromium", "chromium-browser", "google-chrome"]) else {
-        return unavailable("chromium is not installed (apt-get install -y chromium)");
+    let Some(rig) = Rig::start("e2e").await else {
+        return;
     };
-    let Some(chromedriver) = find_binary(&["chromedriver"]) else {
-        return unavailable("chromedriver is not installed (apt-get install -y chromium-driver)");
+    let mut world = World {
+        a: rig.browser("profile-a").await,
+        b: rig.browser("profile-b").await,
+        rig,
+        channel_url: String::new(),
+        invite_link: String::new(),
     };
-    let web = web_dir();
-    if !web.join("index.html").is_file() {
-        return unavailable(&format!(
-            "the UI is not built ({} is missing; run scripts/build-ui)",
-            web.display()
-        ));
-    }
-
-    let tmp = std::env::temp_dir().join(format!("parley-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server::start(port, &tmp.join("data"), &web).await;
-
-    let driver_port = free_port();
-    let _driver = Driver::start(&chromedriver, driver_port);
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    let ready = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
-        assert!(
-            ready.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let a = browser(&driver_url, &chromium, &tmp.join("profile-a")).await;
-    let b = browser(&driver_url, &chromium, &tmp.join("profile-b")).await;
-    let result = scenario(&a, &b, &base, &mut server).await;
-    let _ = a.close().await;
-    let _ = b.close().await;
-    server.down().await;
-    let _ = std::fs::remove_dir_all(&tmp);
-    result
+    run_steps!(
+        &mut world,
+        [
+            inline_validation_uses_the_shared_rules,
+            alice_creates_a_workspace_and_a_channel,
+            alice_invites_bob,
+            bob_signs_up_from_the_link_and_joins,
+            a_message_reaches_bob_within_a_second,
+            typing_shows_and_clears,
+            bob_reacts,
+            alice_edits_with_the_up_key,
+            alice_deletes_a_message,
+            bob_replies_in_a_thread,
+            an_image_upload_shows_on_both_sides,
+            pasted_and_dropped_files_upload,
+            search_jumps_to_the_message,
+            the_service_worker_registers,
+            dark_theme_and_keywords,
+            notifications_pause_and_resume,
+            an_offline_message_arrives_once,
+            a_silent_connection_is_replaced,
+            an_unacknowledged_message_survives_a_reload,
+            a_send_survives_signing_out,
+        ]
+    );
+    let World { rig, a, b, .. } = world;
+    rig.finish(vec![a, b]).await;
 }
 
-async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
-    // Inline validation uses the shared rules before anything is sent.
+/// Inline validation uses the shared rules before anything is sent.
+async fn inline_validation_uses_the_shared_rules(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     a.goto(&format!("{base}/signup"))
         .await
         .expect("open signup");
@@ -347,8 +199,12 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     assert_eq!(err, json!("Must be 2 to 32 characters"));
+}
 
-    // Alice signs up, creates a workspace and a channel.
+/// Alice signs up, creates a workspace and a channel.
+async fn alice_creates_a_workspace_and_a_channel(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     sign_up(a, base, "alice", "Alice Kim").await;
     wait_js(
         a,
@@ -371,9 +227,12 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "#launch-plan",
     )
     .await;
-    let channel_url = a.current_url().await.expect("url").to_string();
+    world.channel_url = a.current_url().await.expect("url").to_string();
+}
 
-    // Invite Bob.
+/// Alice invites Bob: a link to share.
+async fn alice_invites_bob(world: &mut World) {
+    let a = &world.a;
     click(a, "#invite-people").await;
     wait_js(
         a,
@@ -383,15 +242,19 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     let link = js(a, "return document.querySelector('#invite-link').value;").await;
-    let link = link.as_str().expect("link string").to_owned();
+    world.invite_link = link.as_str().expect("link string").to_owned();
     js(
         a,
         "document.querySelector('.modal-head .icon-btn').click(); return null;",
     )
     .await;
+}
 
-    // Bob opens the link, signs up, accepts, and joins #launch-plan.
-    b.goto(&link).await.expect("open invite");
+/// Bob opens the link, signs up, accepts, and joins #launch-plan.
+async fn bob_signs_up_from_the_link_and_joins(world: &mut World) {
+    let b = &world.b;
+    let base = world.rig.server.base.as_str();
+    b.goto(&world.invite_link).await.expect("open invite");
     wait_js(b, "location.pathname.startsWith('/invite/') && document.body.innerText.includes('Create account')", SECS5, "invite page").await;
     sign_up(b, base, "bob", "Bob Lee").await;
     wait_js(
@@ -409,7 +272,7 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "Bob in #general",
     )
     .await;
-    b.goto(&channel_url).await.expect("open channel");
+    b.goto(&world.channel_url).await.expect("open channel");
     click(b, "#join-channel").await;
     wait_js(
         b,
@@ -418,8 +281,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "Bob's composer",
     )
     .await;
+}
 
-    // A message appears on the other side within a second.
+/// A message appears on the other side within a second.
+async fn a_message_reaches_bob_within_a_second(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", "Hello @bob, the draft is up").await;
     let sent = Instant::now();
     type_into(a, "#composer-input", ENTER).await;
@@ -469,8 +335,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         js(a, "return document.querySelector('#composer-input').value;").await,
         json!("")
     );
+}
 
-    // Typing shows on the other side and clears.
+/// Typing shows on the other side and clears.
+async fn typing_shows_and_clears(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(b, "#composer-input", "thinking").await;
     wait_js(
         a,
@@ -493,8 +362,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "typing to clear",
     )
     .await;
+}
 
-    // Bob reacts; Alice sees it.
+/// Bob reacts; Alice sees it.
+async fn bob_reacts(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let hello = msg_with("the draft is up");
     js(
         b,
@@ -508,8 +380,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the reaction",
     )
     .await;
+}
 
-    // Alice edits her last message with the Up key.
+/// Alice edits her last message with the Up key.
+async fn alice_edits_with_the_up_key(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", UP).await;
     wait_js(
         a,
@@ -535,8 +410,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the edit at Bob",
     )
     .await;
+}
 
-    // A message to delete, and one to find later.
+/// A message to delete, and one to find later.
+async fn alice_deletes_a_message(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     type_into(a, "#composer-input", "oops, wrong channel").await;
     type_into(a, "#composer-input", ENTER).await;
     type_into(a, "#composer-input", "The launch codename is bluebird").await;
@@ -562,8 +440,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the delete at Bob",
     )
     .await;
+}
 
-    // Bob replies in a thread; Alice sees the reply count.
+/// Bob replies in a thread; Alice sees the reply count.
+async fn bob_replies_in_a_thread(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let root = msg_with("final draft");
     js(
         b,
@@ -589,8 +470,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "Esc to close the thread",
     )
     .await;
+}
 
-    // An image upload: progress, then a thumbnail on both sides.
+/// An image upload: progress, then a thumbnail on both sides.
+async fn an_image_upload_shows_on_both_sides(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
     let picker = a
         .find(Locator::Css("#composer-file"))
@@ -647,9 +531,12 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the viewer closed with Esc",
     )
     .await;
+}
 
-    // A pasted screenshot and a dropped file upload the same way; pasted
-    // text is left to the browser.
+/// A pasted screenshot and a dropped file upload the same way; pasted
+/// text is left to the browser.
+async fn pasted_and_dropped_files_upload(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     for (how, done, text) in [
         ("paste", "pasted", "Pasted chart"),
         ("drop", "dropped", "Dropped chart"),
@@ -705,8 +592,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         json!(false),
         "pasted text is the browser's to insert"
     );
+}
 
-    // Search with highlights, and jump to the message.
+/// Search with highlights, and jump to the message.
+async fn search_jumps_to_the_message(world: &mut World) {
+    let a = &world.a;
     type_into(a, "#search-input", "bluebird").await;
     type_into(a, "#search-input", ENTER).await;
     wait_js(
@@ -726,8 +616,12 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     .await;
 
     shot(a, "light").await;
+}
 
-    // The service worker for Web Push registers for the whole app.
+/// The service worker for Web Push registers for the whole app.
+async fn the_service_worker_registers(world: &mut World) {
+    let a = &world.a;
+    let base = world.rig.server.base.as_str();
     let scope = a
         .execute_async(
             "const done = arguments[arguments.length - 1];\
@@ -737,8 +631,11 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         .await
         .expect("register the service worker");
     assert_eq!(scope, json!(format!("{base}/")));
+}
 
-    // Dark theme applies.
+/// Dark theme applies, and keywords are kept and marked in messages.
+async fn dark_theme_and_keywords(world: &mut World) {
+    let a = &world.a;
     click(a, "#open-settings").await;
     click(a, "#theme-dark").await;
     wait_js(
@@ -783,10 +680,13 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     shot(a, "dark").await;
+}
 
-    // Notifications pause from the sidebar; the footer says until when,
-    // the account keeps it (push to other devices holds too), and resume
-    // ends it.
+/// Notifications pause from the sidebar; the footer says until when,
+/// the account keeps it (push to other devices holds too), and resume
+/// ends it.
+async fn notifications_pause_and_resume(world: &mut World) {
+    let a = &world.a;
     click(a, "#pause-notifications").await;
     click(a, "#pause-1h").await;
     wait_js(
@@ -820,13 +720,16 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "notifications resumed",
     )
     .await;
+}
 
-    // Offline: the server goes away, Bob writes, the message arrives once
-    // the connection is back. Bob's sockets from then on can be made to go
-    // silent without closing (`SILENCE_JS`), as after waking on another
-    // network.
+/// Offline: the server goes away, Bob writes, the message arrives once
+/// the connection is back. Bob's sockets from then on can be made to go
+/// silent without closing (`SILENCE_JS`), as after waking on another
+/// network.
+async fn an_offline_message_arrives_once(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     js(b, SILENCE_JS).await;
-    server.down().await;
+    world.rig.server.down().await;
     wait_js(
         b,
         "document.querySelector('#offline-banner')",
@@ -838,7 +741,7 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     type_into(b, "#composer-input", ENTER).await;
     wait_js(b, "[...document.querySelectorAll('.msg.pending')].some(m => m.innerText.includes('Sent while offline'))", SECS5, "the pending message").await;
     shot(b, "offline").await;
-    server.up().await;
+    world.rig.server.up().await;
     wait_js(
         b,
         "!document.querySelector('#offline-banner')",
@@ -860,10 +763,13 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         json!(1),
         "delivered exactly once, nothing left pending"
     );
+}
 
-    // A connection that goes silent (no frames either way, no close) is
-    // noticed within a few heartbeats and replaced; what was said
-    // meanwhile arrives.
+/// A connection that goes silent (no frames either way, no close) is
+/// noticed within a few heartbeats and replaced; what was said
+/// meanwhile arrives.
+async fn a_silent_connection_is_replaced(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     say_while_silenced(a, b, "Said into the silence").await;
     wait_js(
         b,
@@ -884,10 +790,13 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
         "the message right after the network came back",
     )
     .await;
+}
 
-    // A message not yet acknowledged survives a reload (or a restart of
-    // the app): it is kept in the page's storage and sent again with the
-    // same nonce, so it arrives, once.
+/// A message not yet acknowledged survives a reload (or a restart of
+/// the app): it is kept in the page's storage and sent again with the
+/// same nonce, so it arrives, once.
+async fn an_unacknowledged_message_survives_a_reload(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     silence(b).await;
     type_into(b, "#composer-input", "Typed just before a reload").await;
     type_into(b, "#composer-input", ENTER).await;
@@ -927,10 +836,13 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
     )
     .await;
     assert_eq!(left, json!([]), "the outbox is emptied once acknowledged");
+}
 
-    // Nor is a send lost to a sign-out (one forced by an expired session
-    // alike): it goes out when the same account signs in again. The
-    // reloaded page needs the silencer again, and a socket opened after it.
+/// Nor is a send lost to a sign-out (one forced by an expired session
+/// alike): it goes out when the same account signs in again. The
+/// reloaded page needs the silencer again, and a socket opened after it.
+async fn a_send_survives_signing_out(world: &mut World) {
+    let (a, b) = (&world.a, &world.b);
     js(b, SILENCE_JS).await;
     js(b, "window.dispatchEvent(new Event('online')); return null;").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -964,12 +876,12 @@ async fn scenario(a: &Client, b: &Client, base: &str, server: &mut Server) {
 }
 
 /// Silences the connections `b` has now (see [`SILENCE_JS`]).
-async fn silence(b: &Client) {
+async fn silence(b: &Session) {
     js(b, "window.__silenceBefore = Date.now() + 1; return null;").await;
 }
 
 /// Silences the connection `b` has now and has `a` say `text`.
-async fn say_while_silenced(a: &Client, b: &Client, text: &str) {
+async fn say_while_silenced(a: &Session, b: &Session, text: &str) {
     silence(b).await;
     type_into(a, "#composer-input", text).await;
     type_into(a, "#composer-input", ENTER).await;
@@ -1009,30 +921,11 @@ return null;
 #[ignore = "design review tool, not a test"]
 async fn screenshots_of_a_busy_workspace() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let (Some(chromium), Some(chromedriver)) = (
-        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
-        find_binary(&["chromedriver"]),
-    ) else {
-        return unavailable("chromium or chromedriver is missing");
+    let Some(rig) = Rig::start("demo").await else {
+        return;
     };
-    let web = web_dir();
-    let tmp = std::env::temp_dir().join(format!("parley-demo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server::start(port, &tmp.join("data"), &web).await;
-    let driver_port = free_port();
-    let _driver = Driver::start(&chromedriver, driver_port);
-    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let c = browser(
-        &format!("http://127.0.0.1:{driver_port}"),
-        &chromium,
-        &tmp.join("profile"),
-    )
-    .await;
+    let base = rig.server.base.clone();
+    let c = rig.browser("profile").await;
     c.goto(&format!("{base}/login")).await.expect("open");
     let seeded = c
         .execute_async(SEED_JS, Vec::new())
@@ -1110,9 +1003,7 @@ async fn screenshots_of_a_busy_workspace() {
     js(&c, &format!("document.querySelector('#msg-{root} [aria-label=\"Add reaction\"]').click(); return null;")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     shot(&c, "demo-emoji").await;
-    let _ = c.close().await;
-    server.down().await;
-    let _ = std::fs::remove_dir_all(&tmp);
+    rig.finish(vec![c]).await;
 }
 
 const SEED_JS: &str = r#"
@@ -1179,41 +1070,16 @@ const done = arguments[arguments.length - 1];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_history_scrolls_with_a_bounded_dom() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let (Some(chromium), Some(chromedriver)) = (
-        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
-        find_binary(&["chromedriver"]),
-    ) else {
-        return unavailable("chromium or chromedriver is missing");
+    let Some(rig) = Rig::start("e2e-long").await else {
+        return;
     };
-    let web = web_dir();
-    if !web.join("index.html").is_file() {
-        return unavailable(&format!(
-            "the UI is not built ({} is missing)",
-            web.display()
-        ));
-    }
     let total: u64 = std::env::var("PARLEY_E2E_HISTORY")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(600);
     let newest = format!("history message {total}");
-    let tmp = std::env::temp_dir().join(format!("parley-e2e-long-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server::start(port, &tmp.join("data"), &web).await;
-    let driver_port = free_port();
-    let _driver = Driver::start(&chromedriver, driver_port);
-    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let c = browser(
-        &format!("http://127.0.0.1:{driver_port}"),
-        &chromium,
-        &tmp.join("profile"),
-    )
-    .await;
+    let base = rig.server.base.clone();
+    let c = rig.browser("profile").await;
     c.goto(&format!("{base}/login")).await.expect("open");
     let seeded = c
         .execute_async(LONG_SEED_JS, vec![json!(total)])
@@ -1272,9 +1138,7 @@ async fn long_history_scrolls_with_a_bounded_dom() {
 
     click(&c, "#jump-latest").await;
     wait_js(&c, &msg_with(&newest), SECS5, "back at the newest message").await;
-    let _ = c.close().await;
-    server.down().await;
-    let _ = std::fs::remove_dir_all(&tmp);
+    rig.finish(vec![c]).await;
 }
 
 const LONG_SEED_JS: &str = r#"

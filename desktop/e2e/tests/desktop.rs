@@ -9,390 +9,49 @@
 //! `cargo test` lists it as ignored (it needs that session); run with
 //! `--ignored` outside it, it warns loudly and passes, except under
 //! `CI=true`, where it fails. The screenshot lands in `PARLEY_E2E_SHOTS` (default /tmp).
+//!
+//! The scenario is named steps over one [`World`], set up once (one server,
+//! one tauri-driver; the app restarts only where a step is about a restart)
+//! and run in order; a failure names its step.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use parley_server::config::Config;
+use parley_e2e::bus::{
+    dunstctl, file_manager, last_signal, private_bus, secret_tool_lookup, wait_for, watch_bus,
+};
+use parley_e2e::pixels::red_pixels;
+use parley_e2e::process::Proc;
+use parley_e2e::rest::Rest;
+use parley_e2e::run_steps;
+use parley_e2e::server::Server;
+use parley_e2e::shots::shots_dir;
+use parley_e2e::skip::{find_binary, unavailable};
+use parley_e2e::steps::run_step;
+use parley_e2e::tauri::{app_pid, end, TauriDriver};
+use parley_e2e::tray::{wait_label, Tray};
+use parley_e2e::webdriver::{
+    click, js, msg_with, type_into, wait_js, wait_until, Session, CONTROL, ENTER, ESCAPE,
+    NO_MODIFIERS, SECS20,
+};
+use parley_e2e::x11::{
+    copy_image, drag_file_over, drop_dragged, geometry, request_close, the_window, x_picture,
+    xdotool,
+};
 use serde_json::{json, Value};
 
-const ENTER: &str = "\u{E007}";
-/// WebDriver's Control key (held until [`NO_MODIFIERS`]).
-const CONTROL: &str = "\u{E009}";
-const ESCAPE: &str = "\u{E00C}";
-const NO_MODIFIERS: &str = "\u{E000}";
 /// 900 CSS pixels shown at 110 % (the window is 900 px wide then).
 const ZOOMED_IN: &str = "window.innerWidth > 800 && window.innerWidth < 840";
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 /// Skips (loudly) outside CI, fails in CI.
-fn unavailable(why: &str) {
-    if in_ci() {
-        panic!("CI=true but the desktop test cannot run: {why}");
-    }
-    eprintln!(
-        "\n\x1b[1;33m!!! SKIPPED: desktop end-to-end test — {why}\n\
-         !!! Run ./scripts/test-desktop (it sets up Xvfb, D-Bus, the keyring and the app).\x1b[0m\n"
+fn skip(why: &str) {
+    unavailable(
+        "desktop",
+        why,
+        "./scripts/test-desktop (it sets up Xvfb, D-Bus, the keyring and the app)",
     );
-}
-
-fn find_binary(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free local port")
-}
-
-fn port_open(port: u16) -> bool {
-    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
-
-/// A child process killed when the test ends, however it ends.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(port: u16, data: &Path) -> tokio::sync::oneshot::Sender<()> {
-    let env: Vec<(&str, String)> = vec![
-        ("PARLEY_PORT", port.to_string()),
-        ("PARLEY_DATA_DIR", data.display().to_string()),
-        (
-            "PARLEY_JWT_SECRET",
-            "desktop-e2e-secret-desktop-e2e-0123".into(),
-        ),
-        // No PARLEY_CORS_ORIGINS: the server lets the app in by default.
-        ("PARLEY_RATE_LIMIT_PER_MIN", "1000000".into()),
-        ("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000".into()),
-        ("PARLEY_ARGON2_MEMORY_KIB", "1024".into()),
-        ("PARLEY_ARGON2_ITERATIONS", "1".into()),
-    ];
-    let config = Config::from_lookup(|k| {
-        env.iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("e2e config");
-    let app = parley_server::build(config).await.expect("start server");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = app
-            .serve(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    tx
-}
-
-/// The second person (and the test's setup) talks REST.
-struct Rest {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Rest {
-    /// Polls the channel's latest messages, as `token`'s user reads them,
-    /// until one contains `text`; returns it.
-    async fn message_with(&self, token: &str, channel: &str, text: &str) -> Value {
-        let start = Instant::now();
-        loop {
-            let page = self
-                .call(
-                    "GET",
-                    &format!("/channels/{channel}/messages?limit=10"),
-                    Some(token),
-                    Value::Null,
-                )
-                .await;
-            let found = page["messages"].as_array().and_then(|a| {
-                a.iter()
-                    .find(|m| m["content"].as_str().is_some_and(|c| c.contains(text)))
-            });
-            if let Some(m) = found {
-                return m.clone();
-            }
-            assert!(start.elapsed() < SECS20, "never read {text:?}: {page}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Value {
-        let url = format!("{}/api/v1{path}", self.base);
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.http.request(method, &url).json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.expect("request sent");
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{path}: {status} {v}");
-        v
-    }
-
-    /// Uploads `bytes` as `name` (for a message's `file_ids`); its id.
-    async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> String {
-        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/files", self.base))
-            .bearer_auth(token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await
-            .expect("upload sent");
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "upload {name}: {status} {v}");
-        v["id"].as_str().expect("file id").to_owned()
-    }
-
-    async fn register(&self, user: &str) -> (String, String) {
-        let v = self
-            .call(
-                "POST",
-                "/auth/register",
-                None,
-                json!({"username": user, "email": format!("{user}@example.com"),
-                       "password": "correct horse battery", "display_name": user}),
-            )
-            .await;
-        let token = v["access_token"].as_str().expect("token").to_owned();
-        let id = v["user"]["id"].as_str().expect("user id").to_owned();
-        (token, id)
-    }
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, Vec::new()).await.expect("script runs")
-}
-
-/// Polls a JS expression until it is truthy.
-async fn wait_js(c: &Client, expr: &str, timeout: Duration, what: &str) {
-    if wait_until(c, expr, timeout).await {
-        return;
-    }
-    // What the page got to: its text, and what it loaded (a page stuck on
-    // the loading spinner has text but no app).
-    let body = js(
-        c,
-        "return document.readyState + ' | ' + document.body.innerText.slice(0, 1500) \
-         + ' | loaded: ' + performance.getEntriesByType('resource').map(e => e.name).join(' ');",
-    )
-    .await;
-    panic!("timed out waiting for {what} ({expr})\npage: {body}");
-}
-
-/// Polls a JS expression until it is truthy; false after `timeout`.
-async fn wait_until(c: &Client, expr: &str, timeout: Duration) -> bool {
-    let start = Instant::now();
-    let script = format!("return !!({expr});");
-    while start.elapsed() < timeout {
-        // Right after a start WebKitWebDriver can fail a script while the
-        // page is still being set up ("Could not parse script result"):
-        // not yet, rather than a failure.
-        if let Ok(Value::Bool(true)) = c.execute(&script, Vec::new()).await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let mut last = None;
-    for _ in 0..50 {
-        let el = c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
-        match el.send_keys(text).await {
-            Ok(()) => return,
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("cannot type into {css}: {last:?}");
-}
-
-async fn click(c: &Client, css: &str) {
-    let sel = serde_json::to_string(css).expect("json string");
-    wait_js(c, &format!("document.querySelector({sel})"), SECS20, css).await;
-    js(
-        c,
-        &format!("document.querySelector({sel}).click(); return null;"),
-    )
-    .await;
-}
-
-const SECS20: Duration = Duration::from_secs(20);
-
-fn msg_with(text: &str) -> String {
-    let t = serde_json::to_string(text).expect("json string");
-    format!("[...document.querySelectorAll('#message-list .msg:not(.pending)')].find(m => m.innerText.includes({t}))")
-}
-
-/// Collects what the session bus carries that matches `rule` (a
-/// dbus-monitor match rule): the Notify calls dunst receives, signals.
-fn watch_bus(rule: &str) -> (Proc, Arc<Mutex<String>>) {
-    let mut child = Command::new("dbus-monitor")
-        .args(["--session", rule])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start dbus-monitor");
-    let out = Arc::new(Mutex::new(String::new()));
-    if let Some(stdout) = child.stdout.take() {
-        let out = out.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(mut o) = out.lock() {
-                    o.push_str(&line);
-                    o.push('\n');
-                }
-            }
-        });
-    }
-    (Proc(child), out)
-}
-
-/// The last signal a [`watch_bus`] monitor printed (header and arguments).
-fn last_signal(out: &Arc<Mutex<String>>) -> String {
-    let out = out.lock().map(|o| o.clone()).unwrap_or_default();
-    out.rfind("\nsignal ")
-        .or_else(|| out.starts_with("signal ").then_some(0))
-        .map(|at| out[at..].to_owned())
-        .unwrap_or_default()
-}
-
-async fn wait_for(out: &Arc<Mutex<String>>, needle: &str, timeout: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if out.lock().is_ok_and(|o| o.contains(needle)) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
-fn secret_tool_lookup(account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", "parley", "username", account])
-        .output()
-        .ok()?;
-    let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (out.status.success() && !s.is_empty()).then_some(s)
-}
-
-/// Runs `gdbus call --session <args>` and returns what it prints.
-fn gdbus(args: &[&str]) -> Option<String> {
-    let out = Command::new("gdbus")
-        .args(["call", "--session", "--timeout", "2"])
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The single-quoted strings in a gdbus reply, in order.
-fn quoted(reply: &str) -> Vec<String> {
-    reply
-        .split('\'')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Runs xdotool; its output's lines (window ids for `search`).
-fn xdotool(args: &[&str]) -> Vec<String> {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The app's one visible top-level window (GTK also maps a 1×1 window
-/// off screen for drag and drop; that one does not count).
-fn the_window(pid: u32) -> String {
-    let windows: Vec<String> = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
-        .into_iter()
-        .filter(|w| {
-            let (_, _, width, height) = geometry(w);
-            width > 1 && height > 1
-        })
-        .collect();
-    match windows.as_slice() {
-        [w] => w.clone(),
-        _ => panic!("expected one visible window of the app, found {windows:?}"),
-    }
-}
-
-/// (x, y, width, height) of an X window.
-fn geometry(window: &str) -> (i64, i64, i64, i64) {
-    let lines = xdotool(&["getwindowgeometry", "--shell", window]);
-    let field = |name: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} for window {window} in {lines:?}"))
-    };
-    (field("X"), field("Y"), field("WIDTH"), field("HEIGHT"))
-}
-
-/// Asks a window to close the way a window manager's close button does: a
-/// WM_DELETE_WINDOW client message (xdotool can only destroy or kill).
-fn request_close(window: &str) {
-    use x11rb::connection::Connection;
-    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
-    let window: u32 = window.parse().expect("an X window id");
-    let (conn, _) = x11rb::connect(None).expect("the X display");
-    let atom = |name: &str| {
-        conn.intern_atom(false, name.as_bytes())
-            .expect("intern_atom")
-            .reply()
-            .expect("intern_atom reply")
-            .atom
-    };
-    let (protocols, delete) = (atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW"));
-    let event = ClientMessageEvent::new(
-        32,
-        window,
-        protocols,
-        [delete, x11rb::CURRENT_TIME, 0, 0, 0],
-    );
-    conn.send_event(false, window, EventMask::NO_EVENT, event)
-        .expect("send_event");
-    conn.flush().expect("flush the close request");
 }
 
 /// Types `text` into an empty composer, leaves it (no caret in the
@@ -400,7 +59,7 @@ fn request_close(window: &str) {
 /// the app's window (`window`, from the X server: WebKitWebDriver's own
 /// screenshot waits for the page's next paint, and an idle page with no
 /// caret blinking does not paint for minutes); empties it again.
-async fn composer_red(c: &Client, window: &str, text: &str) -> usize {
+async fn composer_red(c: &Session, window: &str, text: &str) -> usize {
     const CLEAR: &str = "const t = document.querySelector('#composer-input'); t.value = ''; \
         t.dispatchEvent(new Event('input', {bubbles: true})); return null;";
     js(c, CLEAR).await;
@@ -424,173 +83,6 @@ async fn composer_red(c: &Client, window: &str, text: &str) -> usize {
     red_pixels(&std::fs::read(&file).expect("the window's picture"), &rect)
 }
 
-/// Where screenshots for a person to look at go.
-fn shots_dir() -> PathBuf {
-    std::env::var_os("PARLEY_E2E_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from)
-}
-
-/// A PNG of an X window (`root`: the whole screen) as the X server shows it.
-fn x_picture(window: &str, file: &Path) {
-    let ok = Command::new("import")
-        .args(["-window", window])
-        .arg(file)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "import -window {window} failed");
-}
-
-/// Pixels inside `rect` ([left, top, right, bottom]) of a PNG that are
-/// clearly red (the spelling underline's colour; the composer has no other
-/// red).
-fn red_pixels(png_bytes: &[u8], rect: &[u32]) -> usize {
-    let [left, top, right, bottom] = rect else {
-        panic!("a box is four numbers: {rect:?}")
-    };
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("a PNG's size")];
-    let info = reader.next_frame(&mut buf).expect("a PNG frame");
-    let channels = info.color_type.samples();
-    assert!(channels >= 3, "a colour screenshot");
-    let mut red = 0;
-    for y in *top..(*bottom).min(info.height) {
-        let row = &buf[y as usize * info.line_size..][..info.line_size];
-        for x in *left..(*right).min(info.width) {
-            let p = &row[x as usize * channels..][..3];
-            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
-            if r > 150 && r - g > 80 && r - b > 80 {
-                red += 1;
-            }
-        }
-    }
-    red
-}
-
-/// Drags `file` out of another app's window (`tests/tools/drag_source.py`,
-/// a GTK drag source as in a file manager) to the screen point `to`, with
-/// real pointer events (XTEST, through xdotool), and holds it there; the
-/// drag source is returned for [`drop_dragged`].
-fn drag_file_over(file: &Path, to: (i64, i64)) -> Proc {
-    const SOURCE: (i64, i64) = (1170, 690);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/drag_source.py");
-    let mut source = Proc(
-        Command::new("/usr/bin/python3")
-            .arg(script)
-            .arg(file)
-            .args([SOURCE.0.to_string(), SOURCE.1.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the drag source"),
-    );
-    let mut ready = String::new();
-    if let Some(out) = source.0.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut ready);
-    }
-    assert_eq!(ready.trim(), "ready", "the drag source's window");
-    // Press on the source, move past the drag threshold, then over the
-    // target in steps (each one an XDND position), and hold.
-    let (from_x, from_y) = (SOURCE.0 + 50, SOURCE.1 + 50);
-    let mut moves: Vec<String> = vec![
-        "mousemove".into(),
-        from_x.to_string(),
-        from_y.to_string(),
-        "sleep".into(),
-        "0.3".into(),
-        "mousedown".into(),
-        "1".into(),
-    ];
-    for step in 1..=8 {
-        let x = from_x + (to.0 - from_x) * step / 8;
-        let y = from_y + (to.1 - from_y) * step / 8;
-        moves.extend(["sleep".into(), "0.15".into(), "mousemove".into()]);
-        moves.extend([x.to_string(), y.to_string()]);
-    }
-    let args: Vec<&str> = moves.iter().map(String::as_str).collect();
-    xdotool(&args);
-    source
-}
-
-/// Releases the button of [`drag_file_over`]: the drop.
-fn drop_dragged(mut source: Proc) {
-    xdotool(&["mouseup", "1"]);
-    let start = Instant::now();
-    while source.0.try_wait().ok().flatten().is_none() {
-        assert!(start.elapsed() < SECS20, "the drag never ended");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Starts `tests/tools/file_manager.py`, which owns the file manager's
-/// D-Bus name and prints each request to show files; its output.
-fn file_manager() -> (Proc, Arc<Mutex<String>>) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/file_manager.py");
-    let mut child = Command::new("/usr/bin/python3")
-        .arg(script)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the file manager stand-in");
-    let out = Arc::new(Mutex::new(String::new()));
-    let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
-    let ready = lines.next().and_then(Result::ok).unwrap_or_default();
-    assert_eq!(ready, "ready", "the file manager stand-in owns its name");
-    {
-        let out = out.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                if let Ok(mut o) = out.lock() {
-                    o.push_str(&line);
-                    o.push('\n');
-                }
-            }
-        });
-    }
-    (Proc(child), out)
-}
-
-/// A session bus of its own with nothing on it and nothing to start (no
-/// service files): what the app finds on a desktop without a keychain,
-/// notification daemon or tray. Its address.
-fn private_bus(dir: &Path) -> (Proc, String) {
-    let config = dir.join("bare-bus.conf");
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-            dir.display()
-        ),
-    )
-    .expect("write the bus config");
-    let mut child = Command::new("dbus-daemon")
-        .arg(format!("--config-file={}", config.display()))
-        .args(["--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start a bare dbus-daemon");
-    let mut address = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut address);
-    }
-    let address = address.trim().to_owned();
-    assert!(
-        address.starts_with("unix:"),
-        "the bare bus's address: {address:?}"
-    );
-    (Proc(child), address)
-}
-
 /// Waits for a file the app saves, complete (its size stops at `len`).
 async fn saved_file(path: &Path, len: usize) -> Vec<u8> {
     let start = Instant::now();
@@ -605,20 +97,9 @@ async fn saved_file(path: &Path, len: usize) -> Vec<u8> {
     }
 }
 
-/// Puts a PNG on the X clipboard, as copying an image in another app does
-/// (xclip keeps serving it until something else takes the clipboard).
-fn copy_image(png: &Path) {
-    let ok = Command::new("xclip")
-        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
-        .arg(png)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "xclip could not take the clipboard");
-}
-
 /// Waits for one upload in the composer to finish, sends it with `text`,
 /// and checks that Bob gets the message with the image attached.
-async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text: &str) {
+async fn share_upload(c: &Session, rest: &Rest, token: &str, channel: &str, text: &str) {
     wait_js(
         c,
         "document.querySelectorAll('.upload.done').length === 1",
@@ -642,7 +123,7 @@ async fn share_upload(c: &Client, rest: &Rest, token: &str, channel: &str, text:
 }
 
 /// Signs in on the sign-in page and waits for the channel.
-async fn sign_in_as_alice(c: &Client) {
+async fn sign_in_as_alice(c: &Session) {
     wait_js(
         c,
         "document.activeElement?.id === 'f-username'",
@@ -663,7 +144,7 @@ async fn sign_in_as_alice(c: &Client) {
 }
 
 /// The webview's storage holds no token.
-async fn no_tokens_in_storage(c: &Client) {
+async fn no_tokens_in_storage(c: &Session) {
     let storage = js(
         c,
         "return JSON.stringify(Object.fromEntries(Object.entries(localStorage)));",
@@ -675,249 +156,6 @@ async fn no_tokens_in_storage(c: &Client) {
         !storage.contains("refresh") && !storage.contains("access") && !storage.contains("eyJ"),
         "tokens leaked into localStorage: {storage}"
     );
-}
-
-/// Starts the app through tauri-driver: a WebDriver session on its webview.
-async fn launch(app_bin: &Path, driver_port: u16) -> Client {
-    launch_with(app_bin, driver_port, &[]).await
-}
-
-/// [`launch`] with arguments for the app.
-async fn launch_with(app_bin: &Path, driver_port: u16, args: &[&str]) -> Client {
-    let caps = json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_bin.display().to_string(), "args": args }
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!("a JSON object literal")
-    };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a WebDriver session on the app")
-}
-
-/// Ends the WebDriver session, which kills the app (as a logout does), and
-/// waits until its process is gone.
-async fn end(c: Client, app_bin: &Path) {
-    let _ = c.close().await;
-    let start = Instant::now();
-    while app_pid(app_bin).is_some() {
-        assert!(start.elapsed() < SECS20, "the app outlived its session");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The app's process (not the WebKit helpers, not cargo).
-fn app_pid(app_bin: &Path) -> Option<u32> {
-    let name = app_bin.file_name()?.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-        let argv0 = String::from_utf8_lossy(cmd.split(|b| *b == 0).next()?).into_owned();
-        argv0.ends_with(&name).then_some(pid)
-    })
-}
-
-/// The app's tray icon as the desktop's panel sees it: a
-/// StatusNotifierItem (libayatana-appindicator) on the session bus.
-struct Tray {
-    bus_name: String,
-    item: String,
-    menu: String,
-}
-
-impl Tray {
-    /// Waits for the item the app's process exports.
-    async fn wait(pid: u32) -> Tray {
-        let start = Instant::now();
-        loop {
-            if let Some(t) = Tray::find(pid) {
-                return t;
-            }
-            assert!(start.elapsed() < SECS20, "no tray item on the session bus");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Finds the item the app's process exports.
-    fn find(pid: u32) -> Option<Tray> {
-        let names = gdbus(&[
-            "--dest",
-            "org.freedesktop.DBus",
-            "--object-path",
-            "/org/freedesktop/DBus",
-            "--method",
-            "org.freedesktop.DBus.ListNames",
-        ])?;
-        for name in quoted(&names).into_iter().filter(|n| n.starts_with(':')) {
-            let owner = gdbus(&[
-                "--dest",
-                "org.freedesktop.DBus",
-                "--object-path",
-                "/org/freedesktop/DBus",
-                "--method",
-                "org.freedesktop.DBus.GetConnectionUnixProcessID",
-                &name,
-            ]);
-            if !owner.is_some_and(|o| o.contains(&format!(" {pid},"))) {
-                continue;
-            }
-            let Some(xml) = gdbus(&[
-                "--dest",
-                &name,
-                "--object-path",
-                "/org/ayatana/NotificationItem",
-                "--method",
-                "org.freedesktop.DBus.Introspectable.Introspect",
-            ]) else {
-                continue;
-            };
-            let Some(child) = xml
-                .split("<node name=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-            else {
-                continue;
-            };
-            let item = format!("/org/ayatana/NotificationItem/{child}");
-            let tray = Tray {
-                bus_name: name.clone(),
-                menu: String::new(),
-                item,
-            };
-            let menu = tray.property("Menu")?;
-            let menu = quoted(&menu).into_iter().next()?;
-            return Some(Tray { menu, ..tray });
-        }
-        None
-    }
-
-    fn property(&self, prop: &str) -> Option<String> {
-        gdbus(&[
-            "--dest",
-            &self.bus_name,
-            "--object-path",
-            &self.item,
-            "--method",
-            "org.freedesktop.DBus.Properties.Get",
-            "org.kde.StatusNotifierItem",
-            prop,
-        ])
-    }
-
-    /// The icon a panel shows: appindicator hands panels a PNG file, as a
-    /// theme path and an icon name.
-    fn icon_png(&self) -> Vec<u8> {
-        let read = |prop: &str| {
-            self.property(prop)
-                .and_then(|r| quoted(&r).into_iter().next())
-                .unwrap_or_else(|| panic!("no {prop} on the tray item"))
-        };
-        let name = read("IconName");
-        let name = if name.ends_with(".png") {
-            name
-        } else {
-            format!("{name}.png")
-        };
-        let file = Path::new(&read("IconThemePath")).join(name);
-        std::fs::read(&file).unwrap_or_else(|e| panic!("tray icon {}: {e}", file.display()))
-    }
-
-    /// Red pixels in the icon's top-right quarter (the mention dot).
-    fn red_in_corner(&self) -> usize {
-        let png = self.icon_png();
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(&png));
-        decoder.set_transformations(png::Transformations::EXPAND);
-        let (w, h) = decoder
-            .read_info()
-            .map(|r| (r.info().width, r.info().height))
-            .expect("a PNG");
-        red_pixels(&png, &[w / 2, 0, w, h / 2])
-    }
-
-    /// The label a Linux panel shows beside the icon (the badge).
-    fn label(&self) -> String {
-        self.property("XAyatanaLabel")
-            .and_then(|r| quoted(&r).into_iter().next())
-            .unwrap_or_default()
-    }
-
-    /// The menu as a panel reads it (dbusmenu's whole layout).
-    fn layout(&self) -> String {
-        gdbus(&[
-            "--dest",
-            &self.bus_name,
-            "--object-path",
-            &self.menu,
-            "--method",
-            "com.canonical.dbusmenu.GetLayout",
-            // The parameters follow; "-1" is not an option.
-            "--",
-            "0",
-            "-1",
-            "[]",
-        ])
-        .expect("the tray menu's layout")
-    }
-
-    /// Waits until the menu has an item labelled like `label` starts.
-    async fn wait_item(&self, label: &str) {
-        let start = Instant::now();
-        while !self.layout().contains(&format!("'label': <'{label}")) {
-            assert!(
-                start.elapsed() < SECS20,
-                "no tray menu item {label:?}…: {}",
-                self.layout()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Clicks the menu item labelled `label`, as a panel does (dbusmenu).
-    fn click(&self, label: &str) {
-        let layout = self.layout();
-        // Each item reads `<(ID, {'label': <'...'>, ...}, [...])>`.
-        let at = layout
-            .find(&format!("'label': <'{label}'>"))
-            .unwrap_or_else(|| panic!("no tray menu item {label:?} in {layout}"));
-        let start = layout[..at].rfind("<(").expect("an item before its label") + 2;
-        let id: String = layout[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        gdbus(&[
-            "--dest",
-            &self.bus_name,
-            "--object-path",
-            &self.menu,
-            "--method",
-            "com.canonical.dbusmenu.Event",
-            "--",
-            &id,
-            "clicked",
-            "<0>",
-            "0",
-        ])
-        .unwrap_or_else(|| panic!("clicking tray menu item {label:?} ({id}) failed"));
-    }
-}
-
-/// Polls until the tray's badge reads `want`.
-async fn wait_label(tray: &Tray, want: &str) {
-    let start = Instant::now();
-    loop {
-        let label = tray.label();
-        if label == want {
-            return;
-        }
-        assert!(
-            start.elapsed() < SECS20,
-            "the tray badge reads {label:?}, not {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Polls the account until do-not-disturb is `on` (set by the app when a
@@ -940,12 +178,160 @@ async fn wait_dnd(rest: &Rest, token: &str, on: bool) {
     }
 }
 
-fn dunstctl(args: &[&str]) {
-    let ok = Command::new("dunstctl")
-        .args(args)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "dunstctl {args:?} failed");
+/// The picture the file steps share (`tests/fixtures/chart.png`, 96 px wide).
+fn chart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png")
+}
+
+/// Bob mentions (or just writes to) Alice in #random, where she is not
+/// looking.
+async fn mention(world: &World, text: &str) {
+    world
+        .rest
+        .call(
+            "POST",
+            &format!("/channels/{}/messages", world.random),
+            Some(&world.bob_token),
+            json!({ "content": text }),
+        )
+        .await;
+}
+
+/// What the scenario runs on, and what it has made that later steps use.
+struct World {
+    /// Removed at the end (not on a failure: what is left helps to look).
+    tmp: PathBuf,
+    /// Runs until the test ends (dropping it stops it).
+    _server: Server,
+    /// The server's address, which the app is told on its first run.
+    base: String,
+    /// Bob's client, and the test's.
+    rest: Rest,
+    alice_token: String,
+    alice_id: String,
+    bob_token: String,
+    /// #general, the channel Alice has open.
+    general: String,
+    /// #random, where mentions land while Alice looks elsewhere.
+    random: String,
+    /// The Notify calls dunst receives.
+    notes: Arc<Mutex<String>>,
+    /// The dock badge's signals (Unity LauncherEntry).
+    launcher: Arc<Mutex<String>>,
+    /// The dbus-monitor processes behind `notes` and `launcher`.
+    _monitors: [Proc; 2],
+    driver: TauriDriver,
+    /// The built parley-desktop.
+    app_bin: PathBuf,
+    /// The app's webview session (replaced when a step restarts the app).
+    c: Session,
+    /// When the first start was asked for.
+    launched: Instant,
+    /// The app's process, once the tray step has found it.
+    pid: u32,
+    /// The app's tray item, once the tray step has found it.
+    tray: Option<Tray>,
+    /// The direct message Bob starts.
+    dm_id: String,
+    /// The app's X window (after the restart), for the right-click menus.
+    window: String,
+}
+
+impl World {
+    /// The server with Alice, Bob, a workspace and its channels (over
+    /// REST), the bus monitors, tauri-driver, and the app's first start.
+    async fn set_up(app_bin: PathBuf, tauri_driver: &Path) -> World {
+        let tmp = std::env::temp_dir().join(format!("parley-desktop-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).expect("temp dir");
+        // No PARLEY_CORS_ORIGINS: the server lets the app in by default.
+        let server = Server::start(&tmp.join("data"), &[]).await;
+        let base = server.base.clone();
+        let rest = Rest::new(&base);
+
+        // Alice uses the app; Bob is the other client.
+        let (alice_token, alice_id) = rest.register("alice").await;
+        let (bob_token, bob_id) = rest.register("bob").await;
+        let ws = rest
+            .call(
+                "POST",
+                "/workspaces",
+                Some(&alice_token),
+                json!({"name": "Desk"}),
+            )
+            .await;
+        let ws_id = ws["id"].as_str().expect("workspace id").to_owned();
+        let invite = rest
+            .call(
+                "POST",
+                &format!("/workspaces/{ws_id}/invites"),
+                Some(&alice_token),
+                json!({}),
+            )
+            .await;
+        let code = invite["code"].as_str().expect("invite code").to_owned();
+        rest.call(
+            "POST",
+            &format!("/invites/{code}/accept"),
+            Some(&bob_token),
+            json!({}),
+        )
+        .await;
+        let channels = rest
+            .call(
+                "GET",
+                &format!("/workspaces/{ws_id}/channels"),
+                Some(&bob_token),
+                Value::Null,
+            )
+            .await;
+        let general = channels
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == "general"))
+            .and_then(|c| c["id"].as_str())
+            .expect("#general")
+            .to_owned();
+
+        // A second channel, where mentions land while Alice looks elsewhere.
+        let random = rest
+            .call(
+                "POST",
+                &format!("/workspaces/{ws_id}/channels"),
+                Some(&alice_token),
+                json!({"name": "random", "member_ids": [bob_id]}),
+            )
+            .await;
+        let random = random["id"].as_str().expect("#random").to_owned();
+
+        let (monitor, notes) =
+            watch_bus("interface='org.freedesktop.Notifications',member='Notify'");
+        let (launcher_monitor, launcher) =
+            watch_bus("interface='com.canonical.Unity.LauncherEntry',member='Update'");
+        let driver = TauriDriver::start(tauri_driver).await;
+        let launched = Instant::now();
+        let c = driver.launch(&app_bin).await;
+        World {
+            tmp,
+            _server: server,
+            base,
+            rest,
+            alice_token,
+            alice_id,
+            bob_token,
+            general,
+            random,
+            notes,
+            launcher,
+            _monitors: [monitor, launcher_monitor],
+            driver,
+            app_bin,
+            c,
+            launched,
+            pid: 0,
+            tray: None,
+            dm_id: String::new(),
+            window: String::new(),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -953,17 +339,17 @@ fn dunstctl(args: &[&str]) {
 async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
         if std::env::var_os(var).is_none() {
-            return unavailable(&format!("{var} is not set (no desktop session)"));
+            return skip(&format!("{var} is not set (no desktop session)"));
         }
     }
     let Some(app_bin) = std::env::var_os("PARLEY_DESKTOP_BIN").map(PathBuf::from) else {
-        return unavailable("PARLEY_DESKTOP_BIN is not set (the built parley-desktop)");
+        return skip("PARLEY_DESKTOP_BIN is not set (the built parley-desktop)");
     };
     if !app_bin.is_file() {
-        return unavailable(&format!("{} does not exist", app_bin.display()));
+        return skip(&format!("{} does not exist", app_bin.display()));
     }
-    let Some(tauri_driver) = find_binary("tauri-driver") else {
-        return unavailable(
+    let Some(tauri_driver) = find_binary(&["tauri-driver"]) else {
+        return skip(
             "tauri-driver is missing (cargo install tauri-driver --version 2.1.0 --locked)",
         );
     };
@@ -976,8 +362,8 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "dunstctl",
         "xclip",
     ] {
-        if find_binary(tool).is_none() {
-            return unavailable(&format!("{tool} is missing"));
+        if find_binary(&[tool]).is_none() {
+            return skip(&format!("{tool} is missing"));
         }
     }
     let gtk_python = Command::new("/usr/bin/python3")
@@ -988,105 +374,60 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         .status()
         .is_ok_and(|s| s.success());
     if !gtk_python {
-        return unavailable("Python's GTK bindings are missing (python3-gi, gir1.2-gtk-3.0)");
+        return skip("Python's GTK bindings are missing (python3-gi, gir1.2-gtk-3.0)");
     }
 
-    let tmp = std::env::temp_dir().join(format!("parley-desktop-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).expect("temp dir");
-    let port = free_port();
-    let _stop = start_server(port, &tmp.join("data")).await;
-    let base = format!("http://127.0.0.1:{port}");
-    let rest = Rest {
-        http: reqwest::Client::new(),
-        base: base.clone(),
-    };
-
-    // Alice uses the app; Bob is the other client.
-    let (alice_token, alice_id) = rest.register("alice").await;
-    let (bob_token, bob_id) = rest.register("bob").await;
-    let ws = rest
-        .call(
-            "POST",
-            "/workspaces",
-            Some(&alice_token),
-            json!({"name": "Desk"}),
-        )
-        .await;
-    let ws_id = ws["id"].as_str().expect("workspace id").to_owned();
-    let invite = rest
-        .call(
-            "POST",
-            &format!("/workspaces/{ws_id}/invites"),
-            Some(&alice_token),
-            json!({}),
-        )
-        .await;
-    let code = invite["code"].as_str().expect("invite code").to_owned();
-    rest.call(
-        "POST",
-        &format!("/invites/{code}/accept"),
-        Some(&bob_token),
-        json!({}),
+    let mut world = run_step(
+        "set-up",
+        "the server, Alice and Bob, the driver and the app",
+        World::set_up(app_bin, &tauri_driver),
     )
     .await;
-    let channels = rest
-        .call(
-            "GET",
-            &format!("/workspaces/{ws_id}/channels"),
-            Some(&bob_token),
-            Value::Null,
-        )
-        .await;
-    let general = channels
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["name"] == "general"))
-        .and_then(|c| c["id"].as_str())
-        .expect("#general")
-        .to_owned();
-
-    // A second channel, where mentions land while Alice looks elsewhere.
-    let random = rest
-        .call(
-            "POST",
-            &format!("/workspaces/{ws_id}/channels"),
-            Some(&alice_token),
-            json!({"name": "random", "member_ids": [bob_id]}),
-        )
-        .await;
-    let random = random["id"].as_str().expect("#random").to_owned();
-
-    let (_monitor, notes) = watch_bus("interface='org.freedesktop.Notifications',member='Notify'");
-    let (_launcher_monitor, launcher) =
-        watch_bus("interface='com.canonical.Unity.LauncherEntry',member='Update'");
-
-    let (driver_port, native_port) = (free_port(), free_port());
-    let _driver = Proc(
-        Command::new(&tauri_driver)
-            .args([
-                "--port",
-                &driver_port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            // The app's own output (a debug build prints the page's
-            // console) reaches the test's log through the driver.
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start tauri-driver"),
+    run_steps!(
+        &mut world,
+        [
+            the_first_run_asks_for_the_server,
+            the_tokens_are_in_the_keychain_only,
+            alice_sends_from_the_app,
+            bob_answers_in_the_window,
+            files_dragged_and_pasted_in_are_sent,
+            files_in_messages_are_saved_and_shown,
+            a_direct_message_notifies,
+            the_notification_opens_the_dm,
+            the_tray_and_the_dock_count_mentions,
+            do_not_disturb_from_the_tray,
+            a_keyword_notifies,
+            a_hidden_window_is_not_being_read,
+            back_to_general,
+            screenshots_of_the_window,
+            the_window_reopens_where_it_was_left,
+            misspelled_words_are_underlined,
+            the_right_click_menu_is_an_apps,
+            open_at_login_writes_an_autostart_entry,
+            a_login_start_waits_in_the_tray,
+            without_a_keychain_it_still_works,
+        ]
     );
-    // Both ports must accept before a session is asked for.
-    let start = Instant::now();
-    while !(port_open(driver_port) && port_open(native_port)) {
-        assert!(start.elapsed() < SECS20, "tauri-driver did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {
+        bench(
+            &world.rest,
+            &world.bob_token,
+            &world.general,
+            &world.app_bin,
+            &world.driver,
+        )
+        .await;
     }
-    let launched = Instant::now();
-    let c = launch(&app_bin, driver_port).await;
+    let _ = std::fs::remove_dir_all(&world.tmp);
+}
 
-    // First run: the app asks for the server.
+/// First run: the app asks for the server.
+async fn the_first_run_asks_for_the_server(world: &mut World) {
+    let c = &world.c;
+    let base = world.base.as_str();
+    let launched = world.launched;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#server-url')",
         SECS20,
         "the first-run screen",
@@ -1094,19 +435,23 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     .await;
     // A new user types the address straight away: the field has the focus.
     wait_js(
-        &c,
+        c,
         "document.activeElement?.id === 'server-url'",
         SECS20,
         "the server address field focused",
     )
     .await;
-    type_into(&c, "#server-url", &base).await;
+    type_into(c, "#server-url", base).await;
     eprintln!("server screen after {:?}", launched.elapsed());
-    click(&c, "#server-connect").await;
+    click(c, "#server-connect").await;
     // It reloads into the sign-in page of that server.
-    sign_in_as_alice(&c).await;
+    sign_in_as_alice(c).await;
+}
 
-    // The token is in the Secret Service, and nowhere in the webview.
+/// The token is in the Secret Service, and nowhere in the webview.
+async fn the_tokens_are_in_the_keychain_only(world: &mut World) {
+    let c = &world.c;
+    let base = world.base.as_str();
     let account = format!("parley.tokens@{base}");
     let start = Instant::now();
     let secret = loop {
@@ -1117,46 +462,65 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(secret.contains("refresh"), "the keychain holds the tokens");
-    no_tokens_in_storage(&c).await;
+    no_tokens_in_storage(c).await;
+}
 
-    // Alice sends from the app; Bob reads it over REST.
-    type_into(&c, "#composer-input", "Hello from the desktop app").await;
-    type_into(&c, "#composer-input", ENTER).await;
+/// Alice sends from the app; Bob reads it over REST.
+async fn alice_sends_from_the_app(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let bob_token = world.bob_token.as_str();
+    let general = world.general.as_str();
+    type_into(c, "#composer-input", "Hello from the desktop app").await;
+    type_into(c, "#composer-input", ENTER).await;
     wait_js(
-        &c,
+        c,
         &msg_with("Hello from the desktop app"),
         SECS20,
         "Alice's message",
     )
     .await;
-    rest.message_with(&bob_token, &general, "Hello from the desktop app")
+    rest.message_with(bob_token, general, "Hello from the desktop app")
         .await;
+}
 
-    // Bob answers in the channel; it shows up in the window.
+/// Bob answers in the channel; it shows up in the window.
+async fn bob_answers_in_the_window(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let bob_token = world.bob_token.as_str();
+    let general = world.general.as_str();
     rest.call(
         "POST",
         &format!("/channels/{general}/messages"),
-        Some(&bob_token),
+        Some(bob_token),
         json!({"content": "Hi Alice, Bob here"}),
     )
     .await;
     wait_js(
-        &c,
+        c,
         &msg_with("Hi Alice, Bob here"),
         SECS20,
         "Bob's message in the app",
     )
     .await;
+}
 
-    // Files come in the ways people share them: dragged from another app
-    // (a GTK drag source, as from a file manager, with real pointer
-    // events), and pasted from the clipboard (an image copied elsewhere,
-    // then Ctrl+V in the composer).
-    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart.png");
-    let (x, y, w, h) = geometry(&the_window(app_pid(&app_bin).expect("the app's process")));
+/// Files come in the ways people share them: dragged from another app
+/// (a GTK drag source, as from a file manager, with real pointer
+/// events), and pasted from the clipboard (an image copied elsewhere,
+/// then Ctrl+V in the composer).
+async fn files_dragged_and_pasted_in_are_sent(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let app_bin = world.app_bin.as_path();
+    let bob_token = world.bob_token.as_str();
+    let general = world.general.as_str();
+    let chart = chart();
+    let (x, y, w, h) = geometry(&the_window(app_pid(app_bin).expect("the app's process")));
     let source = drag_file_over(&chart, (x + w / 2, y + h / 2));
     wait_js(
-        &c,
+        c,
         "document.querySelector('.drop-overlay')",
         SECS20,
         "the drop overlay while a file is held over the window",
@@ -1164,29 +528,22 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     .await;
     x_picture("root", &shots_dir().join("parley-desktop-drop.png"));
     drop_dragged(source);
-    share_upload(
-        &c,
-        &rest,
-        &bob_token,
-        &general,
-        "Dropped from the file manager",
-    )
-    .await;
+    share_upload(c, rest, bob_token, general, "Dropped from the file manager").await;
     eprintln!("a file dragged from another app was uploaded and sent");
     // A folder cannot be uploaded: it is listed as refused, not lost.
     let folder = chart.parent().expect("the fixtures folder");
     let source = drag_file_over(folder, (x + w / 2, y + h / 2));
     drop_dragged(source);
     wait_js(
-        &c,
+        c,
         "document.querySelector('.upload.failed')?.innerText.includes('folders cannot be uploaded')",
         SECS20,
         "the dropped folder listed as refused",
     )
     .await;
-    click(&c, ".upload.failed button").await;
+    click(c, ".upload.failed button").await;
     wait_js(
-        &c,
+        c,
         "!document.querySelector('.upload')",
         SECS20,
         "the refused folder removed",
@@ -1194,18 +551,24 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     .await;
     eprintln!("a dropped folder was listed as refused and removed");
     copy_image(&chart);
-    type_into(&c, "#composer-input", &format!("{CONTROL}v{NO_MODIFIERS}")).await;
-    share_upload(&c, &rest, &bob_token, &general, "Pasted from the clipboard").await;
+    type_into(c, "#composer-input", &format!("{CONTROL}v{NO_MODIFIERS}")).await;
+    share_upload(c, rest, bob_token, general, "Pasted from the clipboard").await;
     eprintln!("an image pasted from the clipboard was uploaded and sent");
+}
 
-    // Files in messages: an image opens in the viewer, and "Download"
-    // there or on a file card saves into ~/Downloads (never over a file
-    // already there); the app says so, and "Show in folder" asks the file
-    // manager to show that file.
+/// Files in messages: an image opens in the viewer, and "Download"
+/// there or on a file card saves into ~/Downloads (never over a file
+/// already there); the app says so, and "Show in folder" asks the file
+/// manager to show that file.
+async fn files_in_messages_are_saved_and_shown(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let bob_token = world.bob_token.as_str();
+    let general = world.general.as_str();
     let downloads = PathBuf::from(std::env::var("HOME").expect("HOME")).join("Downloads");
-    let png = std::fs::read(&chart).expect("the chart");
+    let png = std::fs::read(chart()).expect("the chart");
     js(
-        &c,
+        c,
         &format!(
             "{}.querySelector('.attach-image').click(); return null;",
             msg_with("Pasted from the clipboard")
@@ -1213,7 +576,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     )
     .await;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#viewer-image')?.complete && document.querySelector('#viewer-image').naturalWidth === 96",
         SECS20,
         "the image at full size in the viewer",
@@ -1222,9 +585,9 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     // Past the backdrop's fade-in, as a person sees it.
     tokio::time::sleep(Duration::from_millis(400)).await;
     x_picture("root", &shots_dir().join("parley-desktop-viewer.png"));
-    click(&c, "#viewer-download").await;
+    click(c, "#viewer-download").await;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#saves .save.saved')?.innerText.includes('Pasted image.png saved to Downloads')",
         SECS20,
         "the viewer's download saved",
@@ -1232,9 +595,9 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     .await;
     let saved = saved_file(&downloads.join("Pasted image.png"), png.len()).await;
     assert!(saved == png, "the saved image is the one pasted");
-    type_into(&c, "#image-viewer", ESCAPE).await;
+    type_into(c, "#image-viewer", ESCAPE).await;
     wait_js(
-        &c,
+        c,
         "!document.querySelector('#image-viewer')",
         SECS20,
         "the viewer closed with Esc",
@@ -1242,21 +605,21 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     .await;
     let minutes = "Minutes of Monday\n- ship the desktop app\n".repeat(200);
     let file_id = rest
-        .upload(&bob_token, "minutes.txt", minutes.as_bytes())
+        .upload(bob_token, "minutes.txt", minutes.as_bytes())
         .await;
     rest.call(
         "POST",
         &format!("/channels/{general}/messages"),
-        Some(&bob_token),
+        Some(bob_token),
         json!({"content": "The minutes", "file_ids": [file_id]}),
     )
     .await;
     let card = format!("{}?.querySelector('.attach-file')", msg_with("The minutes"));
-    wait_js(&c, &card, SECS20, "Bob's file in the app").await;
+    wait_js(c, &card, SECS20, "Bob's file in the app").await;
     for name in ["minutes.txt", "minutes (1).txt"] {
-        js(&c, &format!("{card}.click(); return null;")).await;
+        js(c, &format!("{card}.click(); return null;")).await;
         wait_js(
-            &c,
+            c,
             &format!(
                 "document.querySelector('#saves')?.innerText.includes('{name} saved to Downloads')"
             ),
@@ -1270,7 +633,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     x_picture("root", &shots_dir().join("parley-desktop-saved.png"));
     let (_fm, shown) = file_manager();
     js(
-        &c,
+        c,
         "[...document.querySelectorAll('#saves .save')].pop().querySelector('.save-show').click(); return null;",
     )
     .await;
@@ -1281,28 +644,36 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         shown.lock().map(|s| s.clone())
     );
     eprintln!("files from messages saved to ~/Downloads and shown in the file manager");
+}
 
-    // A direct message is not the channel on screen: it notifies. Older
-    // bubbles go first, so the DM's is the one at the top.
+/// A direct message is not the channel on screen: it notifies. Older
+/// bubbles go first, so the DM's is the one at the top.
+async fn a_direct_message_notifies(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let alice_id = world.alice_id.as_str();
+    let bob_token = world.bob_token.as_str();
+    let notes = &world.notes;
     dunstctl(&["close-all"]);
     let dm = rest
         .call(
             "POST",
             "/dm",
-            Some(&bob_token),
+            Some(bob_token),
             json!({"user_ids": [alice_id]}),
         )
         .await;
-    let dm_id = dm["id"].as_str().expect("dm id").to_owned();
+    world.dm_id = dm["id"].as_str().expect("dm id").to_owned();
+    let dm_id = world.dm_id.as_str();
     rest.call(
         "POST",
         &format!("/dm/{dm_id}/messages"),
-        Some(&bob_token),
+        Some(bob_token),
         json!({"content": "Ping from Bob, privately"}),
     )
     .await;
     assert!(
-        wait_for(&notes, "Ping from Bob, privately", SECS20).await,
+        wait_for(notes, "Ping from Bob, privately", SECS20).await,
         "no org.freedesktop.Notifications.Notify for the DM; saw:\n{}",
         notes.lock().map(|n| n.clone()).unwrap_or_default()
     );
@@ -1312,25 +683,29 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
 
     // The DM started by Bob is titled with his name in the sidebar.
     wait_js(
-        &c,
+        c,
         &format!("[...document.querySelectorAll('.sidebar a, .sidebar button')].some(e => e.getAttribute('href') === '/c/{dm_id}' && e.innerText.includes('bob'))"),
         SECS20,
         "the DM in the sidebar, named after Bob",
     )
     .await;
+}
 
-    // Clicking the notification (dunst runs its default action) opens the
-    // DM on that message.
+/// Clicking the notification (dunst runs its default action) opens the
+/// DM on that message.
+async fn the_notification_opens_the_dm(world: &mut World) {
+    let c = &world.c;
+    let dm_id = world.dm_id.as_str();
     dunstctl(&["action", "0"]);
     wait_js(
-        &c,
+        c,
         &format!("location.pathname === '/c/{dm_id}'"),
         SECS20,
         "the DM opened by the notification click",
     )
     .await;
     wait_js(
-        &c,
+        c,
         &format!(
             "{} && {}.classList.contains('focused')",
             msg_with("Ping from Bob, privately"),
@@ -1341,31 +716,26 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     )
     .await;
     eprintln!("notification click opened the DM on its message");
+}
 
-    // The tray: its badge counts mentions, its menu sets do-not-disturb.
-    let pid = app_pid(&app_bin).expect("the app's process");
-    let tray = Tray::wait(pid).await;
+/// The tray: its badge counts mentions, its menu sets do-not-disturb.
+async fn the_tray_and_the_dock_count_mentions(world: &mut World) {
+    let app_bin = world.app_bin.as_path();
+    let notes = &world.notes;
+    let launcher = &world.launcher;
+    let pid = app_pid(app_bin).expect("the app's process");
+    world.pid = pid;
+    world.tray = Some(Tray::wait(pid).await);
+    let tray = world.tray.as_ref().expect("the tray item");
     eprintln!("tray item {} {}", tray.bus_name, tray.item);
     assert_eq!(tray.label(), "", "no badge before any mention");
     assert_eq!(tray.red_in_corner(), 0, "no red dot before any mention");
-    let mention = |text: &'static str| {
-        let (rest, random, bob_token) = (&rest, random.clone(), bob_token.clone());
-        async move {
-            rest.call(
-                "POST",
-                &format!("/channels/{random}/messages"),
-                Some(&bob_token),
-                json!({ "content": text }),
-            )
-            .await;
-        }
-    };
-    mention("@alice have a look at this").await;
+    mention(world, "@alice have a look at this").await;
     assert!(
-        wait_for(&notes, "have a look at this", SECS20).await,
+        wait_for(notes, "have a look at this", SECS20).await,
         "no Notify for the mention in #random"
     );
-    wait_label(&tray, "1").await;
+    wait_label(tray, "1").await;
     eprintln!("tray badge shows 1 mention");
     let start = Instant::now();
     let red = loop {
@@ -1388,7 +758,7 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     // The dock's badge (Ubuntu's dock, Dash to Dock, KDE) for the launcher.
     let start = Instant::now();
     let update = loop {
-        let last = last_signal(&launcher);
+        let last = last_signal(launcher);
         if last.contains("int64 1") {
             break last;
         }
@@ -1402,21 +772,32 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "the dock badge's signal: {update}"
     );
     eprintln!("dock badge signal: count 1, visible, for Parley.desktop");
+}
 
+/// Do-not-disturb set from the tray's menu: the badge counts, no bubble; Off ends it.
+async fn do_not_disturb_from_the_tray(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let alice_token = world.alice_token.as_str();
+    let notes = &world.notes;
+    let tray = world
+        .tray
+        .as_ref()
+        .expect("the tray item (an earlier step found it)");
     tray.click("For 1 hour");
-    wait_dnd(&rest, &alice_token, true).await;
+    wait_dnd(rest, alice_token, true).await;
     // The menu says until when.
     tray.wait_item("Paused until ").await;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#paused-until')",
         SECS20,
         "the pause shown in the sidebar too",
     )
     .await;
-    mention("@alice quietly, during do not disturb").await;
+    mention(world, "@alice quietly, during do not disturb").await;
     // The badge still counts it; no bubble appears.
-    wait_label(&tray, "2").await;
+    wait_label(tray, "2").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
         !notes
@@ -1426,46 +807,62 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     );
     eprintln!("do-not-disturb from the tray: no notification");
     tray.click("Off");
-    wait_dnd(&rest, &alice_token, false).await;
+    wait_dnd(rest, alice_token, false).await;
     tray.wait_item("Notifications are on").await;
     wait_js(
-        &c,
+        c,
         "!document.querySelector('#paused-until')",
         SECS20,
         "the pause gone from the sidebar",
     )
     .await;
-    mention("@alice and now out loud").await;
+    mention(world, "@alice and now out loud").await;
     assert!(
-        wait_for(&notes, "and now out loud", SECS20).await,
+        wait_for(notes, "and now out loud", SECS20).await,
         "no Notify after do-not-disturb was turned off"
     );
-    wait_label(&tray, "3").await;
+    wait_label(tray, "3").await;
+}
 
-    // A keyword notifies like a mention (it is not one: the badge stays).
+/// A keyword notifies like a mention (it is not one: the badge stays).
+async fn a_keyword_notifies(world: &mut World) {
+    let rest = &world.rest;
+    let alice_token = world.alice_token.as_str();
+    let notes = &world.notes;
     rest.call(
         "PUT",
         "/users/me/preferences",
-        Some(&alice_token),
+        Some(alice_token),
         json!({ "keywords": ["Launch Window"] }),
     )
     .await;
-    mention("the launch window opens at noon").await;
+    mention(world, "the launch window opens at noon").await;
     assert!(
-        wait_for(&notes, "the launch window opens at noon", SECS20).await,
+        wait_for(notes, "the launch window opens at noon", SECS20).await,
         "no Notify for Alice's keyword"
     );
     eprintln!("Notify observed on D-Bus for a keyword");
+}
 
-    // Hidden (as in the tray), the channel left open is not being read:
-    // a mention there counts on the badge until the window is back.
+/// Hidden (as in the tray), the channel left open is not being read:
+/// a mention there counts on the badge until the window is back.
+async fn a_hidden_window_is_not_being_read(world: &mut World) {
+    let c = &world.c;
+    let rest = &world.rest;
+    let bob_token = world.bob_token.as_str();
+    let dm_id = world.dm_id.as_str();
+    let pid = world.pid;
+    let tray = world
+        .tray
+        .as_ref()
+        .expect("the tray item (an earlier step found it)");
     let windows = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
     assert!(!windows.is_empty(), "no visible window of the app");
     for w in &windows {
         xdotool(&["windowunmap", "--sync", w]);
     }
     wait_js(
-        &c,
+        c,
         "document.hidden",
         SECS20,
         "the page to know it is hidden",
@@ -1474,30 +871,37 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     rest.call(
         "POST",
         &format!("/dm/{dm_id}/messages"),
-        Some(&bob_token),
+        Some(bob_token),
         json!({"content": "@alice while the window was away"}),
     )
     .await;
-    wait_label(&tray, "4").await;
+    wait_label(tray, "4").await;
     for w in &windows {
         xdotool(&["windowmap", "--sync", w]);
     }
-    wait_js(&c, "!document.hidden", SECS20, "the page to be shown again").await;
-    wait_label(&tray, "3").await;
+    wait_js(c, "!document.hidden", SECS20, "the page to be shown again").await;
+    wait_label(tray, "3").await;
     eprintln!("hidden window: the open DM's mention reached the badge, cleared when shown");
+}
 
-    // Back to #general, which the next start (the benchmark) reopens.
-    click(&c, &format!(".sidebar a[href='/c/{general}']")).await;
+/// Back to #general, which the next start (the benchmark) reopens.
+async fn back_to_general(world: &mut World) {
+    let c = &world.c;
+    let general = world.general.as_str();
+    click(c, &format!(".sidebar a[href='/c/{general}']")).await;
     wait_js(
-        &c,
+        c,
         &format!("location.pathname === '/c/{general}'"),
         SECS20,
         "#general again",
     )
     .await;
+}
 
-    // The screenshots a person looks at: the webview's own rendering, and
-    // the whole X screen (window and notification bubble).
+/// The screenshots a person looks at: the webview's own rendering, and
+/// the whole X screen (window and notification bubble).
+async fn screenshots_of_the_window(world: &mut World) {
+    let c = &world.c;
     let dir = shots_dir();
     let png = c.screenshot().await.expect("webview screenshot");
     std::fs::write(dir.join("parley-desktop-webview.png"), png).expect("write screenshot");
@@ -1505,12 +909,18 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     let shot = dir.join("parley-desktop.png");
     x_picture("root", &shot);
     eprintln!("screenshot: {}", shot.display());
+}
 
-    // The window reopens where it was left. Moved and resized, then closed
-    // with the title bar's button (the close request a window manager
-    // sends), it hides in the tray; ending the WebDriver session kills the
-    // app without a clean exit, as logging out does. The next start must
-    // still find the window's place.
+/// The window reopens where it was left. Moved and resized, then closed
+/// with the title bar's button (the close request a window manager
+/// sends), it hides in the tray; ending the WebDriver session kills the
+/// app without a clean exit, as logging out does. The next start must
+/// still find the window's place.
+async fn the_window_reopens_where_it_was_left(world: &mut World) {
+    let c = &world.c;
+    let app_bin = world.app_bin.as_path();
+    let pid = world.pid;
+    let dir = shots_dir();
     let w = the_window(pid);
     xdotool(&["windowsize", "--sync", &w, "900", "640"]);
     xdotool(&["windowmove", "--sync", &w, "60", "40"]);
@@ -1520,24 +930,18 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         (900, 640),
         "xdotool resized the window"
     );
-    wait_js(
-        &c,
-        "window.innerWidth === 900",
-        SECS20,
-        "the page at 900 px",
-    )
-    .await;
+    wait_js(c, "window.innerWidth === 900", SECS20, "the page at 900 px").await;
     // Ctrl+= zooms the page one step (110 %: fewer CSS pixels across), and
     // the level also outlives the restart.
-    type_into(&c, "#composer-input", &format!("{CONTROL}={NO_MODIFIERS}")).await;
-    wait_js(&c, ZOOMED_IN, SECS20, "the page zoomed in by Ctrl+=").await;
+    type_into(c, "#composer-input", &format!("{CONTROL}={NO_MODIFIERS}")).await;
+    wait_js(c, ZOOMED_IN, SECS20, "the page zoomed in by Ctrl+=").await;
     // Under Xvfb (no window manager) about one run in eight leaves the
     // first request unanswered (cause not found; never seen twice in a
     // row), so an unanswered request is sent again, and said so.
     let start = Instant::now();
     request_close(&w);
     let mut asked = Instant::now();
-    while js(&c, "return document.hidden").await != json!(true) {
+    while js(c, "return document.hidden").await != json!(true) {
         assert!(
             start.elapsed() < SECS20,
             "the window never closed to the tray"
@@ -1549,63 +953,75 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    end(c, &app_bin).await;
-    let c = launch(&app_bin, driver_port).await;
+    end(c, app_bin).await;
+    world.c = world.driver.launch(app_bin).await;
+    let c = &world.c;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#composer-input')",
         SECS20,
         "the channel after a restart",
     )
     .await;
-    let pid = app_pid(&app_bin).expect("the restarted app's process");
+    let pid = app_pid(app_bin).expect("the restarted app's process");
+    world.pid = pid;
     assert_eq!(
         geometry(&the_window(pid)),
         placed,
         "the window reopened where it was left (x, y, width, height)"
     );
     eprintln!("window reopened at its saved place and size {placed:?}");
-    wait_js(&c, ZOOMED_IN, SECS20, "the zoom kept across the restart").await;
+    wait_js(c, ZOOMED_IN, SECS20, "the zoom kept across the restart").await;
     let png = c.screenshot().await.expect("webview screenshot");
     std::fs::write(dir.join("parley-desktop-zoomed.png"), png).expect("write screenshot");
-    type_into(&c, "#composer-input", &format!("{CONTROL}0{NO_MODIFIERS}")).await;
+    type_into(c, "#composer-input", &format!("{CONTROL}0{NO_MODIFIERS}")).await;
     wait_js(
-        &c,
+        c,
         "window.innerWidth === 900",
         SECS20,
         "Ctrl+0 back to 100 %",
     )
     .await;
-    let typed = js(&c, "return document.querySelector('#composer-input').value").await;
+    let typed = js(c, "return document.querySelector('#composer-input').value").await;
     assert_eq!(typed, json!(""), "zoom keys typed into the composer");
     eprintln!("Ctrl+= zoomed, kept across a restart, Ctrl+0 reset");
+}
 
-    // Misspelled words get the red underline browsers draw (WebKitGTK
-    // checks spelling only when the app asks); the same words spelled
-    // right get none, so the red is the underline and nothing else.
+/// Misspelled words get the red underline browsers draw (WebKitGTK
+/// checks spelling only when the app asks); the same words spelled
+/// right get none, so the red is the underline and nothing else.
+async fn misspelled_words_are_underlined(world: &mut World) {
+    let c = &world.c;
+    let pid = world.pid;
     let w = the_window(pid);
-    let misspelled = composer_red(&c, &w, "Ths sentense has misteaks ").await;
-    let spelled = composer_red(&c, &w, "This sentence has mistakes ").await;
+    world.window = w.clone();
+    let misspelled = composer_red(c, &w, "Ths sentense has misteaks ").await;
+    let spelled = composer_red(c, &w, "This sentence has mistakes ").await;
     assert!(
         misspelled >= 10 && spelled == 0,
         "spelling underline: {misspelled} red pixels under misspelled words, {spelled} under right ones"
     );
     eprintln!("misspelled words underlined ({misspelled} red pixels), right ones not");
+}
 
-    // The right-click menu is an app's, not a browser's: on a misspelled
-    // word it offers corrections and editing, and on plain page (no
-    // Back, Forward or Reload left) none opens.
+/// The right-click menu is an app's, not a browser's: on a misspelled
+/// word it offers corrections and editing, and on plain page (no
+/// Back, Forward or Reload left) none opens.
+async fn the_right_click_menu_is_an_apps(world: &mut World) {
+    let c = &world.c;
+    let pid = world.pid;
+    let w = world.window.clone();
     let menus = || {
         xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
             .into_iter()
             .filter(|m| *m != w && geometry(m).3 > 1)
             .count()
     };
-    type_into(&c, "#composer-input", "Ths ").await;
+    type_into(c, "#composer-input", "Ths ").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (wx, wy, _, _) = geometry(&w);
     let at = js(
-        &c,
+        c,
         "const r = document.querySelector('#composer-input').getBoundingClientRect(); \
          return [r.left + 22, r.top + r.height / 2].map(Math.round);",
     )
@@ -1639,37 +1055,41 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "right-click menus: {on_word} on a misspelled word, {on_page} on the page"
     );
     js(
-        &c,
+        c,
         "const t = document.querySelector('#composer-input'); t.value = ''; \
          t.dispatchEvent(new Event('input', {bubbles: true})); return null;",
     )
     .await;
+}
 
-    // Opening at login: the setting writes an XDG autostart entry that
-    // starts this program with --autostart, and unticking removes it.
+/// Opening at login: the setting writes an XDG autostart entry that
+/// starts this program with --autostart, and unticking removes it.
+async fn open_at_login_writes_an_autostart_entry(world: &mut World) {
+    let c = &world.c;
+    let app_bin = world.app_bin.as_path();
     let config = std::env::var_os("XDG_CONFIG_HOME").map_or_else(
         || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config"),
         PathBuf::from,
     );
     let entry = config.join("autostart/Parley.desktop");
-    click(&c, "#open-settings").await;
+    click(c, "#open-settings").await;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#open-at-login')?.checked === false",
         SECS20,
         "the open-at-login setting, off",
     )
     .await;
-    click(&c, "#open-at-login").await;
+    click(c, "#open-at-login").await;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#open-at-login').checked",
         SECS20,
         "open at login on",
     )
     .await;
     js(
-        &c,
+        c,
         "document.querySelector('#open-at-login').scrollIntoView(); return null;",
     )
     .await;
@@ -1678,8 +1098,8 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     let written = std::fs::read_to_string(&entry).unwrap_or_default();
     let exec = format!(
         "Exec=\"{}\" --autostart\n",
-        std::fs::canonicalize(&app_bin)
-            .unwrap_or(app_bin.clone())
+        std::fs::canonicalize(app_bin)
+            .unwrap_or(app_bin.to_path_buf())
             .display()
     );
     assert!(
@@ -1687,9 +1107,9 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "{} lacks {exec:?}: {written}",
         entry.display()
     );
-    click(&c, "#open-at-login").await;
+    click(c, "#open-at-login").await;
     wait_js(
-        &c,
+        c,
         "!document.querySelector('#open-at-login').checked",
         SECS20,
         "open at login off",
@@ -1701,21 +1121,27 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         entry.display()
     );
     eprintln!("open at login writes and removes {}", entry.display());
-    // Such a start waits in the tray: no window until the tray's Open.
-    end(c, &app_bin).await;
-    let c = launch_with(&app_bin, driver_port, &["--autostart"]).await;
+}
+
+/// Such a start waits in the tray: no window until the tray's Open.
+async fn a_login_start_waits_in_the_tray(world: &mut World) {
+    let c = &world.c;
+    let app_bin = world.app_bin.as_path();
+    end(c, app_bin).await;
+    world.c = world.driver.launch_with(app_bin, &["--autostart"]).await;
+    let c = &world.c;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#composer-input') && document.hidden",
         SECS20,
         "the app started at login, hidden",
     )
     .await;
-    let pid = app_pid(&app_bin).expect("the app's process");
+    let pid = app_pid(app_bin).expect("the app's process");
     let tray = Tray::wait(pid).await;
     tray.click("Open Parley");
     wait_js(
-        &c,
+        c,
         "!document.hidden",
         SECS20,
         "the window opened from the tray",
@@ -1724,13 +1150,17 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
     the_window(pid);
     eprintln!("a login start waits in the tray; Open shows the window");
 
-    end(c, &app_bin).await;
+    end(c, app_bin).await;
+}
 
-    // A desktop without a keychain (no Secret Service on the session bus,
-    // as on a bare window manager): the app still starts, says on the
-    // sign-in page that it cannot remember the sign-in, and works, with the
-    // tokens in memory only.
-    let (_bus, bus) = private_bus(&tmp);
+/// A desktop without a keychain (no Secret Service on the session bus,
+/// as on a bare window manager): the app still starts, says on the
+/// sign-in page that it cannot remember the sign-in, and works, with the
+/// tokens in memory only.
+async fn without_a_keychain_it_still_works(world: &mut World) {
+    let app_bin = world.app_bin.as_path();
+    let tmp = world.tmp.as_path();
+    let (_bus, bus) = private_bus(tmp);
     let wrapper = tmp.join("without-keychain.sh");
     std::fs::write(
         &wrapper,
@@ -1745,31 +1175,27 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .expect("make the wrapper executable");
-    let c = launch(&wrapper, driver_port).await;
+    world.c = world.driver.launch(&wrapper).await;
+    let c = &world.c;
     wait_js(
-        &c,
+        c,
         "document.querySelector('#keychain-warning')?.innerText.includes('will not remember')",
         SECS20,
         "the sign-in page saying the sign-in will not be kept",
     )
     .await;
     x_picture("root", &shots_dir().join("parley-desktop-no-keychain.png"));
-    sign_in_as_alice(&c).await;
-    no_tokens_in_storage(&c).await;
-    end(c, &app_bin).await;
+    sign_in_as_alice(c).await;
+    no_tokens_in_storage(c).await;
+    end(c, app_bin).await;
     eprintln!("without a keychain: warned on sign-in, signed in, tokens in memory only");
-
-    if std::env::var_os("PARLEY_DESKTOP_BENCH").is_some() {
-        bench(&rest, &bob_token, &general, &app_bin, driver_port).await;
-    }
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// The benchmark (not a test; `PARLEY_DESKTOP_BENCH=1`, see
 /// docs/benchmarks.md): with a 10,000-message channel, the time from launch
 /// to the channel shown (server and session already remembered), and the
 /// memory of every app process after ten idle seconds.
-async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_port: u16) {
+async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver: &TauriDriver) {
     let seeded = Instant::now();
     let mut tasks = Vec::new();
     for part in 0..8 {
@@ -1792,7 +1218,7 @@ async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_p
     }
     eprintln!("bench: seeded 10,000 messages in {:?}", seeded.elapsed());
     let launched = Instant::now();
-    let c = launch(app_bin, driver_port).await;
+    let c = driver.launch(app_bin).await;
     wait_js(
         &c,
         &msg_with("backlog message"),
@@ -1829,7 +1255,7 @@ async fn bench(rest: &Rest, token: &str, channel: &str, app_bin: &Path, driver_p
         rss / 1024,
         pss / 1024
     );
-    end(c, app_bin).await;
+    end(&c, app_bin).await;
     floor(app_bin, pss).await;
 }
 
