@@ -6,12 +6,17 @@
 //! every HELLO the whole outbox is (re)sent; the server's nonce idempotency
 //! makes a resend after a lost ACK harmless, so nothing is lost and nothing
 //! posts twice. Entries leave the outbox on their ACK or ERROR.
+//!
+//! The outbox is in `outbox`, the handling of server frames in `frames`.
+
+mod frames;
+mod outbox;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use parley_shared::ws::{ClientFrame, ServerEvent, ServerFrame};
-use parley_shared::{ChannelId, MessageId, Timestamp, UserId};
+use parley_shared::ws::{ClientFrame, ServerEvent};
+use parley_shared::UserId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -44,17 +49,6 @@ pub fn is_dead(last_heard: f64, last_tick: f64, now: f64, every_ms: u32) -> bool
     let every = f64::from(every_ms);
     let on_time = now - last_tick < 2.0 * every;
     on_time && now - last_heard > every * SILENT_BEATS
-}
-
-/// The `MESSAGE` frame that delivers `p` (the same nonce on every try).
-fn frame_of(p: &Pending) -> ClientFrame {
-    ClientFrame::Message {
-        channel_id: p.channel_id,
-        content: p.content.clone(),
-        nonce: Some(p.nonce.clone()),
-        thread_root_id: p.thread_root_id,
-        file_ids: p.files.iter().map(|f| f.id).collect(),
-    }
 }
 
 /// What the client does with a server frame besides the store.
@@ -176,45 +170,6 @@ impl WsClient {
         self.0.borrow_mut().online_listener = Some(on_online);
     }
 
-    fn restore_outbox(&self, me: UserId) {
-        let (platform, key) = {
-            let inner = self.0.borrow();
-            let key = inner.api.account_key("outbox", me);
-            (inner.api.platform().clone(), key)
-        };
-        let saved: Vec<Pending> = platform
-            .load(&key)
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        let dispatch = {
-            let mut inner = self.0.borrow_mut();
-            inner.outbox_key = Some(key);
-            for p in &saved {
-                if !inner.outbox.iter().any(|o| o.nonce == p.nonce) {
-                    inner.outbox.push(p.clone());
-                }
-            }
-            inner.dispatch.clone()
-        };
-        for p in saved {
-            dispatch(Action::Queue(p));
-        }
-    }
-
-    /// Writes the outbox to the platform's storage (or removes it, empty).
-    fn save_outbox(&self) {
-        let inner = self.0.borrow();
-        let Some(key) = &inner.outbox_key else {
-            return;
-        };
-        let platform = inner.api.platform();
-        if inner.outbox.is_empty() {
-            platform.remove(key);
-        } else if let Ok(json) = serde_json::to_string(&inner.outbox) {
-            platform.save(key, &json);
-        }
-    }
-
     /// Signs out: closes the socket and forgets the session. The stored
     /// outbox stays: sends still waiting (a sign-out forced by an expired
     /// session included) go out when the same account signs in again here.
@@ -326,174 +281,6 @@ impl WsClient {
     pub fn send(&self, frame: ClientFrame) {
         if self.is_ready() {
             self.send_now(&frame);
-        }
-    }
-
-    fn next_nonce(&self) -> String {
-        let mut inner = self.0.borrow_mut();
-        inner.nonce_counter += 1;
-        // Unique per author and channel: time plus a counter plus randomness
-        // (two tabs of the same user share neither counter nor clock tick).
-        format!(
-            "ui-{:x}-{:x}-{:x}",
-            now_ms() as u64,
-            inner.nonce_counter,
-            (js_sys::Math::random() * 1e9) as u64
-        )
-    }
-
-    /// An optimistic send: shows at once, delivered now or after reconnect.
-    pub fn send_message(
-        &self,
-        channel_id: ChannelId,
-        content: String,
-        thread_root_id: Option<MessageId>,
-        files: Vec<parley_shared::api::FileInfo>,
-    ) {
-        let pending = Pending {
-            nonce: self.next_nonce(),
-            channel_id,
-            thread_root_id,
-            content,
-            files,
-            created_at: Timestamp::from_millis(now_ms() as i64),
-            error: None,
-        };
-        let dispatch = self.0.borrow().dispatch.clone();
-        dispatch(Action::Queue(pending.clone()));
-        self.0.borrow_mut().outbox.push(pending.clone());
-        self.save_outbox();
-        if self.is_ready() {
-            self.send_now(&frame_of(&pending));
-        }
-    }
-
-    /// Sends a failed message again (same nonce, so at most once).
-    pub fn retry(&self, p: &Pending) {
-        let pending = Pending {
-            error: None,
-            ..p.clone()
-        };
-        let dispatch = self.0.borrow().dispatch.clone();
-        dispatch(Action::Queue(pending.clone()));
-        {
-            let mut inner = self.0.borrow_mut();
-            inner.outbox.retain(|o| o.nonce != p.nonce);
-            inner.outbox.push(pending.clone());
-        }
-        self.save_outbox();
-        if self.is_ready() {
-            self.send_now(&frame_of(&pending));
-        }
-    }
-
-    pub fn discard(&self, nonce: &str) {
-        self.0.borrow_mut().outbox.retain(|o| o.nonce != nonce);
-        self.save_outbox();
-        let dispatch = self.0.borrow().dispatch.clone();
-        dispatch(Action::Discard(nonce.to_owned()));
-    }
-
-    fn on_text(&self, text: &str) {
-        self.0.borrow_mut().last_heard = now_ms();
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
-            web_sys::console::warn_1(&format!("unreadable frame: {text}").into());
-            return;
-        };
-        if let Some(seq) = frame.seq {
-            let mut inner = self.0.borrow_mut();
-            inner.last_seq = inner.last_seq.max(seq);
-        }
-        let (dispatch, hook) = {
-            let inner = self.0.borrow();
-            (inner.dispatch.clone(), inner.hook.clone())
-        };
-        match &frame.event {
-            ServerEvent::Hello(h) => {
-                let (flush, resync) = {
-                    let mut inner = self.0.borrow_mut();
-                    inner.session = Some(h.session.clone());
-                    if !h.resumed {
-                        inner.last_seq = h.seq;
-                    }
-                    inner.ready = true;
-                    inner.attempt = 0;
-                    inner.hellos += 1;
-                    let resync = !h.resumed && inner.hellos > 1;
-                    (
-                        inner.outbox.iter().map(frame_of).collect::<Vec<_>>(),
-                        resync,
-                    )
-                };
-                self.start_heartbeat(h.heartbeat_interval_ms);
-                dispatch(Action::Event(Box::new(frame.event.clone())));
-                for f in flush {
-                    self.send_now(&f);
-                }
-                if resync {
-                    let cb = self.0.borrow().on_resync.clone();
-                    if let Some(cb) = cb {
-                        cb();
-                    }
-                }
-            }
-            ServerEvent::Resync { .. } => {
-                // The session is gone; the HELLO that follows starts a new
-                // one, and everything is refetched.
-                self.0.borrow_mut().session = None;
-                let cb = self.0.borrow().on_resync.clone();
-                if let Some(cb) = cb {
-                    cb();
-                }
-            }
-            ServerEvent::Ack { nonce: Some(n), .. } | ServerEvent::Error { nonce: Some(n), .. } => {
-                self.0.borrow_mut().outbox.retain(|o| o.nonce != *n);
-                self.save_outbox();
-                dispatch(Action::Event(Box::new(frame.event.clone())));
-            }
-            ServerEvent::Typing {
-                channel_id,
-                user_id,
-                typing,
-            } => dispatch(Action::TypingSeen {
-                channel_id: *channel_id,
-                user_id: *user_id,
-                typing: *typing,
-                now: now_ms() as i64,
-            }),
-            ServerEvent::Pong => {}
-            ServerEvent::Message(m) => {
-                // The author stops typing when the message lands.
-                dispatch(Action::TypingSeen {
-                    channel_id: m.channel_id,
-                    user_id: m.author.id,
-                    typing: false,
-                    now: now_ms() as i64,
-                });
-                dispatch(Action::Event(Box::new(frame.event.clone())));
-            }
-            ServerEvent::ChannelCreated(cw) => {
-                // The event names members by id; the reducer titles a DM
-                // with the profiles it has. Someone it has none of (no
-                // shared workspace loaded yet) comes with the DM list.
-                let unknown = crate::util::is_dm(&cw.channel) && {
-                    let s = crate::app::latest();
-                    cw.member_ids.iter().any(|id| !s.0.users.contains_key(id))
-                };
-                dispatch(Action::Event(Box::new(frame.event.clone())));
-                if unknown {
-                    let api = self.0.borrow().api.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(dms) = api.dms().await {
-                            dispatch(Action::Channels(None, dms));
-                        }
-                    });
-                }
-            }
-            _ => dispatch(Action::Event(Box::new(frame.event.clone()))),
-        }
-        if let Some(h) = hook {
-            h(&frame.event);
         }
     }
 
