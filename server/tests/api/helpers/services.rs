@@ -146,11 +146,11 @@ pub fn elasticsearch_settings() -> Option<(String, String)> {
     Some((url, index))
 }
 
-pub(super) fn redis_url() -> String {
+pub fn redis_url() -> String {
     std::env::var("PARLEY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-pub(super) async fn redis_reachable() -> bool {
+pub async fn redis_reachable() -> bool {
     let url = redis_url();
     let addr = url
         .trim_start_matches("redis://")
