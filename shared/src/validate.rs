@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 pub const USERNAME_MIN: usize = 2;
 pub const USERNAME_MAX: usize = 32;
 pub const PASSWORD_MIN: usize = 8;
@@ -57,6 +60,69 @@ pub type Validated<T> = Result<T, ValidationError>;
 
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
+}
+
+/// Format characters (general category Cf: bidi overrides and isolates,
+/// zero-width spaces and joiners, word joiners, the BOM …) draw nothing
+/// and reorder or hide what follows, so a name with them can pass for
+/// another. The zero-width joiner is the one exception, and only inside
+/// an emoji sequence (👩‍💻), where it is how the emoji is written.
+fn has_format_char(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        if c.general_category() != GeneralCategory::Format {
+            return false;
+        }
+        let joins_emoji = c == '\u{200D}'
+            && i > 0
+            && i + 1 < chars.len()
+            && [chars[i - 1], chars[i + 1]]
+                .iter()
+                .all(|&n| is_emoji_part(n));
+        !joins_emoji
+    })
+}
+
+/// A character emoji sequences are built from: pictographs (So) and the
+/// variation selector that asks for emoji presentation.
+fn is_emoji_part(c: char) -> bool {
+    c == '\u{FE0F}' || c.general_category() == GeneralCategory::OtherSymbol
+}
+
+/// Characters that are letters to Unicode but show as blank space (Hangul
+/// fillers, the braille blank …): a name of only these would be invisible.
+fn looks_blank(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}' | '\u{180E}'
+        )
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Format
+                | GeneralCategory::NonspacingMark
+                | GeneralCategory::EnclosingMark
+                | GeneralCategory::SpaceSeparator
+        )
+}
+
+/// A name people pick each other (or a workspace) out by: a single line
+/// that shows at least one character and hides nothing.
+fn visible_name(field: &'static str, value: &str, max: usize) -> Validated<String> {
+    let v = single_line(field, value, max)?;
+    if has_format_char(&v) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain invisible formatting characters (such as direction overrides or zero-width spaces)",
+        ));
+    }
+    if v.chars().all(looks_blank) {
+        return Err(ValidationError::new(
+            field,
+            "must contain a visible character",
+        ));
+    }
+    Ok(v)
 }
 
 /// Trimmed, non-empty, at most `max` characters, no control characters.
@@ -175,7 +241,7 @@ pub fn password(value: &str) -> Validated<()> {
 }
 
 pub fn display_name(value: &str) -> Validated<String> {
-    single_line("display_name", value, DISPLAY_NAME_MAX)
+    visible_name("display_name", value, DISPLAY_NAME_MAX)
 }
 
 pub fn bio(value: &str) -> Validated<String> {
@@ -204,9 +270,15 @@ pub fn timezone(value: &str) -> Validated<String> {
 }
 
 /// Channel names are lowercase, without spaces (spaces become '-'); letters
-/// of any script are welcome (Korean teams name channels in Korean).
+/// of any script are welcome (Korean teams name channels in Korean). They
+/// are NFKC-normalized first, so fullwidth `ｇｅｎｅｒａｌ` and mathematical
+/// `𝐠𝐞𝐧𝐞𝐫𝐚𝐥` become `general`, and Hangul typed as separate jamo becomes
+/// the syllables it spells. (Look-alikes across scripts, such as a
+/// Cyrillic `е`, are refused by the server against existing names.)
 pub fn channel_name(value: &str) -> Validated<String> {
     let v: String = value
+        .nfkc()
+        .collect::<String>()
         .trim()
         .trim_start_matches('#')
         .to_lowercase()
@@ -233,7 +305,7 @@ pub fn channel_name(value: &str) -> Validated<String> {
 }
 
 pub fn workspace_name(value: &str) -> Validated<String> {
-    single_line("name", value, WORKSPACE_NAME_MAX)
+    visible_name("name", value, WORKSPACE_NAME_MAX)
 }
 
 pub fn description(value: &str) -> Validated<String> {
@@ -384,6 +456,36 @@ mod tests {
         ] {
             assert!(email(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_reordering_characters() {
+        for bad in [
+            "admin\u{202E}nimda",   // right-to-left override
+            "bob\u{2066}x\u{2069}", // isolate
+            "al\u{200B}ice",        // zero-width space
+            "\u{FEFF}alice",        // BOM
+            "a\u{2060}b",           // word joiner
+            "\u{200D}",             // nothing but a joiner
+            "\u{3164}",             // Hangul filler: a letter that shows nothing
+            "\u{3164}\u{3164}",
+            "\u{2800}", // braille blank
+            "\u{0301}", // a lone combining mark
+        ] {
+            assert!(display_name(bad).is_err(), "{bad:?}");
+            assert!(workspace_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["Alice", "김민수", "José", "👩‍💻 Dana", "محمد", "ｻﾄｳ"] {
+            assert_eq!(display_name(good).as_deref(), Ok(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn channel_names_are_nfkc_normalized() {
+        assert_eq!(channel_name("ｇｅｎｅｒａｌ").as_deref(), Ok("general"));
+        assert_eq!(channel_name("𝐠𝐞𝐧𝐞𝐫𝐚𝐥").as_deref(), Ok("general"));
+        assert_eq!(channel_name("\u{1100}\u{1161}").as_deref(), Ok("가"));
+        assert!(channel_name("gen\u{200B}eral").is_err());
     }
 
     #[test]

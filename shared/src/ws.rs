@@ -45,8 +45,16 @@ pub enum PresenceStatus {
 
 // ------------------------------------------------------------ client → server
 
+/// Unknown fields are refused, in the frame and in its payload, as REST
+/// refuses them in request bodies: a misspelt optional field must not be
+/// silently ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "payload", rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(
+    tag = "type",
+    content = "payload",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    deny_unknown_fields
+)]
 pub enum ClientFrame {
     /// First frame of a new session.
     Auth {
@@ -271,6 +279,25 @@ pub struct ServerFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_frames_refuse_unknown_fields() {
+        let ok = r#"{"type":"TYPING","payload":{"channel_id":"5","typing":true}}"#;
+        assert!(serde_json::from_str::<ClientFrame>(ok).is_ok());
+        for bad in [
+            r#"{"type":"TYPING","payload":{"channel_id":"5","typing":true,"tpying":false}}"#,
+            r#"{"type":"TYPING","payload":{"channel_id":"5","typing":true},"extra":1}"#,
+            r#"{"type":"MESSAGE","payload":{"channel_id":"5","content":"x","thread_root":"7"}}"#,
+            r#"{"type":"PING","pad":"x"}"#,
+        ] {
+            assert!(serde_json::from_str::<ClientFrame>(bad).is_err(), "{bad}");
+        }
+        // A frame without a payload keeps working.
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"PING"}"#).ok(),
+            Some(ClientFrame::Ping)
+        );
+    }
 
     #[test]
     fn a_mention_in_a_dm_is_titled_as_a_dm() {

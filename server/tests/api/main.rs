@@ -12,6 +12,7 @@ mod cluster;
 mod dms;
 mod edge;
 mod files;
+mod hardening;
 mod messages;
 mod push;
 mod queue;

@@ -1,0 +1,62 @@
+//! Regression tests for the defects an attacker's probe found (issue 20):
+//! each fails without its fix. Names that hide or impersonate, WebSocket
+//! frames with unknown fields.
+
+use serde_json::json;
+
+use crate::both;
+
+both!(names_that_hide_or_impersonate_are_refused, |app| {
+    let alice = app.user("spoof").await;
+    let me = format!("/api/v1/users/{}", alice.id);
+    for bad in [
+        "\u{202E}nimda",        // a right-to-left override
+        "al\u{200B}ice",        // a zero-width space
+        "\u{3164}\u{3164}",     // Hangul fillers: shows nothing at all
+        "bob\u{2066}x\u{2069}", // an isolate
+    ] {
+        app.put(&me, &alice, json!({ "display_name": bad }))
+            .await
+            .expect_error(422, "validation_failed");
+    }
+    let kept = app.get(&me, &alice).await.expect(200);
+    assert_ne!(kept["display_name"], "\u{202E}nimda");
+    app.put(&me, &alice, json!({ "display_name": "👩‍💻 Dana" }))
+        .await
+        .expect(200);
+    app.post("/api/v1/workspaces", &alice, json!({ "name": "\u{200B}" }))
+        .await
+        .expect_error(422, "validation_failed");
+
+    // Fullwidth and mathematical letters are the same name after NFKC.
+    let ws = app.workspace(&alice).await;
+    let path = format!("/api/v1/workspaces/{ws}/channels");
+    app.post(&path, &alice, json!({ "name": "payroll" }))
+        .await
+        .expect(201);
+    for twin in ["ｐａｙｒｏｌｌ", "𝐩𝐚𝐲𝐫𝐨𝐥𝐥"] {
+        app.post(&path, &alice, json!({ "name": twin }))
+            .await
+            .expect_error(409, "conflict");
+    }
+});
+
+both!(ws_frames_with_unknown_fields_are_refused, |app| {
+    let alice = app.user("wsuf").await;
+    let ws = app.workspace(&alice).await;
+    let ch = app.channel(&ws, &alice, "public", &[]).await;
+    let count = || app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM messages");
+    let before = count().await;
+    let mut a = app.ws(&alice).await;
+    // A misspelt thread field must not post to the channel instead.
+    a.send(json!({ "type": "MESSAGE", "payload": {
+        "channel_id": ch, "content": "meant for a thread", "thread_root": "1" } }))
+        .await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
+    a.send(json!({ "type": "PING", "payload": null, "extra": true }))
+        .await;
+    assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
+    a.send(json!({ "type": "PING" })).await;
+    a.next_of("PONG").await;
+    assert_eq!(count().await, before);
+});
