@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod outbound;
 pub mod queue;
 pub mod realtime;
 pub mod search;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, OriginalUri, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -26,7 +26,12 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
         .map(|c| c.0 .0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     let limiter = &state.limiter;
-    let path = req.uri().path();
+    // This layer sits on the `/api/v1` nest, where the request's own URI
+    // has lost that prefix: match on the URI the client sent.
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path(), |u| u.0.path());
     if path.starts_with("/api/v1/auth/") {
         if let Err(retry) = limiter
             .hit(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["config", "snowflake", "tls", "metrics"],
+    &["config", "snowflake", "tls", "metrics", "outbound"],
     &["store", "telemetry"],
     &["bus", "cache", "blobs", "search", "queue"],
     &["error"],

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::both;
+use crate::helpers::*;
 
 both!(names_that_hide_or_impersonate_are_refused, |app| {
     let alice = app.user("spoof").await;
@@ -60,3 +61,35 @@ both!(ws_frames_with_unknown_fields_are_refused, |app| {
     a.next_of("PONG").await;
     assert_eq!(count().await, before);
 });
+
+both!(
+    the_auth_limit_applies_through_the_real_router,
+    [("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "3")],
+    |app| {
+        let mut statuses = Vec::new();
+        for i in 0..10 {
+            let name = unique(&format!("lim{i}-"));
+            let r = app
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v1/auth/register",
+                    None,
+                    Some(
+                        json!({ "username": name, "email": format!("{name}@example.com"),
+                                 "password": "correct horse battery" }),
+                    ),
+                )
+                .await;
+            statuses.push(r.status.as_u16());
+            if r.status.as_u16() == 429 {
+                assert_eq!(r.body["error"]["code"], "rate_limited");
+                assert!(r.headers.contains_key("retry-after"));
+            }
+        }
+        assert_eq!(&statuses[..3], &[201, 201, 201], "{statuses:?}");
+        assert!(statuses[3..].iter().all(|&s| s == 429), "{statuses:?}");
+        // Other routes keep their own, wider allowance.
+        let h = app.call(reqwest::Method::GET, "/healthz", None, None).await;
+        assert_eq!(h.status.as_u16(), 200);
+    }
+);
