@@ -53,6 +53,14 @@ pub struct Config {
     /// kernel's autotuning. A cap bounds memory per idle-but-stuck client and
     /// lets back-pressure reach the hub sooner.
     pub socket_send_buffer: Option<usize>,
+    /// A request whose header has not fully arrived this long after the
+    /// connection started waiting for it is cut off (slowloris).
+    pub header_read_timeout: Duration,
+    /// A request body that sends nothing for this long is cut off.
+    pub body_idle_timeout: Duration,
+    /// Connections one client address may hold open over HTTP at once
+    /// (upgraded WebSockets are not counted); 0 = no cap.
+    pub max_connections_per_ip: usize,
     /// PEM certificate chain and private key: serve HTTPS/WSS when both are set.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Browser origins allowed to call the API cross-origin (CORS), besides
@@ -237,6 +245,16 @@ impl Config {
             "PARLEY_EVENT_RETENTION",
             Duration::from_secs(24 * 3600),
         )?;
+        let header_read_timeout = duration(
+            &["PARLEY_HEADER_READ_TIMEOUT"],
+            "PARLEY_HEADER_READ_TIMEOUT",
+            Duration::from_secs(30),
+        )?;
+        let body_idle_timeout = duration(
+            &["PARLEY_BODY_IDLE_TIMEOUT"],
+            "PARLEY_BODY_IDLE_TIMEOUT",
+            Duration::from_secs(30),
+        )?;
         let typing_expiry = duration(
             &["PARLEY_TYPING_EXPIRY"],
             "PARLEY_TYPING_EXPIRY",
@@ -259,6 +277,8 @@ impl Config {
         let ws_queue = number("PARLEY_WS_QUEUE", 4, 1 << 20)?.map_or(1024, |n| n as usize);
         let socket_send_buffer =
             number("PARLEY_SOCKET_SEND_BUFFER", 4096, 1 << 30)?.map(|n| n as usize);
+        let max_connections_per_ip =
+            number("PARLEY_MAX_CONNECTIONS_PER_IP", 0, 1 << 20)?.map_or(256, |n| n as usize);
         let u32_max = u64::from(u32::MAX);
         let rate_limit_per_min =
             number("PARLEY_RATE_LIMIT_PER_MIN", 0, u32_max)?.map_or(600, |n| n as u32);
@@ -370,6 +390,9 @@ impl Config {
             event_retention,
             typing_expiry,
             socket_send_buffer,
+            header_read_timeout,
+            body_idle_timeout,
+            max_connections_per_ip,
             argon2_memory_kib,
             argon2_iterations,
             max_upload_bytes,

@@ -15,6 +15,7 @@ pub mod outbound;
 pub mod queue;
 pub mod realtime;
 pub mod search;
+pub mod serve;
 pub mod service;
 pub mod snowflake;
 pub mod state;
@@ -75,9 +76,10 @@ impl App {
                 }
             }
         };
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<tls::ClientAddr>();
+        let bounds = serve::Bounds {
+            header_read_timeout: state.config.header_read_timeout,
+            per_ip: state.config.max_connections_per_ip,
+        };
         match &state.config.tls {
             Some((cert, key)) => {
                 let listener = tls::TlsListener::new(
@@ -85,15 +87,11 @@ impl App {
                     tls::acceptor(cert, key).map_err(std::io::Error::other)?,
                     prepare,
                 )?;
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await?;
+                serve::serve(listener, self.router, bounds, shutdown).await;
             }
             None => {
                 let listener = tls::PlainListener::new(self.listener, prepare);
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await?;
+                serve::serve(listener, self.router, bounds, shutdown).await;
             }
         }
         state.store.close().await;

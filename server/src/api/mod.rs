@@ -32,6 +32,7 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -244,6 +245,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::fallback)
         .method_not_allowed_fallback(health::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        // A body that stops sending is cut off (slow uploads that keep
+        // sending are fine: the timeout restarts with every frame).
+        .layer(RequestBodyTimeoutLayer::new(state_config.body_idle_timeout))
         // gzip when the client accepts it (history pages shrink ~6×); the
         // WebSocket upgrade is left alone. Not below 1 KiB: a small body
         // (a sent message's echo, a 204) saves a few hundred bytes at most,

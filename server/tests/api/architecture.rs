@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["config", "snowflake", "tls", "metrics", "outbound"],
-    &["store", "telemetry"],
+    &["store", "telemetry", "serve"],
     &["bus", "cache", "blobs", "search", "queue"],
     &["error"],
     &["crypto", "limits", "realtime"],

@@ -93,3 +93,72 @@ both!(
         assert_eq!(h.status.as_u16(), 200);
     }
 );
+
+/// Reads until the server closes the connection (or `limit` passes).
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {} // a 408 or similar before the close is fine
+        }
+    }
+}
+
+both!(
+    half_sent_requests_are_cut_off_and_capped_per_ip,
+    [
+        ("PARLEY_HEADER_READ_TIMEOUT", "1s"),
+        ("PARLEY_MAX_CONNECTIONS_PER_IP", "20")
+    ],
+    |app| {
+        use tokio::io::AsyncWriteExt;
+        let addr = app.base.trim_start_matches("http://").to_owned();
+        let half = || async {
+            let mut s = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            s.write_all(b"GET /api/v1/users/me HTTP/1.1\r\nHost: parley\r\nX-Slow: ")
+                .await
+                .expect("write");
+            s
+        };
+        // Twenty half-sent requests take every slot of this address …
+        let mut held = Vec::new();
+        for _ in 0..20 {
+            held.push(half().await);
+        }
+        // … so the next connection is closed at once, unanswered.
+        let mut extra = half().await;
+        assert!(
+            closed_within(&mut extra, std::time::Duration::from_millis(500)).await,
+            "a 21st connection was kept"
+        );
+        // The header deadline closes the held ones (10 s is the test's
+        // patience, not a speed target: without the timeout they stay).
+        for s in &mut held {
+            assert!(
+                closed_within(s, std::time::Duration::from_secs(10)).await,
+                "a half-sent request stayed open"
+            );
+        }
+        // With the slots back, requests are served again.
+        let mut ok = false;
+        for _ in 0..50 {
+            if app
+                .call(reqwest::Method::GET, "/healthz", None, None)
+                .await
+                .status
+                == 200
+            {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(ok, "the server did not recover");
+    }
+);
