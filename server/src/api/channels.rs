@@ -22,7 +22,7 @@ pub async fn list(
     AuthUser(me): AuthUser,
     Path(ws): Path<WorkspaceId>,
 ) -> ApiResult<axum::Json<Vec<Channel>>> {
-    Ok(axum::Json(channels::list(&state, me, ws.get()).await?))
+    Ok(axum::Json(channels::list(&state, me, ws).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace_id}/channels", tag = "channels",
@@ -37,7 +37,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(channels::create(&state, me, ws.get(), req).await?),
+        axum::Json(channels::create(&state, me, ws, req).await?),
     ))
 }
 
@@ -49,7 +49,7 @@ pub async fn get(
     AuthUser(me): AuthUser,
     Path(id): Path<ChannelId>,
 ) -> ApiResult<axum::Json<Channel>> {
-    Ok(axum::Json(channels::get(&state, me, id.get()).await?))
+    Ok(axum::Json(channels::get(&state, me, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/channels/{id}", tag = "channels", security(("bearer" = [])),
@@ -61,9 +61,7 @@ pub async fn update(
     Path(id): Path<ChannelId>,
     Json(req): Json<UpdateChannelRequest>,
 ) -> ApiResult<axum::Json<Channel>> {
-    Ok(axum::Json(
-        channels::update(&state, me, id.get(), req).await?,
-    ))
+    Ok(axum::Json(channels::update(&state, me, id, req).await?))
 }
 
 /// Archives the channel: it and its messages disappear for everyone.
@@ -75,7 +73,7 @@ pub async fn archive(
     AuthUser(me): AuthUser,
     Path(id): Path<ChannelId>,
 ) -> ApiResult<StatusCode> {
-    channels::archive(&state, me, id.get()).await?;
+    channels::archive(&state, me, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -87,7 +85,7 @@ pub async fn members(
     AuthUser(me): AuthUser,
     Path(id): Path<ChannelId>,
 ) -> ApiResult<axum::Json<Vec<ChannelMember>>> {
-    Ok(axum::Json(channels::members(&state, me, id.get()).await?))
+    Ok(axum::Json(channels::members(&state, me, id).await?))
 }
 
 /// Invites people; adding only yourself joins a public channel.
@@ -101,7 +99,7 @@ pub async fn add_members(
     Json(req): Json<AddMembersRequest>,
 ) -> ApiResult<axum::Json<Vec<ChannelMember>>> {
     Ok(axum::Json(
-        channels::add_members(&state, me, id.get(), &req.user_ids).await?,
+        channels::add_members(&state, me, id, &req.user_ids).await?,
     ))
 }
 
@@ -113,7 +111,7 @@ pub async fn remove_member(
     AuthUser(me): AuthUser,
     Path((id, user)): Path<(ChannelId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    channels::remove_member(&state, me, id.get(), user.get()).await?;
+    channels::remove_member(&state, me, id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,7 +123,7 @@ pub async fn leave(
     AuthUser(me): AuthUser,
     Path(id): Path<ChannelId>,
 ) -> ApiResult<StatusCode> {
-    channels::remove_member(&state, me, id.get(), me).await?;
+    channels::remove_member(&state, me, id, me).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,6 +138,6 @@ pub async fn mark_read(
     Json(req): Json<MarkReadRequest>,
 ) -> ApiResult<axum::Json<ReadState>> {
     Ok(axum::Json(
-        channels::mark_read(&state, me, id.get(), req.message_id.get()).await?,
+        channels::mark_read(&state, me, id, req.message_id).await?,
     ))
 }

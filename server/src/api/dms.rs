@@ -44,7 +44,7 @@ pub async fn messages(
     Query(q): Query<HistoryParams>,
 ) -> ApiResult<axum::Json<MessagePage>> {
     Ok(axum::Json(
-        messages::list_dm(&state, me, id.get(), q.into()).await?,
+        messages::list_dm(&state, me, id, q.into()).await?,
     ))
 }
 
@@ -57,10 +57,10 @@ pub async fn send(
     Path(id): Path<ChannelId>,
     Json(req): Json<SendMessageRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
-    if !access::channel(&state, me, id.get()).await?.is_dm() {
+    if !access::channel(&state, me, id).await?.is_dm() {
         return Err(ApiError::NotFound("dm"));
     }
     Ok(created_or_ok(
-        messages::send(&state, me, id.get(), req, None).await?,
+        messages::send(&state, me, id, req, None).await?,
     ))
 }

@@ -5,6 +5,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
+use parley_shared::UserId;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -58,7 +59,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The signed-in user, from `Authorization: Bearer <access token>`.
 #[derive(Debug, Clone, Copy)]
-pub struct AuthUser(pub i64);
+pub struct AuthUser(pub UserId);
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
@@ -71,6 +72,6 @@ impl FromRequestParts<AppState> for AuthUser {
             "the access token is invalid or expired",
         ))?;
         tracing::Span::current().record("user_id", user.get());
-        Ok(AuthUser(user.get()))
+        Ok(AuthUser(user))
     }
 }

@@ -64,7 +64,7 @@ pub async fn get(
     AuthUser(me): AuthUser,
     Path(id): Path<FileId>,
 ) -> ApiResult<axum::Json<FileInfo>> {
-    Ok(axum::Json(files::info(&state, me, id.get()).await?))
+    Ok(axum::Json(files::info(&state, me, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/files/{id}/link", tag = "files", security(("bearer" = [])),
@@ -75,7 +75,7 @@ pub async fn link(
     AuthUser(me): AuthUser,
     Path(id): Path<FileId>,
 ) -> ApiResult<axum::Json<FileLink>> {
-    Ok(axum::Json(files::link(&state, me, id.get()).await?))
+    Ok(axum::Json(files::link(&state, me, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/files/{id}/download", tag = "files", security(("bearer" = [])),
@@ -86,7 +86,7 @@ pub async fn download(
     AuthUser(me): AuthUser,
     Path(id): Path<FileId>,
 ) -> ApiResult<Redirect> {
-    Ok(Redirect::to(&files::link(&state, me, id.get()).await?.url))
+    Ok(Redirect::to(&files::link(&state, me, id).await?.url))
 }
 
 #[utoipa::path(get, path = "/api/v1/files/{id}/thumbnail", tag = "files", security(("bearer" = [])),
@@ -97,7 +97,7 @@ pub async fn thumbnail(
     AuthUser(me): AuthUser,
     Path(id): Path<FileId>,
 ) -> ApiResult<Redirect> {
-    let link = files::link(&state, me, id.get()).await?;
+    let link = files::link(&state, me, id).await?;
     let url = link.thumbnail_url.ok_or(ApiError::NotFound("thumbnail"))?;
     Ok(Redirect::to(&url))
 }
@@ -117,7 +117,7 @@ pub async fn content(
     Path(id): Path<FileId>,
     Query(q): Query<SignedQuery>,
 ) -> ApiResult<Response> {
-    let d = files::open_signed(&state, id.get(), q.variant, q.expires, &q.sig).await?;
+    let d = files::open_signed(&state, id, q.variant, q.expires, &q.sig).await?;
     let mut res = Body::from_stream(ReaderStream::new(d.reader)).into_response();
     let headers = res.headers_mut();
     let value = |v: String| HeaderValue::from_str(&v).map_err(ApiError::internal);
@@ -169,7 +169,7 @@ pub async fn clear_avatar(
     params(("id" = String, Path)),
     responses((status = 200, description = "a 256 px JPEG"), (status = 302, description = "to a presigned link"), (status = "4XX", body = ErrorBody)))]
 pub async fn avatar(State(state): State<AppState>, Path(id): Path<UserId>) -> ApiResult<Response> {
-    Ok(match files::avatar(&state, id.get()).await? {
+    Ok(match files::avatar(&state, id).await? {
         Avatar::Redirect(url) => Redirect::temporary(&url).into_response(),
         Avatar::Bytes(reader) => (
             [

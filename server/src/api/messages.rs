@@ -58,9 +58,7 @@ pub async fn list(
     Path(id): Path<ChannelId>,
     Query(q): Query<HistoryParams>,
 ) -> ApiResult<axum::Json<MessagePage>> {
-    Ok(axum::Json(
-        messages::list(&state, me, id.get(), q.into()).await?,
-    ))
+    Ok(axum::Json(messages::list(&state, me, id, q.into()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/channels/{channel_id}/messages", tag = "messages",
@@ -75,7 +73,7 @@ pub async fn send(
     Json(req): Json<SendMessageRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
     Ok(created_or_ok(
-        messages::send(&state, me, id.get(), req, None).await?,
+        messages::send(&state, me, id, req, None).await?,
     ))
 }
 
@@ -88,7 +86,7 @@ pub async fn edit(
     Path(id): Path<MessageId>,
     Json(req): Json<EditMessageRequest>,
 ) -> ApiResult<axum::Json<Message>> {
-    Ok(axum::Json(messages::edit(&state, me, id.get(), req).await?))
+    Ok(axum::Json(messages::edit(&state, me, id, req).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/messages/{id}", tag = "messages", security(("bearer" = [])),
@@ -99,7 +97,7 @@ pub async fn delete(
     AuthUser(me): AuthUser,
     Path(id): Path<MessageId>,
 ) -> ApiResult<StatusCode> {
-    messages::delete(&state, me, id.get()).await?;
+    messages::delete(&state, me, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -113,7 +111,7 @@ pub async fn add_reaction(
     Json(req): Json<ReactionRequest>,
 ) -> ApiResult<axum::Json<Message>> {
     Ok(axum::Json(
-        messages::add_reaction(&state, me, id.get(), &req.emoji).await?,
+        messages::add_reaction(&state, me, id, &req.emoji).await?,
     ))
 }
 
@@ -126,7 +124,7 @@ pub async fn remove_reaction(
     Path((id, emoji)): Path<(MessageId, String)>,
 ) -> ApiResult<axum::Json<Message>> {
     Ok(axum::Json(
-        messages::remove_reaction(&state, me, id.get(), &emoji).await?,
+        messages::remove_reaction(&state, me, id, &emoji).await?,
     ))
 }
 
@@ -138,9 +136,7 @@ pub async fn pin(
     AuthUser(me): AuthUser,
     Path(id): Path<MessageId>,
 ) -> ApiResult<axum::Json<Message>> {
-    Ok(axum::Json(
-        messages::set_pin(&state, me, id.get(), true).await?,
-    ))
+    Ok(axum::Json(messages::set_pin(&state, me, id, true).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/messages/{id}/pin", tag = "messages",
@@ -151,9 +147,7 @@ pub async fn unpin(
     AuthUser(me): AuthUser,
     Path(id): Path<MessageId>,
 ) -> ApiResult<axum::Json<Message>> {
-    Ok(axum::Json(
-        messages::set_pin(&state, me, id.get(), false).await?,
-    ))
+    Ok(axum::Json(messages::set_pin(&state, me, id, false).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/channels/{id}/pins", tag = "messages",
@@ -164,7 +158,7 @@ pub async fn pins(
     AuthUser(me): AuthUser,
     Path(id): Path<ChannelId>,
 ) -> ApiResult<axum::Json<Vec<Message>>> {
-    Ok(axum::Json(messages::pins(&state, me, id.get()).await?))
+    Ok(axum::Json(messages::pins(&state, me, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/messages/{id}/thread", tag = "messages",
@@ -176,9 +170,7 @@ pub async fn reply(
     Path(id): Path<MessageId>,
     Json(req): Json<SendMessageRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
-    Ok(created_or_ok(
-        messages::reply(&state, me, id.get(), req).await?,
-    ))
+    Ok(created_or_ok(messages::reply(&state, me, id, req).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -199,7 +191,7 @@ pub async fn thread(
     Query(q): Query<ThreadParams>,
 ) -> ApiResult<axum::Json<Thread>> {
     Ok(axum::Json(
-        messages::thread(&state, me, id.get(), q.after, q.limit).await?,
+        messages::thread(&state, me, id, q.after, q.limit).await?,
     ))
 }
 

@@ -31,7 +31,7 @@ pub async fn get(
     AuthUser(_): AuthUser,
     Path(id): Path<UserId>,
 ) -> ApiResult<axum::Json<User>> {
-    Ok(axum::Json(users::get(&state, id.get()).await?))
+    Ok(axum::Json(users::get(&state, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
@@ -43,7 +43,7 @@ pub async fn update(
     Path(id): Path<UserId>,
     Json(req): Json<UpdateUserRequest>,
 ) -> ApiResult<axum::Json<User>> {
-    Ok(axum::Json(users::update(&state, me, id.get(), req).await?))
+    Ok(axum::Json(users::update(&state, me, id, req).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}/status", tag = "users", security(("bearer" = [])),
@@ -55,9 +55,7 @@ pub async fn update_status(
     Path(id): Path<UserId>,
     Json(req): Json<UpdateStatusRequest>,
 ) -> ApiResult<axum::Json<User>> {
-    Ok(axum::Json(
-        users::update_status(&state, me, id.get(), req).await?,
-    ))
+    Ok(axum::Json(users::update_status(&state, me, id, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])),
@@ -93,7 +91,7 @@ pub async fn update_channel_preference(
     Json(req): Json<UpdateChannelPreferenceRequest>,
 ) -> ApiResult<axum::Json<Preferences>> {
     Ok(axum::Json(
-        users::update_channel_preference(&state, me, id.get(), req).await?,
+        users::update_channel_preference(&state, me, id, req).await?,
     ))
 }
 
@@ -106,7 +104,7 @@ pub async fn presence(
     AuthUser(_): AuthUser,
     Path(id): Path<UserId>,
 ) -> ApiResult<axum::Json<PresenceUpdate>> {
-    users::get(&state, id.get()).await?;
+    users::get(&state, id).await?;
     Ok(axum::Json(PresenceUpdate {
         user_id: id,
         status: state.realtime.presence.status(id.get()),
@@ -131,6 +129,6 @@ pub async fn mentions(
     Query(q): Query<MentionsQuery>,
 ) -> ApiResult<axum::Json<MessageList>> {
     Ok(axum::Json(
-        messages::mentions(&state, me, q.before.map(|m| m.get()), q.limit).await?,
+        messages::mentions(&state, me, q.before, q.limit).await?,
     ))
 }

@@ -44,7 +44,7 @@ pub async fn get(
     AuthUser(me): AuthUser,
     Path(id): Path<WorkspaceId>,
 ) -> ApiResult<axum::Json<Workspace>> {
-    Ok(axum::Json(workspaces::get(&state, me, id.get()).await?))
+    Ok(axum::Json(workspaces::get(&state, me, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/workspaces/{id}", tag = "workspaces", security(("bearer" = [])),
@@ -56,9 +56,7 @@ pub async fn update(
     Path(id): Path<WorkspaceId>,
     Json(req): Json<UpdateWorkspaceRequest>,
 ) -> ApiResult<axum::Json<Workspace>> {
-    Ok(axum::Json(
-        workspaces::update(&state, me, id.get(), req).await?,
-    ))
+    Ok(axum::Json(workspaces::update(&state, me, id, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{id}/members", tag = "workspaces",
@@ -69,7 +67,7 @@ pub async fn members(
     AuthUser(me): AuthUser,
     Path(id): Path<WorkspaceId>,
 ) -> ApiResult<axum::Json<Vec<WorkspaceMember>>> {
-    Ok(axum::Json(workspaces::members(&state, me, id.get()).await?))
+    Ok(axum::Json(workspaces::members(&state, me, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/workspaces/{id}/members/{user_id}", tag = "workspaces",
@@ -83,7 +81,7 @@ pub async fn set_role(
     Json(req): Json<UpdateMemberRoleRequest>,
 ) -> ApiResult<axum::Json<WorkspaceMember>> {
     Ok(axum::Json(
-        workspaces::set_role(&state, me, id.get(), user.get(), req.role).await?,
+        workspaces::set_role(&state, me, id, user, req.role).await?,
     ))
 }
 
@@ -96,7 +94,7 @@ pub async fn remove_member(
     AuthUser(me): AuthUser,
     Path((id, user)): Path<(WorkspaceId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    workspaces::remove_member(&state, me, id.get(), user.get()).await?;
+    workspaces::remove_member(&state, me, id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -112,7 +110,7 @@ pub async fn create_invite(
 ) -> ApiResult<(StatusCode, axum::Json<Invite>)> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(workspaces::create_invite(&state, me, id.get(), req).await?),
+        axum::Json(workspaces::create_invite(&state, me, id, req).await?),
     ))
 }
 
@@ -124,9 +122,7 @@ pub async fn list_invites(
     AuthUser(me): AuthUser,
     Path(id): Path<WorkspaceId>,
 ) -> ApiResult<axum::Json<Vec<Invite>>> {
-    Ok(axum::Json(
-        workspaces::list_invites(&state, me, id.get()).await?,
-    ))
+    Ok(axum::Json(workspaces::list_invites(&state, me, id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/workspaces/{id}/invites/{invite_id}", tag = "workspaces",
@@ -137,7 +133,7 @@ pub async fn revoke_invite(
     AuthUser(me): AuthUser,
     Path((id, invite)): Path<(WorkspaceId, InviteId)>,
 ) -> ApiResult<StatusCode> {
-    workspaces::revoke_invite(&state, me, id.get(), invite.get()).await?;
+    workspaces::revoke_invite(&state, me, id, invite).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -102,7 +102,7 @@ impl Drop for Registration {
 }
 
 struct Start {
-    user_id: i64,
+    user: UserId,
     resume: Option<(String, i64)>,
 }
 
@@ -122,10 +122,7 @@ async fn authenticate(state: &AppState, socket: &mut WebSocket) -> Option<Start>
         _ => return None,
     };
     let user = state.tokens.verify(&token)?;
-    Some(Start {
-        user_id: user.get(),
-        resume,
-    })
+    Some(Start { user, resume })
 }
 
 async fn channel_states(state: &AppState, user_id: i64) -> Vec<ChannelState> {
@@ -163,7 +160,9 @@ async fn run(state: AppState, mut socket: WebSocket) {
         .await;
         return;
     };
-    let user_id = start.user_id;
+    let user = start.user;
+    // The hub, presence and the store key sessions by the bare id.
+    let user_id = user.get();
     state.metrics.ws_connects.with_label_values(&["ok"]).inc();
     let (channels, workspaces) = match state.store.fetch_subscriptions(user_id).await {
         Ok(s) => s,
@@ -234,7 +233,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
     }
     let hello = ServerEvent::Hello(Hello {
         session: session.clone(),
-        user_id: UserId(user_id),
+        user_id: user,
         heartbeat_interval_ms: rt.config.ws_heartbeat.as_millis() as u64,
         seq: from,
         channels: channel_states(&state, user_id).await,
@@ -263,7 +262,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
         state: &state,
         rt: &rt,
         conn,
-        user_id,
+        user,
         limiter: RateLimiter::direct(
             Quota::per_second(NonZeroU32::new(FRAMES_PER_SEC).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN)),
@@ -373,7 +372,7 @@ struct Connection<'a> {
     state: &'a AppState,
     rt: &'a Arc<Realtime>,
     conn: ConnId,
-    user_id: i64,
+    user: UserId,
     limiter: DefaultDirectRateLimiter,
     strikes: u32,
 }
@@ -403,7 +402,7 @@ impl Connection<'_> {
                 })
             }
         };
-        let (state, me) = (self.state, self.user_id);
+        let (state, me) = (self.state, self.user);
         match frame {
             ClientFrame::Ping => Reply::event(ServerEvent::Pong),
             ClientFrame::Auth { .. } | ClientFrame::Resume { .. } => {
@@ -426,14 +425,12 @@ impl Connection<'_> {
                     file_ids,
                 };
                 let sent = match thread_root_id {
-                    Some(root) => {
-                        messages::reply_in(state, me, channel_id.get(), root.get(), req).await
-                    }
-                    None => messages::send(state, me, channel_id.get(), req, None).await,
+                    Some(root) => messages::reply_in(state, me, channel_id, root, req).await,
+                    None => messages::send(state, me, channel_id, req, None).await,
                 };
                 match sent {
                     Ok((msg, _)) => {
-                        self.rt.typing_stopped(me, channel_id.get());
+                        self.rt.typing_stopped(me.get(), channel_id.get());
                         Reply::event(ServerEvent::Ack {
                             nonce,
                             id: msg.id,
@@ -449,20 +446,21 @@ impl Connection<'_> {
                 if !self.rt.hub.is_subscribed(self.conn, c) {
                     return Reply::event(error_event(&ApiError::NotFound("channel"), None));
                 }
+                let u = me.get();
                 if typing {
-                    if !self.rt.typing_started(me, c) {
+                    if !self.rt.typing_started(u, c) {
                         return Reply::None;
                     }
                 } else {
-                    self.rt.typing_stopped(me, c);
+                    self.rt.typing_stopped(u, c);
                 }
-                self.rt.publish_typing(me, c, typing);
+                self.rt.publish_typing(u, c, typing);
                 Reply::None
             }
             ClientFrame::ReadReceipt {
                 channel_id,
                 message_id,
-            } => match channels::mark_read(state, me, channel_id.get(), message_id.get()).await {
+            } => match channels::mark_read(state, me, channel_id, message_id).await {
                 Ok(_) => Reply::None,
                 Err(e) => Reply::event(error_event(&e, None)),
             },
@@ -472,9 +470,9 @@ impl Connection<'_> {
                 remove,
             } => {
                 let done = if remove {
-                    messages::remove_reaction(state, me, message_id.get(), &emoji).await
+                    messages::remove_reaction(state, me, message_id, &emoji).await
                 } else {
-                    messages::add_reaction(state, me, message_id.get(), &emoji).await
+                    messages::add_reaction(state, me, message_id, &emoji).await
                 };
                 match done {
                     Ok(_) => Reply::None,
@@ -482,13 +480,13 @@ impl Connection<'_> {
                 }
             }
             ClientFrame::JoinChannel { channel_id } => {
-                match channels::add_members(state, me, channel_id.get(), &[UserId(me)]).await {
+                match channels::add_members(state, me, channel_id, &[me]).await {
                     Ok(_) => Reply::None,
                     Err(e) => Reply::event(error_event(&e, None)),
                 }
             }
             ClientFrame::LeaveChannel { channel_id } => {
-                match channels::remove_member(state, me, channel_id.get(), me).await {
+                match channels::remove_member(state, me, channel_id, me).await {
                     Ok(()) => Reply::None,
                     Err(e) => Reply::event(error_event(&e, None)),
                 }
@@ -520,8 +518,8 @@ impl Connection<'_> {
             }
             ClientFrame::Presence { status } => {
                 match status {
-                    PresenceStatus::Away => self.rt.presence.set_away(me, true),
-                    PresenceStatus::Online => self.rt.presence.set_away(me, false),
+                    PresenceStatus::Away => self.rt.presence.set_away(me.get(), true),
+                    PresenceStatus::Online => self.rt.presence.set_away(me.get(), false),
                     PresenceStatus::Offline => {
                         return Reply::event(ServerEvent::Error {
                             code: ErrorCode::ValidationFailed,

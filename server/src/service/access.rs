@@ -10,6 +10,7 @@
 //!   workspace owner/admin.
 
 use parley_shared::api::{ChannelKind, WorkspaceRole};
+use parley_shared::{ChannelId, UserId, WorkspaceId};
 
 use super::convert::{kind_from, workspace_role_from};
 use crate::error::{ApiError, ApiResult};
@@ -64,12 +65,12 @@ impl ChannelAccess {
 /// The user's role in the workspace; 404 when they are not a member.
 pub async fn workspace_role(
     state: &AppState,
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
 ) -> ApiResult<WorkspaceRole> {
     state
         .store
-        .fetch_workspace_role(workspace_id, user_id)
+        .fetch_workspace_role(workspace_id.get(), user_id.get())
         .await?
         .map(|r| workspace_role_from(&r))
         .ok_or(ApiError::NotFound("workspace"))
@@ -85,10 +86,14 @@ pub fn require_workspace_admin(role: WorkspaceRole) -> ApiResult<()> {
 }
 
 /// Loads a channel the user may see, or 404.
-pub async fn channel(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<ChannelAccess> {
+pub async fn channel(
+    state: &AppState,
+    user_id: UserId,
+    channel_id: ChannelId,
+) -> ApiResult<ChannelAccess> {
     let row = state
         .store
-        .fetch_channel_access(channel_id, user_id)
+        .fetch_channel_access(channel_id.get(), user_id.get())
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     check(row, user_id)
@@ -105,10 +110,14 @@ pub struct SendContext {
 }
 
 /// [`channel`] for a send, read in one query with the rest of its context.
-pub async fn for_send(state: &AppState, user_id: i64, channel_id: i64) -> ApiResult<SendContext> {
+pub async fn for_send(
+    state: &AppState,
+    user_id: UserId,
+    channel_id: ChannelId,
+) -> ApiResult<SendContext> {
     let row = state
         .store
-        .fetch_send_context(channel_id, user_id)
+        .fetch_send_context(channel_id.get(), user_id.get())
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     Ok(SendContext {
@@ -120,7 +129,7 @@ pub async fn for_send(state: &AppState, user_id: i64, channel_id: i64) -> ApiRes
 }
 
 /// The visibility rules above, applied to one user's view of a channel.
-fn check(access: ChannelAccessRow, user_id: i64) -> ApiResult<ChannelAccess> {
+fn check(access: ChannelAccessRow, user_id: UserId) -> ApiResult<ChannelAccess> {
     let not_found = ApiError::NotFound("channel");
     let row = access.channel;
     if row.archived_at.is_some() {
@@ -130,7 +139,7 @@ fn check(access: ChannelAccessRow, user_id: i64) -> ApiResult<ChannelAccess> {
     let member = match (access.m_role, access.m_joined_at) {
         (Some(role), Some(joined_at)) => Some(ChannelMemberRow {
             channel_id: row.id,
-            user_id,
+            user_id: user_id.get(),
             role,
             joined_at,
             last_read_seq: access.m_last_read_seq.unwrap_or(0),

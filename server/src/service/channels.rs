@@ -55,10 +55,10 @@ pub(crate) fn creation_events(c: &NewChannel) -> ApiResult<Vec<EventDraft>> {
     let kind = kind_from(c.kind);
     let mut out = Vec::new();
     if let (ChannelKind::Public, Some(ws)) = (kind, c.workspace_id) {
-        out.push(events::to_workspace(ws, &ev)?);
+        out.push(events::to_workspace(WorkspaceId(ws), &ev)?);
     }
     for &u in &members {
-        let mut e = events::to_user(u, &ev)?;
+        let mut e = events::to_user(UserId(u), &ev)?;
         e.subject_id = Some(u);
         if kind == ChannelKind::Public {
             // The workspace copy already reaches them; this one only
@@ -108,20 +108,24 @@ async fn with_dm_members(state: &AppState, views: &[ChannelView]) -> ApiResult<V
         .collect())
 }
 
-pub async fn list(state: &AppState, viewer: i64, workspace_id: i64) -> ApiResult<Vec<Channel>> {
+pub async fn list(
+    state: &AppState,
+    viewer: UserId,
+    workspace_id: WorkspaceId,
+) -> ApiResult<Vec<Channel>> {
     workspace_role(state, workspace_id, viewer).await?;
     let views = state
         .store
-        .fetch_workspace_channel_views(workspace_id, viewer)
+        .fetch_workspace_channel_views(workspace_id.get(), viewer.get())
         .await?;
     Ok(views.iter().map(|v| channel(v, None)).collect())
 }
 
-pub async fn get(state: &AppState, viewer: i64, id: i64) -> ApiResult<Channel> {
+pub async fn get(state: &AppState, viewer: UserId, id: ChannelId) -> ApiResult<Channel> {
     access::channel(state, viewer, id).await?;
     let view = state
         .store
-        .fetch_channel_view(id, viewer)
+        .fetch_channel_view(id.get(), viewer.get())
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     with_dm_members(state, std::slice::from_ref(&view))
@@ -170,8 +174,8 @@ fn name_conflict(e: StoreError) -> ApiError {
 
 pub async fn create(
     state: &AppState,
-    viewer: i64,
-    workspace_id: i64,
+    viewer: UserId,
+    workspace_id: WorkspaceId,
     req: CreateChannelRequest,
 ) -> ApiResult<Channel> {
     workspace_role(state, workspace_id, viewer).await?;
@@ -186,18 +190,18 @@ pub async fn create(
     let topic = validate::topic(req.topic.as_deref().unwrap_or(""))?;
     let purpose = validate::purpose(req.purpose.as_deref().unwrap_or(""))?;
     let members = dedup(&req.member_ids);
-    require_workspace_members(state, workspace_id, &members, "member_ids").await?;
+    require_workspace_members(state, workspace_id.get(), &members, "member_ids").await?;
     let id = state.next_id();
     let new = NewChannel {
         id,
-        workspace_id: Some(workspace_id),
+        workspace_id: Some(workspace_id.get()),
         kind: kind_str(req.kind),
         name,
         topic,
         purpose,
         is_default: false,
         dm_key: None,
-        created_by: viewer,
+        created_by: viewer.get(),
         members,
         now: now_ms(),
     };
@@ -206,15 +210,15 @@ pub async fn create(
         .insert_channel(&new, &creation_events(&new)?)
         .await
         .map_err(name_conflict)?;
-    get(state, viewer, id).await
+    get(state, viewer, ChannelId(id)).await
 }
 
 /// Members may set topic and purpose; renaming takes an admin. DMs have no
 /// settings.
 pub async fn update(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: ChannelId,
     req: UpdateChannelRequest,
 ) -> ApiResult<Channel> {
     let a = access::channel(state, viewer, id).await?;
@@ -247,12 +251,12 @@ pub async fn update(
     let ev = events::channel_meta(
         a.kind,
         id,
-        a.row.workspace_id,
+        a.row.workspace_id.map(WorkspaceId),
         &ServerEvent::ChannelUpdated(announced),
     )?;
     state
         .store
-        .update_channel(id, &name, &topic, &purpose, now_ms(), &[ev])
+        .update_channel(id.get(), &name, &topic, &purpose, now_ms(), &[ev])
         .await
         .map_err(name_conflict)?;
     get(state, viewer, id).await
@@ -260,7 +264,7 @@ pub async fn update(
 
 /// Deleting archives: the channel and its messages disappear for everyone,
 /// but nothing is destroyed.
-pub async fn archive(state: &AppState, viewer: i64, id: i64) -> ApiResult<()> {
+pub async fn archive(state: &AppState, viewer: UserId, id: ChannelId) -> ApiResult<()> {
     let a = access::channel(state, viewer, id).await?;
     if a.is_dm() {
         return Err(ApiError::Forbidden("direct messages cannot be deleted"));
@@ -269,19 +273,24 @@ pub async fn archive(state: &AppState, viewer: i64, id: i64) -> ApiResult<()> {
     let ev = events::channel_meta(
         a.kind,
         id,
-        a.row.workspace_id,
-        &ServerEvent::ChannelArchived {
-            channel_id: ChannelId(id),
-        },
+        a.row.workspace_id.map(WorkspaceId),
+        &ServerEvent::ChannelArchived { channel_id: id },
     )?;
-    state.store.archive_channel(id, now_ms(), &[ev]).await?;
-    tracing::info!(channel_id = id, by = viewer, "channel archived");
+    state
+        .store
+        .archive_channel(id.get(), now_ms(), &[ev])
+        .await?;
+    tracing::info!(channel_id = id.get(), by = viewer.get(), "channel archived");
     Ok(())
 }
 
-pub async fn members(state: &AppState, viewer: i64, id: i64) -> ApiResult<Vec<ChannelMember>> {
+pub async fn members(
+    state: &AppState,
+    viewer: UserId,
+    id: ChannelId,
+) -> ApiResult<Vec<ChannelMember>> {
     access::channel(state, viewer, id).await?;
-    let rows = state.store.fetch_channel_members(id).await?;
+    let rows = state.store.fetch_channel_members(id.get()).await?;
     let mut profiles = users::profiles(state, rows.iter().map(|r| r.user_id)).await?;
     Ok(rows
         .iter()
@@ -299,8 +308,8 @@ pub async fn members(state: &AppState, viewer: i64, id: i64) -> ApiResult<Vec<Ch
 /// by adding themselves.
 pub async fn add_members(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: ChannelId,
     user_ids: &[UserId],
 ) -> ApiResult<Vec<ChannelMember>> {
     let a = access::channel(state, viewer, id).await?;
@@ -313,7 +322,7 @@ pub async fn add_members(
     if ids.is_empty() {
         return Err(ValidationError::new("user_ids", "must name at least one person").into());
     }
-    let joining_self = ids == [viewer];
+    let joining_self = ids == [viewer.get()];
     if !(joining_self && a.kind == ChannelKind::Public) {
         a.require_member()?;
     }
@@ -324,14 +333,14 @@ pub async fn add_members(
     let mut joined = HashMap::new();
     for (&user_id, user) in &profiles {
         let ev = ServerEvent::MemberJoined {
-            channel_id: ChannelId(id),
+            channel_id: id,
             user: user.clone(),
         };
-        joined.insert(user_id, events::membership(id, user_id, &ev)?);
+        joined.insert(user_id, events::membership(id, UserId(user_id), &ev)?);
     }
     state
         .store
-        .insert_channel_members(id, &ids, now_ms(), |u| {
+        .insert_channel_members(id.get(), &ids, now_ms(), |u| {
             joined.get(&u).cloned().into_iter().collect()
         })
         .await?;
@@ -340,7 +349,12 @@ pub async fn add_members(
 
 /// Removing yourself is leaving (not possible in a 1:1 DM); removing others
 /// takes an admin.
-pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) -> ApiResult<()> {
+pub async fn remove_member(
+    state: &AppState,
+    viewer: UserId,
+    id: ChannelId,
+    target: UserId,
+) -> ApiResult<()> {
     let a = access::channel(state, viewer, id).await?;
     if viewer == target {
         if a.kind == ChannelKind::Dm {
@@ -358,13 +372,13 @@ pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) 
         id,
         target,
         &ServerEvent::MemberLeft {
-            channel_id: ChannelId(id),
-            user_id: UserId(target),
+            channel_id: id,
+            user_id: target,
         },
     )?;
     if state
         .store
-        .delete_channel_member(id, target, now_ms(), &[ev])
+        .delete_channel_member(id.get(), target.get(), now_ms(), &[ev])
         .await?
     {
         Ok(())
@@ -375,58 +389,59 @@ pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) 
 
 pub async fn mark_read(
     state: &AppState,
-    viewer: i64,
-    id: i64,
-    message_id: i64,
+    viewer: UserId,
+    id: ChannelId,
+    message_id: MessageId,
 ) -> ApiResult<ReadState> {
     let a = access::channel(state, viewer, id).await?;
     a.require_member()?;
     let msg = state
         .store
-        .fetch_message(message_id)
+        .fetch_message(message_id.get())
         .await?
-        .filter(|m| m.channel_id == id)
+        .filter(|m| m.channel_id == id.get())
         .ok_or(ApiError::NotFound("message"))?;
     let ev = events::to_channel(
         id,
         &ServerEvent::ReadReceipt {
-            channel_id: ChannelId(id),
-            user_id: UserId(viewer),
+            channel_id: id,
+            user_id: viewer,
             message_id: MessageId(msg.id),
             last_read_seq: msg.seq,
         },
     )?;
     state
         .store
-        .mark_read(id, viewer, msg.seq, now_ms(), &[ev])
+        .mark_read(id.get(), viewer.get(), msg.seq, now_ms(), &[ev])
         .await?;
     read_state(state, viewer, id).await
 }
 
-pub async fn read_state(state: &AppState, viewer: i64, id: i64) -> ApiResult<ReadState> {
+pub async fn read_state(state: &AppState, viewer: UserId, id: ChannelId) -> ApiResult<ReadState> {
     let v = state
         .store
-        .fetch_channel_view(id, viewer)
+        .fetch_channel_view(id.get(), viewer.get())
         .await?
         .ok_or(ApiError::NotFound("channel"))?;
     Ok(ReadState {
-        channel_id: ChannelId(id),
+        channel_id: id,
         last_read_seq: v.last_read_seq.unwrap_or(0),
         unread_count: u64::try_from(v.unread_count).unwrap_or(0),
         mention_count: u64::try_from(v.mention_count).unwrap_or(0),
     })
 }
 
-pub async fn list_dms(state: &AppState, viewer: i64) -> ApiResult<Vec<Channel>> {
-    let views = state.store.fetch_dm_views(viewer).await?;
+pub async fn list_dms(state: &AppState, viewer: UserId) -> ApiResult<Vec<Channel>> {
+    let views = state.store.fetch_dm_views(viewer.get()).await?;
     with_dm_members(state, &views).await
 }
 
 /// Opens (or returns the existing) DM between the caller and `user_ids`.
 /// Only people who share a workspace with the caller can be reached.
-pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiResult<Channel> {
+pub async fn open_dm(state: &AppState, viewer: UserId, user_ids: &[UserId]) -> ApiResult<Channel> {
+    let me = viewer.get();
     let mut others = dedup(user_ids);
-    others.retain(|&u| u != viewer);
+    others.retain(|&u| u != me);
     if others.len() + 1 > validate::GROUP_DM_MAX_PEOPLE {
         return Err(ValidationError::new(
             "user_ids",
@@ -441,12 +456,12 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
         return Err(ValidationError::new("user_ids", "must name at least one person").into());
     }
     for &other in &others {
-        if !state.store.shares_workspace(viewer, other).await? {
+        if !state.store.shares_workspace(me, other).await? {
             return Err(ApiError::NotFound("user"));
         }
     }
     let mut everyone = others.clone();
-    everyone.push(viewer);
+    everyone.push(me);
     everyone.sort_unstable();
     let kind = if others.len() <= 1 { "dm" } else { "group_dm" };
     let key = format!(
@@ -458,7 +473,7 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
             .join(",")
     );
     if let Some(existing) = state.store.fetch_channel_by_dm_key(&key).await? {
-        return get(state, viewer, existing.id).await;
+        return get(state, viewer, ChannelId(existing.id)).await;
     }
     let id = state.next_id();
     let new = NewChannel {
@@ -470,7 +485,7 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
         purpose: String::new(),
         is_default: false,
         dm_key: Some(key.clone()),
-        created_by: viewer,
+        created_by: me,
         members: everyone,
         now: now_ms(),
     };
@@ -479,7 +494,7 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
         .insert_channel(&new, &creation_events(&new)?)
         .await;
     match created {
-        Ok(()) => get(state, viewer, id).await,
+        Ok(()) => get(state, viewer, ChannelId(id)).await,
         // Two people opened the same DM at once: return the one that won.
         Err(StoreError::Conflict { .. }) => {
             let existing = state
@@ -487,7 +502,7 @@ pub async fn open_dm(state: &AppState, viewer: i64, user_ids: &[UserId]) -> ApiR
                 .fetch_channel_by_dm_key(&key)
                 .await?
                 .ok_or(ApiError::NotFound("channel"))?;
-            get(state, viewer, existing.id).await
+            get(state, viewer, ChannelId(existing.id)).await
         }
         Err(e) => Err(e.into()),
     }

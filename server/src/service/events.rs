@@ -9,6 +9,7 @@
 
 use parley_shared::api::ChannelKind;
 use parley_shared::ws::ServerEvent;
+use parley_shared::{ChannelId, UserId, WorkspaceId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::EventDraft;
@@ -18,27 +19,27 @@ fn payload(ev: &ServerEvent) -> ApiResult<String> {
 }
 
 /// For the members of a channel.
-pub fn to_channel(channel_id: i64, ev: &ServerEvent) -> ApiResult<EventDraft> {
+pub fn to_channel(channel_id: ChannelId, ev: &ServerEvent) -> ApiResult<EventDraft> {
     Ok(EventDraft {
-        channel_id: Some(channel_id),
+        channel_id: Some(channel_id.get()),
         payload: payload(ev)?,
         ..EventDraft::default()
     })
 }
 
 /// For the members of a workspace.
-pub fn to_workspace(workspace_id: i64, ev: &ServerEvent) -> ApiResult<EventDraft> {
+pub fn to_workspace(workspace_id: WorkspaceId, ev: &ServerEvent) -> ApiResult<EventDraft> {
     Ok(EventDraft {
-        workspace_id: Some(workspace_id),
+        workspace_id: Some(workspace_id.get()),
         payload: payload(ev)?,
         ..EventDraft::default()
     })
 }
 
 /// For one user's sessions.
-pub fn to_user(user_id: i64, ev: &ServerEvent) -> ApiResult<EventDraft> {
+pub fn to_user(user_id: UserId, ev: &ServerEvent) -> ApiResult<EventDraft> {
     Ok(EventDraft {
-        user_id: Some(user_id),
+        user_id: Some(user_id.get()),
         payload: payload(ev)?,
         ..EventDraft::default()
     })
@@ -47,11 +48,15 @@ pub fn to_user(user_id: i64, ev: &ServerEvent) -> ApiResult<EventDraft> {
 /// A membership change of `user_id` in a channel: the channel hears it, so
 /// does the user (who may not be subscribed yet), and nodes then refresh
 /// the user's subscriptions.
-pub fn membership(channel_id: i64, user_id: i64, ev: &ServerEvent) -> ApiResult<EventDraft> {
+pub fn membership(
+    channel_id: ChannelId,
+    user_id: UserId,
+    ev: &ServerEvent,
+) -> ApiResult<EventDraft> {
     Ok(EventDraft {
-        channel_id: Some(channel_id),
-        user_id: Some(user_id),
-        subject_id: Some(user_id),
+        channel_id: Some(channel_id.get()),
+        user_id: Some(user_id.get()),
+        subject_id: Some(user_id.get()),
         payload: payload(ev)?,
         ..EventDraft::default()
     })
@@ -59,14 +64,14 @@ pub fn membership(channel_id: i64, user_id: i64, ev: &ServerEvent) -> ApiResult<
 
 /// The same for a workspace membership.
 pub fn workspace_membership(
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
     ev: &ServerEvent,
 ) -> ApiResult<EventDraft> {
     Ok(EventDraft {
-        workspace_id: Some(workspace_id),
-        user_id: Some(user_id),
-        subject_id: Some(user_id),
+        workspace_id: Some(workspace_id.get()),
+        user_id: Some(user_id.get()),
+        subject_id: Some(user_id.get()),
         payload: payload(ev)?,
         ..EventDraft::default()
     })
@@ -76,8 +81,8 @@ pub fn workspace_membership(
 /// members otherwise.
 pub fn channel_meta(
     kind: ChannelKind,
-    channel_id: i64,
-    workspace_id: Option<i64>,
+    channel_id: ChannelId,
+    workspace_id: Option<WorkspaceId>,
     ev: &ServerEvent,
 ) -> ApiResult<EventDraft> {
     match (kind, workspace_id) {

@@ -17,7 +17,7 @@ use std::time::Duration;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use parley_shared::api::{FileInfo, FileLink, User};
 use parley_shared::validate::ValidationError;
-use parley_shared::Timestamp;
+use parley_shared::{ChannelId, FileId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -171,7 +171,7 @@ async fn image_size(path: &Path) -> ApiResult<(u32, u32)> {
 /// Stores a finished upload for `viewer` and queues its thumbnail.
 pub async fn upload(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     name: &str,
     declared: Option<&str>,
     mut spool: Spool,
@@ -197,7 +197,7 @@ pub async fn upload(
     let now = now_ms();
     let row = FileRow {
         id,
-        uploader_id: viewer,
+        uploader_id: viewer.get(),
         name: name.to_owned(),
         content_type: sniffed.mime,
         size: i64::try_from(spool.size).unwrap_or(i64::MAX),
@@ -225,7 +225,11 @@ pub async fn upload(
 }
 
 /// The viewer's own unattached uploads, ready to go on a new message.
-pub async fn attachable(state: &AppState, viewer: i64, ids: &[i64]) -> ApiResult<Vec<FileInfo>> {
+pub async fn attachable(
+    state: &AppState,
+    viewer: UserId,
+    ids: &[FileId],
+) -> ApiResult<Vec<FileInfo>> {
     if ids.len() > MAX_ATTACHMENTS {
         return Err(ValidationError::new(
             "file_ids",
@@ -233,18 +237,19 @@ pub async fn attachable(state: &AppState, viewer: i64, ids: &[i64]) -> ApiResult
         )
         .into());
     }
-    let mut unique = ids.to_vec();
+    let ids: Vec<i64> = ids.iter().map(|f| f.get()).collect();
+    let mut unique = ids.clone();
     unique.sort_unstable();
     unique.dedup();
     if unique.len() != ids.len() {
         return Err(ValidationError::new("file_ids", "a file is listed twice").into());
     }
-    let rows = state.store.fetch_files(ids).await?;
+    let rows = state.store.fetch_files(&ids).await?;
     let mut infos = Vec::with_capacity(ids.len());
-    for &id in ids {
+    for &id in &ids {
         let row = rows
             .iter()
-            .find(|r| r.id == id && r.uploader_id == viewer)
+            .find(|r| r.id == id && r.uploader_id == viewer.get())
             .ok_or_else(|| {
                 ValidationError::new("file_ids", format!("no upload of yours has id {id}"))
             })?;
@@ -261,15 +266,15 @@ pub async fn attachable(state: &AppState, viewer: i64, ids: &[i64]) -> ApiResult
 }
 
 /// The file, if `viewer` may read it (404 otherwise, as if it did not exist).
-async fn readable(state: &AppState, viewer: i64, file_id: i64) -> ApiResult<FileRow> {
+async fn readable(state: &AppState, viewer: UserId, file_id: FileId) -> ApiResult<FileRow> {
     let not_found = || ApiError::NotFound("file");
     let row = state
         .store
-        .fetch_file(file_id)
+        .fetch_file(file_id.get())
         .await?
         .ok_or_else(not_found)?;
     match row.message_id {
-        None if row.uploader_id == viewer && row.channel_id.is_none() => Ok(row),
+        None if row.uploader_id == viewer.get() && row.channel_id.is_none() => Ok(row),
         None => Err(not_found()),
         Some(message_id) => {
             let message = state
@@ -278,7 +283,7 @@ async fn readable(state: &AppState, viewer: i64, file_id: i64) -> ApiResult<File
                 .await?
                 .filter(|m| m.deleted_at.is_none())
                 .ok_or_else(not_found)?;
-            access::channel(state, viewer, message.channel_id)
+            access::channel(state, viewer, ChannelId(message.channel_id))
                 .await
                 .map_err(|e| match e {
                     ApiError::NotFound(_) | ApiError::Forbidden(_) => not_found(),
@@ -289,7 +294,7 @@ async fn readable(state: &AppState, viewer: i64, file_id: i64) -> ApiResult<File
     }
 }
 
-pub async fn info(state: &AppState, viewer: i64, file_id: i64) -> ApiResult<FileInfo> {
+pub async fn info(state: &AppState, viewer: UserId, file_id: FileId) -> ApiResult<FileInfo> {
     Ok(file_info(&readable(state, viewer, file_id).await?))
 }
 
@@ -383,10 +388,10 @@ async fn make_link(
 
 /// Short-lived links to a file and its thumbnail (made now if the job has
 /// not run yet).
-pub async fn link(state: &AppState, viewer: i64, file_id: i64) -> ApiResult<FileLink> {
+pub async fn link(state: &AppState, viewer: UserId, file_id: FileId) -> ApiResult<FileLink> {
     let mut row = readable(state, viewer, file_id).await?;
     if row.width.is_some() && row.thumb_key.is_none() {
-        row.thumb_key = Some(ensure_thumbnail(state, row.id).await?);
+        row.thumb_key = Some(ensure_thumbnail(state, FileId(row.id)).await?);
     }
     let expires = now_ms() / 1000 + LINK_TTL.as_secs() as i64;
     Ok(FileLink {
@@ -409,7 +414,7 @@ pub struct Download {
 
 pub async fn open_signed(
     state: &AppState,
-    file_id: i64,
+    file_id: FileId,
     variant: Variant,
     expires: i64,
     sig: &str,
@@ -417,7 +422,7 @@ pub async fn open_signed(
     if expires < now_ms() / 1000
         || !state
             .tokens
-            .verify_link(&signed_data(file_id, variant, expires), sig)
+            .verify_link(&signed_data(file_id.get(), variant, expires), sig)
     {
         return Err(ApiError::Forbidden(
             "this download link is invalid or has expired",
@@ -425,7 +430,7 @@ pub async fn open_signed(
     }
     let row = state
         .store
-        .fetch_file(file_id)
+        .fetch_file(file_id.get())
         .await?
         .ok_or(ApiError::NotFound("file"))?;
     let (key, content_type, name, disposition) =
@@ -482,10 +487,10 @@ fn encode(img: &DynamicImage, keep_alpha: bool) -> Result<(Vec<u8>, &'static str
 /// Makes the thumbnail of an image upload unless it exists; returns its
 /// key. Idempotent: the thumbnail job and an impatient reader may both run
 /// it, and they write the same bytes under the same key.
-pub async fn ensure_thumbnail(state: &AppState, file_id: i64) -> ApiResult<String> {
+pub async fn ensure_thumbnail(state: &AppState, file_id: FileId) -> ApiResult<String> {
     let row = state
         .store
-        .fetch_file(file_id)
+        .fetch_file(file_id.get())
         .await?
         .ok_or(ApiError::NotFound("file"))?;
     if let Some(k) = row.thumb_key {
@@ -508,7 +513,7 @@ pub async fn ensure_thumbnail(state: &AppState, file_id: i64) -> ApiResult<Strin
         .put_bytes(&key, thumb, thumb_type(&key))
         .await
         .map_err(storage_error)?;
-    state.store.update_file_thumb(file_id, &key).await?;
+    state.store.update_file_thumb(file_id.get(), &key).await?;
     Ok(key)
 }
 
@@ -516,7 +521,7 @@ pub async fn ensure_thumbnail(state: &AppState, file_id: i64) -> ApiResult<Strin
 /// scaled to 256 px.
 pub async fn set_avatar(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     name: &str,
     declared: Option<&str>,
     mut spool: Spool,
@@ -551,14 +556,14 @@ pub async fn set_avatar(
         .put_bytes(&format!("avatars/{id}"), avatar, "image/jpeg")
         .await
         .map_err(storage_error)?;
-    let (profile, old) = users::update_avatar(state, viewer, Some(id)).await?;
+    let (profile, old) = users::update_avatar(state, viewer, Some(FileId(id))).await?;
     if let Some(old) = old {
         let _ = state.blobs.delete(&format!("avatars/{old}")).await;
     }
     Ok(profile)
 }
 
-pub async fn clear_avatar(state: &AppState, viewer: i64) -> ApiResult<User> {
+pub async fn clear_avatar(state: &AppState, viewer: UserId) -> ApiResult<User> {
     let (profile, old) = users::update_avatar(state, viewer, None).await?;
     if let Some(old) = old {
         let _ = state.blobs.delete(&format!("avatars/{old}")).await;
@@ -572,10 +577,10 @@ pub enum Avatar {
     Bytes(BlobReader),
 }
 
-pub async fn avatar(state: &AppState, user_id: i64) -> ApiResult<Avatar> {
+pub async fn avatar(state: &AppState, user_id: UserId) -> ApiResult<Avatar> {
     let row = state
         .store
-        .fetch_user(user_id)
+        .fetch_user(user_id.get())
         .await?
         .ok_or(ApiError::NotFound("avatar"))?;
     let id = row.avatar_file_id.ok_or(ApiError::NotFound("avatar"))?;

@@ -1,6 +1,8 @@
 //! What each kind of job does. Every job is idempotent: the queue delivers
 //! at least once.
 
+use parley_shared::FileId;
+
 use crate::queue::JobHandler;
 use crate::state::AppState;
 use crate::store::JobRow;
@@ -25,7 +27,7 @@ impl JobHandler for Jobs {
             JOB_THUMBNAIL => {
                 let j: ThumbnailJob =
                     serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-                match files::ensure_thumbnail(&self.state, j.file_id).await {
+                match files::ensure_thumbnail(&self.state, FileId(j.file_id)).await {
                     Ok(_) => Ok(()),
                     // The file is gone (its uploader was deleted): nothing to do.
                     Err(crate::error::ApiError::NotFound(_)) => Ok(()),

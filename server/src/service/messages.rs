@@ -62,15 +62,15 @@ async fn hydrate_one(state: &AppState, row: &MessageRow) -> ApiResult<Message> {
 /// invisible to them.
 async fn load(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
 ) -> ApiResult<(MessageRow, ChannelAccess)> {
     let row = state
         .store
-        .fetch_message(message_id)
+        .fetch_message(message_id.get())
         .await?
         .ok_or(ApiError::NotFound("message"))?;
-    let a = access::channel(state, viewer, row.channel_id)
+    let a = access::channel(state, viewer, ChannelId(row.channel_id))
         .await
         .map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::NotFound("message"),
@@ -81,8 +81,8 @@ async fn load(
 
 async fn load_live(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
 ) -> ApiResult<(MessageRow, ChannelAccess)> {
     let (row, a) = load(state, viewer, message_id).await?;
     if row.deleted_at.is_some() {
@@ -94,10 +94,11 @@ async fn load_live(
 /// Channel members mentioned by `content` (never the author).
 async fn mentioned(
     state: &AppState,
-    channel_id: i64,
-    author: i64,
+    channel_id: ChannelId,
+    author: UserId,
     content: &str,
 ) -> ApiResult<Vec<i64>> {
+    let channel_id = channel_id.get();
     let parsed = mention::parse(content);
     let everyone = parsed.contains(&Mention::Channel);
     let here = parsed.contains(&Mention::Here);
@@ -125,7 +126,7 @@ async fn mentioned(
                 .filter(|&u| everyone || presence.status(u) != PresenceStatus::Offline),
         );
     }
-    ids.retain(|&id| id != author);
+    ids.retain(|&id| id != author.get());
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
@@ -152,8 +153,8 @@ fn cursor(q: HistoryQuery) -> ApiResult<Cursor> {
 
 pub async fn list(
     state: &AppState,
-    viewer: i64,
-    channel_id: i64,
+    viewer: UserId,
+    channel_id: ChannelId,
     q: HistoryQuery,
 ) -> ApiResult<MessagePage> {
     let cursor = cursor(q)?;
@@ -162,7 +163,10 @@ pub async fn list(
     if cursor == Cursor::Latest && limit == recent::PAGE {
         return recent::latest(state, channel_id).await;
     }
-    let page = state.store.fetch_page(channel_id, cursor, limit).await?;
+    let page = state
+        .store
+        .fetch_page(channel_id.get(), cursor, limit)
+        .await?;
     Ok(MessagePage {
         messages: hydrate(state, &page.rows).await?,
         has_more_before: page.has_more_before,
@@ -173,8 +177,8 @@ pub async fn list(
 /// Like [`list`], for a channel that must be a DM.
 pub async fn list_dm(
     state: &AppState,
-    viewer: i64,
-    channel_id: i64,
+    viewer: UserId,
+    channel_id: ChannelId,
     q: HistoryQuery,
 ) -> ApiResult<MessagePage> {
     if !access::channel(state, viewer, channel_id).await?.is_dm() {
@@ -188,10 +192,10 @@ pub async fn list_dm(
 /// the same nonce already created it).
 pub async fn send(
     state: &AppState,
-    viewer: i64,
-    channel_id: i64,
+    viewer: UserId,
+    channel_id: ChannelId,
     req: SendMessageRequest,
-    thread_root: Option<i64>,
+    thread_root: Option<MessageId>,
 ) -> ApiResult<(Message, bool)> {
     let file_ids: Vec<i64> = req.file_ids.iter().map(|f| f.get()).collect();
     let content = if file_ids.is_empty() || !req.content.trim().is_empty() {
@@ -209,13 +213,13 @@ pub async fn send(
     if let (Some(n), false) = (&nonce, file_ids.is_empty()) {
         if let Some(existing) = state
             .store
-            .fetch_message_by_nonce(channel_id, viewer, n)
+            .fetch_message_by_nonce(channel_id.get(), viewer.get(), n)
             .await?
         {
             return Ok((hydrate_one(state, &existing).await?, false));
         }
     }
-    let attachments = files::attachable(state, viewer, &file_ids).await?;
+    let attachments = files::attachable(state, viewer, &req.file_ids).await?;
     let mentions = mentioned(state, channel_id, viewer, &content).await?;
     let now = now_ms();
     let notify = notify::targets(state, &ctx, viewer, &content, &mentions, now).await?;
@@ -223,18 +227,18 @@ pub async fn send(
     let reply_author = author.clone();
     let new = NewMessage {
         id: state.next_id(),
-        channel_id,
-        author_id: viewer,
+        channel_id: channel_id.get(),
+        author_id: viewer.get(),
         content,
         nonce: nonce.clone(),
-        thread_root_id: thread_root,
+        thread_root_id: thread_root.map(MessageId::get),
         mentions,
         file_ids,
         jobs: Vec::new(),
         now,
     };
-    let mut jobs = search::index_jobs(state, new.id, now)?;
-    jobs.extend(push::jobs_for(state, &notify, new.id, now).await?);
+    let mut jobs = search::index_jobs(state, MessageId(new.id), now)?;
+    jobs.extend(push::jobs_for(state, &notify, MessageId(new.id), now).await?);
     let new = NewMessage { jobs, ..new };
     let reply_attachments = attachments.clone();
     // Built inside the transaction, once the seq is known. Serializing our
@@ -254,7 +258,7 @@ pub async fn send(
         // need to read it back.
         Ok(row) => {
             state.metrics.messages.inc();
-            pages::invalidate(state.cache.as_ref(), &[channel_id]).await;
+            pages::invalidate(state.cache.as_ref(), &[channel_id.get()]).await;
             if !new.jobs.is_empty() {
                 state.queue.kick();
             }
@@ -274,7 +278,11 @@ pub async fn send(
         {
             let existing = state
                 .store
-                .fetch_message_by_nonce(channel_id, viewer, nonce.as_deref().unwrap_or_default())
+                .fetch_message_by_nonce(
+                    channel_id.get(),
+                    viewer.get(),
+                    nonce.as_deref().unwrap_or_default(),
+                )
                 .await?
                 .ok_or(ApiError::Conflict("message nonce conflict"))?;
             Ok((hydrate_one(state, &existing).await?, false))
@@ -288,26 +296,26 @@ pub async fn send(
 /// root's thread).
 pub async fn reply(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     req: SendMessageRequest,
 ) -> ApiResult<(Message, bool)> {
     let (row, _) = load_live(state, viewer, message_id).await?;
-    let root = row.thread_root_id.unwrap_or(row.id);
-    send(state, viewer, row.channel_id, req, Some(root)).await
+    let root = MessageId(row.thread_root_id.unwrap_or(row.id));
+    send(state, viewer, ChannelId(row.channel_id), req, Some(root)).await
 }
 
 /// A thread reply sent over WebSocket, where the client names the channel
 /// too: the root must be in that channel.
 pub async fn reply_in(
     state: &AppState,
-    viewer: i64,
-    channel_id: i64,
-    root_id: i64,
+    viewer: UserId,
+    channel_id: ChannelId,
+    root_id: MessageId,
     req: SendMessageRequest,
 ) -> ApiResult<(Message, bool)> {
     let (row, _) = load_live(state, viewer, root_id).await?;
-    if row.channel_id != channel_id {
+    if row.channel_id != channel_id.get() {
         return Err(ApiError::NotFound("message"));
     }
     reply(state, viewer, root_id, req).await
@@ -315,8 +323,8 @@ pub async fn reply_in(
 
 pub async fn thread(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     after: Option<i64>,
     limit: Option<u32>,
 ) -> ApiResult<Thread> {
@@ -347,22 +355,23 @@ pub async fn thread(
 
 pub async fn edit(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     req: EditMessageRequest,
 ) -> ApiResult<Message> {
     let content = validate::message_content(&req.content)?;
     let (row, a) = load_live(state, viewer, message_id).await?;
-    if row.author_id != viewer {
+    if row.author_id != viewer.get() {
         return Err(ApiError::Forbidden("only the author may edit a message"));
     }
     a.require_member()?;
-    let mentions = mentioned(state, row.channel_id, viewer, &content).await?;
+    let channel_id = ChannelId(row.channel_id);
+    let mentions = mentioned(state, channel_id, viewer, &content).await?;
     let now = now_ms();
     let mut updated = hydrate_one(state, &row).await?;
     updated.content = content.clone();
     updated.edited_at = Some(Timestamp::from_millis(now));
-    let ev = events::to_channel(row.channel_id, &ServerEvent::MessageUpdated(updated))?;
+    let ev = events::to_channel(channel_id, &ServerEvent::MessageUpdated(updated))?;
     let jobs = search::index_jobs(state, message_id, now)?;
     state
         .store
@@ -373,10 +382,10 @@ pub async fn edit(
     reload(state, message_id).await
 }
 
-async fn reload(state: &AppState, message_id: i64) -> ApiResult<Message> {
+async fn reload(state: &AppState, message_id: MessageId) -> ApiResult<Message> {
     let row = state
         .store
-        .fetch_message(message_id)
+        .fetch_message(message_id.get())
         .await?
         .ok_or(ApiError::NotFound("message"))?;
     hydrate_one(state, &row).await
@@ -384,17 +393,18 @@ async fn reload(state: &AppState, message_id: i64) -> ApiResult<Message> {
 
 /// The author, or a channel/workspace admin, may delete. What remains is a
 /// tombstone that keeps the seq and any thread.
-pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult<()> {
+pub async fn delete(state: &AppState, viewer: UserId, message_id: MessageId) -> ApiResult<()> {
     let (row, a) = load_live(state, viewer, message_id).await?;
-    if row.author_id != viewer && !a.is_admin() {
+    if row.author_id != viewer.get() && !a.is_admin() {
         return Err(ApiError::Forbidden(
             "only the author or a channel admin may delete a message",
         ));
     }
+    let channel_id = ChannelId(row.channel_id);
     let ev = events::to_channel(
-        row.channel_id,
+        channel_id,
         &ServerEvent::MessageDeleted {
-            channel_id: ChannelId(row.channel_id),
+            channel_id,
             message_id: MessageId(row.id),
         },
     )?;
@@ -402,20 +412,26 @@ pub async fn delete(state: &AppState, viewer: i64, message_id: i64) -> ApiResult
     let jobs = search::index_jobs(state, message_id, now)?;
     state
         .store
-        .tombstone_message(message_id, now, &[ev], &jobs)
+        .tombstone_message(message_id.get(), now, &[ev], &jobs)
         .await?;
     pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     state.queue.kick();
     Ok(())
 }
 
-fn reaction_event(row: &MessageRow, user: i64, emoji: &str, added: bool) -> ApiResult<EventDraft> {
+fn reaction_event(
+    row: &MessageRow,
+    user: UserId,
+    emoji: &str,
+    added: bool,
+) -> ApiResult<EventDraft> {
+    let channel_id = ChannelId(row.channel_id);
     events::to_channel(
-        row.channel_id,
+        channel_id,
         &ServerEvent::Reaction {
-            channel_id: ChannelId(row.channel_id),
+            channel_id,
             message_id: MessageId(row.id),
-            user_id: UserId(user),
+            user_id: user,
             emoji: emoji.to_owned(),
             added,
         },
@@ -424,8 +440,8 @@ fn reaction_event(row: &MessageRow, user: i64, emoji: &str, added: bool) -> ApiR
 
 pub async fn add_reaction(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     emoji: &str,
 ) -> ApiResult<Message> {
     let emoji = validate::emoji("emoji", emoji)?;
@@ -434,7 +450,7 @@ pub async fn add_reaction(
     let ev = reaction_event(&row, viewer, &emoji, true)?;
     state
         .store
-        .insert_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
+        .insert_reaction(message_id.get(), viewer.get(), &emoji, now_ms(), &[ev])
         .await?;
     pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
@@ -442,8 +458,8 @@ pub async fn add_reaction(
 
 pub async fn remove_reaction(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     emoji: &str,
 ) -> ApiResult<Message> {
     let emoji = validate::emoji("emoji", emoji)?;
@@ -452,7 +468,7 @@ pub async fn remove_reaction(
     let ev = reaction_event(&row, viewer, &emoji, false)?;
     if !state
         .store
-        .delete_reaction(message_id, viewer, &emoji, now_ms(), &[ev])
+        .delete_reaction(message_id.get(), viewer.get(), &emoji, now_ms(), &[ev])
         .await?
     {
         return Err(ApiError::NotFound("reaction"));
@@ -463,44 +479,52 @@ pub async fn remove_reaction(
 
 pub async fn set_pin(
     state: &AppState,
-    viewer: i64,
-    message_id: i64,
+    viewer: UserId,
+    message_id: MessageId,
     pinned: bool,
 ) -> ApiResult<Message> {
     let (row, a) = load_live(state, viewer, message_id).await?;
     a.require_member()?;
     let now = now_ms();
+    let channel_id = ChannelId(row.channel_id);
     let ev = events::to_channel(
-        row.channel_id,
+        channel_id,
         &ServerEvent::MessagePinned {
-            channel_id: ChannelId(row.channel_id),
+            channel_id,
             message_id: MessageId(row.id),
-            pinned_by: pinned.then_some(UserId(viewer)),
+            pinned_by: pinned.then_some(viewer),
             pinned_at: pinned.then_some(Timestamp::from_millis(now)),
         },
     )?;
     state
         .store
-        .set_pin(message_id, pinned.then_some(viewer), now, &[ev])
+        .set_pin(message_id.get(), pinned.then_some(viewer.get()), now, &[ev])
         .await?;
     pages::invalidate(state.cache.as_ref(), &[row.channel_id]).await;
     reload(state, message_id).await
 }
 
-pub async fn pins(state: &AppState, viewer: i64, channel_id: i64) -> ApiResult<Vec<Message>> {
+pub async fn pins(
+    state: &AppState,
+    viewer: UserId,
+    channel_id: ChannelId,
+) -> ApiResult<Vec<Message>> {
     access::channel(state, viewer, channel_id).await?;
-    let rows = state.store.fetch_pins(channel_id).await?;
+    let rows = state.store.fetch_pins(channel_id.get()).await?;
     hydrate(state, &rows).await
 }
 
 pub async fn mentions(
     state: &AppState,
-    viewer: i64,
-    before: Option<i64>,
+    viewer: UserId,
+    before: Option<MessageId>,
     limit: Option<u32>,
 ) -> ApiResult<MessageList> {
     let limit = validate::page_limit(limit)?;
-    let (rows, has_more) = state.store.fetch_mentions(viewer, before, limit).await?;
+    let (rows, has_more) = state
+        .store
+        .fetch_mentions(viewer.get(), before.map(MessageId::get), limit)
+        .await?;
     Ok(MessageList {
         messages: hydrate(state, &rows).await?,
         has_more,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use parley_shared::api::{Message, NotifyLevel};
 use parley_shared::mention;
 use parley_shared::ws::{NotificationReason, ServerEvent};
+use parley_shared::UserId;
 
 use super::access::SendContext;
 use super::convert::notify_from;
@@ -22,7 +23,7 @@ use crate::store::EventDraft;
 pub async fn targets(
     state: &AppState,
     ctx: &SendContext,
-    author: i64,
+    author: UserId,
     content: &str,
     mentioned: &[i64],
     now: i64,
@@ -48,7 +49,7 @@ pub async fn targets(
             let lowercase = content.to_lowercase();
             for (u, keyword) in state
                 .store
-                .fetch_member_keywords(channel_id, author)
+                .fetch_member_keywords(channel_id, author.get())
                 .await?
             {
                 if mention::lowercase_has_keyword(&lowercase, &keyword) {
@@ -60,7 +61,7 @@ pub async fn targets(
     for &u in mentioned {
         reasons.insert(u, NotificationReason::Mention);
     }
-    reasons.remove(&author);
+    reasons.remove(&author.get());
     if reasons.is_empty() {
         return Ok(Vec::new());
     }
@@ -95,7 +96,7 @@ pub fn events(
         .iter()
         .map(|&(user, reason)| {
             events::to_user(
-                user,
+                UserId(user),
                 &ServerEvent::Notification {
                     channel_id: message.channel_id,
                     message: message.clone(),

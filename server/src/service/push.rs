@@ -15,6 +15,7 @@ use base64::Engine;
 use parley_shared::api::{ChannelKind, PushPayload, PushSubscriptionRequest, VapidKey};
 use parley_shared::validate::ValidationError;
 use parley_shared::ws::{NotificationReason, PresenceStatus};
+use parley_shared::{ChannelId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use web_push_native::{p256, Auth, WebPushBuilder};
 
@@ -81,7 +82,7 @@ fn decode_key(field: &'static str, value: &str, len: Option<usize>) -> ApiResult
 
 pub async fn subscribe(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     req: PushSubscriptionRequest,
 ) -> ApiResult<()> {
     check_endpoint(&req.endpoint, state.config.push_allow_insecure)?;
@@ -93,7 +94,7 @@ pub async fn subscribe(
         .store
         .upsert_push_subscription(
             state.next_id(),
-            viewer,
+            viewer.get(),
             &req.endpoint,
             &req.keys.p256dh,
             &req.keys.auth,
@@ -103,10 +104,10 @@ pub async fn subscribe(
     Ok(())
 }
 
-pub async fn unsubscribe(state: &AppState, viewer: i64, endpoint: &str) -> ApiResult<()> {
+pub async fn unsubscribe(state: &AppState, viewer: UserId, endpoint: &str) -> ApiResult<()> {
     if state
         .store
-        .delete_push_subscription(viewer, endpoint)
+        .delete_push_subscription(viewer.get(), endpoint)
         .await?
     {
         Ok(())
@@ -127,9 +128,10 @@ pub struct PushJob {
 pub async fn jobs_for(
     state: &AppState,
     targets: &[(i64, NotificationReason)],
-    message_id: i64,
+    message_id: MessageId,
     now: i64,
 ) -> ApiResult<Vec<NewJob>> {
+    let message_id = message_id.get();
     let presence = &state.realtime.presence;
     let away: Vec<i64> = targets
         .iter()
@@ -189,7 +191,7 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
         .unwrap_or_default();
     let kind = kind_from(&access.channel.kind);
     let place = if kind == ChannelKind::GroupDm {
-        other_members(state, msg.channel_id, job.user_id).await?
+        other_members(state, ChannelId(msg.channel_id), UserId(job.user_id)).await?
     } else {
         access.channel.name.clone()
     };
@@ -210,15 +212,19 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
 }
 
 /// A group DM's name as its member sees it: the others' names.
-async fn other_members(state: &AppState, channel_id: i64, me: i64) -> Result<String, String> {
+async fn other_members(
+    state: &AppState,
+    channel_id: ChannelId,
+    me: UserId,
+) -> Result<String, String> {
     let ids: Vec<i64> = state
         .store
-        .fetch_channel_members(channel_id)
+        .fetch_channel_members(channel_id.get())
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|m| m.user_id)
-        .filter(|&id| id != me)
+        .filter(|&id| id != me.get())
         .collect();
     let profiles = users::profiles(state, ids.iter().copied())
         .await

@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use parley_shared::api::MessagePage;
+use parley_shared::ChannelId;
 
 use super::messages::hydrate;
 use crate::cache::pages::version_key;
@@ -45,8 +46,8 @@ async fn version(state: &AppState, channel_id: i64) -> Option<String> {
 }
 
 /// The newest page of a channel (the caller has checked access).
-pub async fn latest(state: &AppState, channel_id: i64) -> ApiResult<MessagePage> {
-    let version = version(state, channel_id).await;
+pub async fn latest(state: &AppState, channel_id: ChannelId) -> ApiResult<MessagePage> {
+    let version = version(state, channel_id.get()).await;
     let page_key = version.map(|v| format!("page:{channel_id}:{v}"));
     if let Some(key) = &page_key {
         if let Ok(Some(json)) = state.cache.get(key).await {
@@ -59,7 +60,7 @@ pub async fn latest(state: &AppState, channel_id: i64) -> ApiResult<MessagePage>
     state.metrics.cache_misses.inc();
     let rows = state
         .store
-        .fetch_page(channel_id, Cursor::Latest, PAGE)
+        .fetch_page(channel_id.get(), Cursor::Latest, PAGE)
         .await?;
     let page = MessagePage {
         messages: hydrate(state, &rows.rows).await?,

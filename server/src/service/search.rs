@@ -4,6 +4,7 @@
 
 use parley_shared::api::{SearchHit, SearchResults};
 use parley_shared::validate::ValidationError;
+use parley_shared::{ChannelId, MessageId, UserId};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,14 +35,17 @@ pub struct ReindexJob {
 
 /// The indexing job for a message change, when an external index is in
 /// use (the database's own index needs none).
-pub fn index_jobs(state: &AppState, message_id: i64, now: i64) -> ApiResult<Vec<NewJob>> {
+pub fn index_jobs(state: &AppState, message_id: MessageId, now: i64) -> ApiResult<Vec<NewJob>> {
     if !state.search.fed_by_jobs() {
         return Ok(Vec::new());
     }
     Ok(vec![NewJob {
         id: state.next_id(),
         kind: JOB_INDEX,
-        payload: serde_json::to_string(&IndexJob { message_id }).map_err(ApiError::internal)?,
+        payload: serde_json::to_string(&IndexJob {
+            message_id: message_id.get(),
+        })
+        .map_err(ApiError::internal)?,
         now,
     }])
 }
@@ -182,7 +186,11 @@ pub struct SearchQuery {
     pub limit: Option<u32>,
 }
 
-pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiResult<SearchResults> {
+pub async fn search(
+    state: &AppState,
+    viewer: UserId,
+    query: SearchQuery,
+) -> ApiResult<SearchResults> {
     let terms = terms(&query.q)?;
     let limit = match query.limit {
         None => 20,
@@ -191,12 +199,12 @@ pub async fn search(state: &AppState, viewer: i64, query: SearchQuery) -> ApiRes
     };
     if let Some(c) = query.filter.channel_id {
         // Searching a channel you cannot see is the same 404 as anywhere else.
-        access::channel(state, viewer, c).await?;
+        access::channel(state, viewer, ChannelId(c)).await?;
     }
     let found = state
         .search
         .search(&MessageQuery {
-            viewer,
+            viewer: viewer.get(),
             terms: &terms,
             filter: &query.filter,
             limit,

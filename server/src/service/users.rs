@@ -6,6 +6,7 @@ use parley_shared::api::{
     UpdateStatusRequest, UpdateUserRequest, User,
 };
 use parley_shared::validate::{self, ValidationError};
+use parley_shared::{ChannelId, FileId, UserId, WorkspaceId};
 
 use super::convert::{current_user, notify_str, theme_str, user};
 use parley_shared::ws::ServerEvent;
@@ -16,15 +17,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{EventDraft, UserRow};
 
-async fn load(state: &AppState, id: i64) -> ApiResult<UserRow> {
+async fn load(state: &AppState, id: UserId) -> ApiResult<UserRow> {
     state
         .store
-        .fetch_user(id)
+        .fetch_user(id.get())
         .await?
         .ok_or(ApiError::NotFound("user"))
 }
 
-fn require_self(viewer: i64, id: i64) -> ApiResult<()> {
+fn require_self(viewer: UserId, id: UserId) -> ApiResult<()> {
     if viewer == id {
         Ok(())
     } else {
@@ -37,36 +38,36 @@ fn require_self(viewer: i64, id: i64) -> ApiResult<()> {
 async fn profile_events(state: &AppState, row: &UserRow, now: i64) -> ApiResult<Vec<EventDraft>> {
     let ev = ServerEvent::UserUpdated(user(row, now));
     let (_, workspaces) = state.store.fetch_subscriptions(row.id).await?;
-    let mut out = vec![events::to_user(row.id, &ev)?];
+    let mut out = vec![events::to_user(UserId(row.id), &ev)?];
     for ws in workspaces {
-        out.push(events::to_workspace(ws, &ev)?);
+        out.push(events::to_workspace(WorkspaceId(ws), &ev)?);
     }
     Ok(out)
 }
 
 /// After a profile change commits: cached pages show the author's name,
 /// status and avatar, so the user's channels get fresh ones.
-async fn profile_changed(state: &AppState, user_id: i64) -> ApiResult<()> {
-    let (channels, _) = state.store.fetch_subscriptions(user_id).await?;
+async fn profile_changed(state: &AppState, user_id: UserId) -> ApiResult<()> {
+    let (channels, _) = state.store.fetch_subscriptions(user_id.get()).await?;
     pages::invalidate(state.cache.as_ref(), &channels).await;
     Ok(())
 }
 
-pub async fn me(state: &AppState, viewer: i64) -> ApiResult<CurrentUser> {
+pub async fn me(state: &AppState, viewer: UserId) -> ApiResult<CurrentUser> {
     let row = load(state, viewer).await?;
-    let overrides = state.store.fetch_channel_overrides(viewer).await?;
-    let keywords = state.store.fetch_keywords(viewer).await?;
+    let overrides = state.store.fetch_channel_overrides(viewer.get()).await?;
+    let keywords = state.store.fetch_keywords(viewer.get()).await?;
     Ok(current_user(&row, &overrides, keywords, now_ms()))
 }
 
-pub async fn get(state: &AppState, id: i64) -> ApiResult<User> {
+pub async fn get(state: &AppState, id: UserId) -> ApiResult<User> {
     Ok(user(&load(state, id).await?, now_ms()))
 }
 
 pub async fn update(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: UserId,
     req: UpdateUserRequest,
 ) -> ApiResult<User> {
     let row = load(state, id).await?;
@@ -93,7 +94,7 @@ pub async fn update(
     let evs = profile_events(state, &changed, now).await?;
     state
         .store
-        .update_profile(id, &display_name, &bio, &timezone, now, &evs)
+        .update_profile(id.get(), &display_name, &bio, &timezone, now, &evs)
         .await?;
     profile_changed(state, id).await?;
     get(state, id).await
@@ -103,12 +104,13 @@ pub async fn update(
 /// who sees them; returns the profile and the avatar it replaced.
 pub async fn update_avatar(
     state: &AppState,
-    viewer: i64,
-    file_id: Option<i64>,
-) -> ApiResult<(User, Option<i64>)> {
+    viewer: UserId,
+    file_id: Option<FileId>,
+) -> ApiResult<(User, Option<FileId>)> {
     let row = load(state, viewer).await?;
-    let old = row.avatar_file_id;
+    let old = row.avatar_file_id.map(FileId);
     let now = now_ms();
+    let file_id = file_id.map(FileId::get);
     let changed = UserRow {
         avatar_file_id: file_id,
         ..row
@@ -116,7 +118,7 @@ pub async fn update_avatar(
     let evs = profile_events(state, &changed, now).await?;
     state
         .store
-        .update_avatar(viewer, file_id, now, &evs)
+        .update_avatar(viewer.get(), file_id, now, &evs)
         .await?;
     profile_changed(state, viewer).await?;
     Ok((user(&changed, now), old))
@@ -124,8 +126,8 @@ pub async fn update_avatar(
 
 pub async fn update_status(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: UserId,
     req: UpdateStatusRequest,
 ) -> ApiResult<User> {
     let row = load(state, id).await?;
@@ -156,7 +158,7 @@ pub async fn update_status(
     let evs = profile_events(state, &changed, now).await?;
     state
         .store
-        .update_status(id, &text, emoji.as_deref(), expires, now, &evs)
+        .update_status(id.get(), &text, emoji.as_deref(), expires, now, &evs)
         .await?;
     profile_changed(state, id).await?;
     get(state, id).await
@@ -164,7 +166,7 @@ pub async fn update_status(
 
 pub async fn update_preferences(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     req: UpdatePreferencesRequest,
 ) -> ApiResult<Preferences> {
     let keywords = req
@@ -175,7 +177,7 @@ pub async fn update_preferences(
     state
         .store
         .update_preferences(
-            viewer,
+            viewer.get(),
             theme_str(req.theme),
             notify_str(req.notify_level),
             req.mute_until.map(|t| t.millis()),
@@ -188,8 +190,8 @@ pub async fn update_preferences(
 
 pub async fn update_channel_preference(
     state: &AppState,
-    viewer: i64,
-    channel_id: i64,
+    viewer: UserId,
+    channel_id: ChannelId,
     req: UpdateChannelPreferenceRequest,
 ) -> ApiResult<Preferences> {
     let access = access::channel(state, viewer, channel_id).await?;
@@ -197,8 +199,8 @@ pub async fn update_channel_preference(
     state
         .store
         .update_channel_override(
-            channel_id,
-            viewer,
+            channel_id.get(),
+            viewer.get(),
             req.notify_level.map(notify_str),
             req.muted_until.map(|t| t.millis()),
         )

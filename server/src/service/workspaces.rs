@@ -6,7 +6,7 @@ use parley_shared::api::{
 };
 use parley_shared::validate::{self, ValidationError};
 use parley_shared::ws::ServerEvent;
-use parley_shared::{ChannelId, Timestamp, UserId, WorkspaceId};
+use parley_shared::{ChannelId, InviteId, Timestamp, UserId, WorkspaceId};
 
 use super::access::{require_workspace_admin, workspace_role};
 use super::convert::{invite, workspace_role_from, workspace_role_str};
@@ -28,15 +28,15 @@ fn workspace(row: &WorkspaceRow) -> Workspace {
     }
 }
 
-pub async fn list(state: &AppState, viewer: i64) -> ApiResult<Vec<Workspace>> {
-    let rows = state.store.fetch_workspaces_for(viewer).await?;
+pub async fn list(state: &AppState, viewer: UserId) -> ApiResult<Vec<Workspace>> {
+    let rows = state.store.fetch_workspaces_for(viewer.get()).await?;
     Ok(rows.iter().map(workspace).collect())
 }
 
-pub async fn get(state: &AppState, viewer: i64, id: i64) -> ApiResult<Workspace> {
+pub async fn get(state: &AppState, viewer: UserId, id: WorkspaceId) -> ApiResult<Workspace> {
     state
         .store
-        .fetch_workspace_for(id, viewer)
+        .fetch_workspace_for(id.get(), viewer.get())
         .await?
         .map(|r| workspace(&r))
         .ok_or(ApiError::NotFound("workspace"))
@@ -46,7 +46,7 @@ pub async fn get(state: &AppState, viewer: i64, id: i64) -> ApiResult<Workspace>
 /// everyone joins.
 pub async fn create(
     state: &AppState,
-    viewer: i64,
+    viewer: UserId,
     req: CreateWorkspaceRequest,
 ) -> ApiResult<Workspace> {
     let name = validate::workspace_name(&req.name)?;
@@ -62,7 +62,7 @@ pub async fn create(
         purpose: "Team-wide announcements and conversation".into(),
         is_default: true,
         dm_key: None,
-        created_by: viewer,
+        created_by: viewer.get(),
         members: Vec::new(),
         now,
     };
@@ -71,13 +71,13 @@ pub async fn create(
         id: WorkspaceId(id),
         name: name.clone(),
         description: description.clone(),
-        owner_id: UserId(viewer),
+        owner_id: viewer,
         role: WorkspaceRole::Owner,
         member_count: 1,
         created_at: Timestamp::from_millis(now),
     };
     let mut ev = events::to_user(viewer, &ServerEvent::WorkspaceUpdated(announced))?;
-    ev.subject_id = Some(viewer);
+    ev.subject_id = Some(viewer.get());
     state
         .store
         .insert_workspace(
@@ -85,20 +85,20 @@ pub async fn create(
                 id,
                 name,
                 description,
-                owner_id: viewer,
+                owner_id: viewer.get(),
                 now,
             },
             &general,
             &[ev],
         )
         .await?;
-    get(state, viewer, id).await
+    get(state, viewer, WorkspaceId(id)).await
 }
 
 pub async fn update(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: WorkspaceId,
     req: UpdateWorkspaceRequest,
 ) -> ApiResult<Workspace> {
     let current = get(state, viewer, id).await?;
@@ -121,14 +121,18 @@ pub async fn update(
     let ev = events::to_workspace(id, &ServerEvent::WorkspaceUpdated(announced))?;
     state
         .store
-        .update_workspace(id, &name, &description, now_ms(), &[ev])
+        .update_workspace(id.get(), &name, &description, now_ms(), &[ev])
         .await?;
     get(state, viewer, id).await
 }
 
-pub async fn members(state: &AppState, viewer: i64, id: i64) -> ApiResult<Vec<WorkspaceMember>> {
+pub async fn members(
+    state: &AppState,
+    viewer: UserId,
+    id: WorkspaceId,
+) -> ApiResult<Vec<WorkspaceMember>> {
     workspace_role(state, id, viewer).await?;
-    let rows = state.store.fetch_workspace_members(id).await?;
+    let rows = state.store.fetch_workspace_members(id.get()).await?;
     let mut profiles = users::profiles(state, rows.iter().map(|r| r.user_id)).await?;
     Ok(rows
         .iter()
@@ -146,15 +150,15 @@ pub async fn members(state: &AppState, viewer: i64, id: i64) -> ApiResult<Vec<Wo
 /// cannot be reassigned here.
 pub async fn set_role(
     state: &AppState,
-    viewer: i64,
-    id: i64,
-    target: i64,
+    viewer: UserId,
+    id: WorkspaceId,
+    target: UserId,
     role: WorkspaceRole,
 ) -> ApiResult<WorkspaceMember> {
     let my_role = workspace_role(state, id, viewer).await?;
     let target_role = state
         .store
-        .fetch_workspace_role(id, target)
+        .fetch_workspace_role(id.get(), target.get())
         .await?
         .map(|r| workspace_role_from(&r))
         .ok_or(ApiError::NotFound("member"))?;
@@ -171,22 +175,27 @@ pub async fn set_role(
     }
     state
         .store
-        .update_workspace_role(id, target, workspace_role_str(role))
+        .update_workspace_role(id.get(), target.get(), workspace_role_str(role))
         .await?;
     members(state, viewer, id)
         .await?
         .into_iter()
-        .find(|m| m.user.id == UserId(target))
+        .find(|m| m.user.id == target)
         .ok_or(ApiError::NotFound("member"))
 }
 
 /// Removing yourself is leaving. Admins remove members; only the owner
 /// removes admins; nobody removes the owner.
-pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) -> ApiResult<()> {
+pub async fn remove_member(
+    state: &AppState,
+    viewer: UserId,
+    id: WorkspaceId,
+    target: UserId,
+) -> ApiResult<()> {
     let my_role = workspace_role(state, id, viewer).await?;
     let target_role = state
         .store
-        .fetch_workspace_role(id, target)
+        .fetch_workspace_role(id.get(), target.get())
         .await?
         .map(|r| workspace_role_from(&r))
         .ok_or(ApiError::NotFound("member"))?;
@@ -207,21 +216,21 @@ pub async fn remove_member(state: &AppState, viewer: i64, id: i64, target: i64) 
         id,
         target,
         &ServerEvent::WorkspaceMemberLeft {
-            workspace_id: WorkspaceId(id),
-            user_id: UserId(target),
+            workspace_id: id,
+            user_id: target,
         },
     )?;
     state
         .store
-        .delete_workspace_member(id, target, now_ms(), &[ev])
+        .delete_workspace_member(id.get(), target.get(), now_ms(), &[ev])
         .await?;
     Ok(())
 }
 
 pub async fn create_invite(
     state: &AppState,
-    viewer: i64,
-    id: i64,
+    viewer: UserId,
+    id: WorkspaceId,
     req: CreateInviteRequest,
 ) -> ApiResult<Invite> {
     require_workspace_admin(workspace_role(state, id, viewer).await?)?;
@@ -249,9 +258,9 @@ pub async fn create_invite(
         .store
         .insert_invite(
             state.next_id(),
-            id,
+            id.get(),
             &hash_secret(&code),
-            viewer,
+            viewer.get(),
             req.max_uses.map(i64::from),
             req.expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
             now,
@@ -260,20 +269,28 @@ pub async fn create_invite(
     Ok(invite(&row, Some(code)))
 }
 
-pub async fn list_invites(state: &AppState, viewer: i64, id: i64) -> ApiResult<Vec<Invite>> {
+pub async fn list_invites(
+    state: &AppState,
+    viewer: UserId,
+    id: WorkspaceId,
+) -> ApiResult<Vec<Invite>> {
     require_workspace_admin(workspace_role(state, id, viewer).await?)?;
-    let rows = state.store.fetch_invites(id).await?;
+    let rows = state.store.fetch_invites(id.get()).await?;
     Ok(rows.iter().map(|r| invite(r, None)).collect())
 }
 
 pub async fn revoke_invite(
     state: &AppState,
-    viewer: i64,
-    id: i64,
-    invite_id: i64,
+    viewer: UserId,
+    id: WorkspaceId,
+    invite_id: InviteId,
 ) -> ApiResult<()> {
     require_workspace_admin(workspace_role(state, id, viewer).await?)?;
-    if state.store.revoke_invite(id, invite_id, now_ms()).await? {
+    if state
+        .store
+        .revoke_invite(id.get(), invite_id.get(), now_ms())
+        .await?
+    {
         Ok(())
     } else {
         Err(ApiError::NotFound("invite"))
@@ -309,25 +326,27 @@ pub async fn preview_invite(state: &AppState, code: &str) -> ApiResult<InvitePre
     })
 }
 
-pub async fn accept_invite(state: &AppState, viewer: i64, code: &str) -> ApiResult<Workspace> {
+pub async fn accept_invite(state: &AppState, viewer: UserId, code: &str) -> ApiResult<Workspace> {
     let me = users::get(state, viewer).await?;
     let announce = |workspace_id: i64, channels: &[i64]| {
+        let workspace_id = WorkspaceId(workspace_id);
         let mut evs: Vec<EventDraft> = events::workspace_membership(
             workspace_id,
             viewer,
             &ServerEvent::WorkspaceMemberJoined {
-                workspace_id: WorkspaceId(workspace_id),
+                workspace_id,
                 user: me.clone(),
             },
         )
         .into_iter()
         .collect();
         for &c in channels {
+            let channel_id = ChannelId(c);
             evs.extend(events::membership(
-                c,
+                channel_id,
                 viewer,
                 &ServerEvent::MemberJoined {
-                    channel_id: ChannelId(c),
+                    channel_id,
                     user: me.clone(),
                 },
             ));
@@ -336,12 +355,12 @@ pub async fn accept_invite(state: &AppState, viewer: i64, code: &str) -> ApiResu
     };
     match state
         .store
-        .accept_invite(&hash_secret(code), viewer, now_ms(), announce)
+        .accept_invite(&hash_secret(code), viewer.get(), now_ms(), announce)
         .await?
     {
         InviteAcceptance::Joined { workspace_id }
         | InviteAcceptance::AlreadyMember { workspace_id } => {
-            get(state, viewer, workspace_id).await
+            get(state, viewer, WorkspaceId(workspace_id)).await
         }
         InviteAcceptance::Invalid => Err(ApiError::NotFound("invite")),
     }
