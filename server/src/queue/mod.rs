@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::store::{JobRow, Store};
+use crate::store::{JobRow, Store, StoreError};
 
 /// Attempts before a job is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 6;
@@ -55,11 +55,40 @@ impl RetryPolicy {
 /// falling due).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// What runs a job. `Err` is retried (with the message kept as the last
+/// Why a job failed. Each variant shows its source's own message, which
+/// the queue keeps as the job's last error.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The payload is not what its kind takes (or a body to send could not
+    /// be written).
+    #[error(transparent)]
+    Payload(#[from] serde_json::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index failed. Boxed as `anyhow::Error` because the search
+    /// port sits beside the queue, not below it, so the queue cannot name
+    /// its error type; `service::jobs` converts.
+    #[error(transparent)]
+    Search(anyhow::Error),
+    /// A service step failed as it would for a request (a thumbnail, the
+    /// profiles a notification names); boxed for the same reason.
+    #[error(transparent)]
+    Service(anyhow::Error),
+    /// Web Push delivery failed: the request could not be built, or push
+    /// services refused it.
+    #[error("{0}")]
+    Push(String),
+    /// A kind this server does not know: a newer version's, or a bug.
+    #[error("unknown job kind {0:?}")]
+    UnknownKind(String),
+}
+
+/// What runs a job. `Err` is retried (with its text kept as the last
 /// error); a job that can never succeed should log and return `Ok`.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync {
-    async fn run(&self, job: &JobRow) -> Result<(), String>;
+    async fn run(&self, job: &JobRow) -> Result<(), JobError>;
 }
 
 /// Takes jobs from the outbox to their handler. `kick` after committing

@@ -61,7 +61,7 @@ async fn run(store: Store, handler: Arc<dyn JobHandler>, retry: RetryPolicy, wak
         for job in &jobs {
             match handler.run(job).await {
                 Ok(()) => done.push(job.id),
-                Err(e) => fail(&store, retry, job, &e).await,
+                Err(e) => fail(&store, retry, job, &e.to_string()).await,
             }
         }
         if let Err(e) = store.delete_jobs(&done).await {

@@ -303,7 +303,8 @@ async fn consumer(
             payload: String::from_utf8_lossy(&delivery.data).into_owned(),
             attempts: header_attempt(props),
         };
-        if let Err(error) = handler.run(&job).await {
+        if let Err(e) = handler.run(&job).await {
+            let error = e.to_string();
             let (queue, next) = if job.attempts >= super::MAX_ATTEMPTS {
                 tracing::error!(job = job.id, kind = %job.kind, error, "job dead-lettered");
                 (names.dead.clone(), job.attempts)

@@ -14,7 +14,7 @@ use std::io::Cursor as IoCursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageError, ImageFormat, ImageReader, Limits};
 use parley_shared::api::{FileInfo, FileLink, User};
 use parley_shared::validate::ValidationError;
 use parley_shared::{ChannelId, FileId, Timestamp, UserId};
@@ -150,9 +150,8 @@ async fn image_size(path: &Path) -> ApiResult<(u32, u32)> {
     let dims = tokio::task::spawn_blocking(move || {
         ImageReader::open(&path)
             .and_then(ImageReader::with_guessed_format)
-            .map_err(|e| e.to_string())?
+            .map_err(ImageError::from)?
             .into_dimensions()
-            .map_err(|e| e.to_string())
     })
     .await
     .map_err(ApiError::internal)?;
@@ -457,29 +456,24 @@ async fn read_blob(state: &AppState, key: &str) -> ApiResult<Vec<u8>> {
     Ok(bytes)
 }
 
-fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::new(IoCursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
+fn decode(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
+    let mut reader = ImageReader::new(IoCursor::new(bytes)).with_guessed_format()?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
-    reader.decode().map_err(|e| e.to_string())
+    reader.decode()
 }
 
 /// JPEG for opaque images (small), PNG when transparency must survive.
-fn encode(img: &DynamicImage, keep_alpha: bool) -> Result<(Vec<u8>, &'static str), String> {
+fn encode(img: &DynamicImage, keep_alpha: bool) -> Result<(Vec<u8>, &'static str), ImageError> {
     let mut out = IoCursor::new(Vec::new());
     if keep_alpha && img.color().has_alpha() {
-        img.write_to(&mut out, ImageFormat::Png)
-            .map_err(|e| e.to_string())?;
+        img.write_to(&mut out, ImageFormat::Png)?;
         Ok((out.into_inner(), "png"))
     } else {
-        DynamicImage::ImageRgb8(img.to_rgb8())
-            .write_to(&mut out, ImageFormat::Jpeg)
-            .map_err(|e| e.to_string())?;
+        DynamicImage::ImageRgb8(img.to_rgb8()).write_to(&mut out, ImageFormat::Jpeg)?;
         Ok((out.into_inner(), "jpeg"))
     }
 }

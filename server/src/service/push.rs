@@ -23,6 +23,7 @@ use super::convert::kind_from;
 use super::now_ms;
 use super::users;
 use crate::error::{ApiError, ApiResult};
+use crate::queue::JobError;
 use crate::state::AppState;
 use crate::store::NewJob;
 
@@ -160,13 +161,9 @@ pub async fn jobs_for(
 
 /// What the notification says, built when it is sent (so an edit made in
 /// the meantime shows, and a deleted message sends nothing).
-async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>, String> {
+async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>, JobError> {
     let store = &state.store;
-    let Some(msg) = store
-        .fetch_message(job.message_id)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
+    let Some(msg) = store.fetch_message(job.message_id).await? else {
         return Ok(None);
     };
     if msg.deleted_at.is_some() {
@@ -174,8 +171,7 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
     }
     let Some(access) = store
         .fetch_channel_access(msg.channel_id, job.user_id)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
     else {
         return Ok(None);
     };
@@ -185,8 +181,7 @@ async fn payload(state: &AppState, job: &PushJob) -> Result<Option<PushPayload>,
     }
     let author = store
         .fetch_user(msg.author_id)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
     let kind = kind_from(&access.channel.kind);
@@ -216,19 +211,16 @@ async fn other_members(
     state: &AppState,
     channel_id: ChannelId,
     me: UserId,
-) -> Result<String, String> {
+) -> Result<String, JobError> {
     let ids: Vec<i64> = state
         .store
         .fetch_channel_members(channel_id.get())
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .into_iter()
         .map(|m| m.user_id)
         .filter(|&id| id != me.get())
         .collect();
-    let profiles = users::profiles(state, ids.iter().copied())
-        .await
-        .map_err(|e| e.to_string())?;
+    let profiles = users::profiles(state, ids.iter().copied()).await?;
     // In the order they joined, as the clients list them.
     let names: Vec<&str> = ids
         .iter()
@@ -241,16 +233,12 @@ async fn other_members(
 /// Sends one notification to every browser of the user. Subscriptions the
 /// push service reports gone (404/410) are deleted; other failures make
 /// the job retry.
-pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), String> {
+pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), JobError> {
     let Some(payload) = payload(state, &job).await? else {
         return Ok(());
     };
-    let body = serde_json::to_vec(&payload).map_err(|e| e.to_string())?;
-    let subs = state
-        .store
-        .fetch_push_subscriptions(job.user_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(&payload)?;
+    let subs = state.store.fetch_push_subscriptions(job.user_id).await?;
     let mut failures = Vec::new();
     for sub in subs {
         let keys = (
@@ -271,8 +259,9 @@ pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), String> 
             .with_valid_duration(PUSH_TTL)
             .with_vapid(&state.vapid.keys, &state.vapid.subject)
             .build(body.clone())
-            .map_err(|e| e.to_string())?;
-        let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
+            .map_err(|e| JobError::Push(e.to_string()))?;
+        let request =
+            reqwest::Request::try_from(request).map_err(|e| JobError::Push(e.to_string()))?;
         match state.http.execute(request).await {
             Ok(res) if res.status().is_success() => {}
             Ok(res) if matches!(res.status().as_u16(), 404 | 410) => {
@@ -285,7 +274,7 @@ pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), String> 
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(failures.join("; "))
+        Err(JobError::Push(failures.join("; ")))
     }
 }
 

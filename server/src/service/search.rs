@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::access;
 use super::messages::hydrate;
 use crate::error::{ApiError, ApiResult};
+use crate::queue::JobError;
 use crate::search::MessageQuery;
 use crate::state::AppState;
 use crate::store::{NewJob, SearchFilter};
@@ -51,7 +52,7 @@ pub fn index_jobs(state: &AppState, message_id: MessageId, now: i64) -> ApiResul
 }
 
 /// Runs an indexing job.
-pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), String> {
+pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), JobError> {
     let index = &state.search;
     if !index.fed_by_jobs() {
         return Ok(());
@@ -59,18 +60,17 @@ pub async fn run_index_job(state: &AppState, job: IndexJob) -> Result<(), String
     let docs = state
         .store
         .fetch_index_docs(Some(&[job.message_id]), 0, 1)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if docs.is_empty() {
-        index.remove(&[job.message_id]).await
+        index.remove(&[job.message_id]).await?;
     } else {
-        index.upsert(&docs).await
+        index.upsert(&docs).await?;
     }
-    .map_err(|e| e.to_string())
+    Ok(())
 }
 
 /// Runs one page of a backfill and queues the next page.
-pub async fn run_reindex_job(state: &AppState, job: ReindexJob) -> Result<(), String> {
+pub async fn run_reindex_job(state: &AppState, job: ReindexJob) -> Result<(), JobError> {
     let index = &state.search;
     if !index.fed_by_jobs() {
         return Ok(());
@@ -78,16 +78,11 @@ pub async fn run_reindex_job(state: &AppState, job: ReindexJob) -> Result<(), St
     let docs = state
         .store
         .fetch_index_docs(None, job.after_id, REINDEX_PAGE)
-        .await
-        .map_err(|e| e.to_string())?;
-    index.upsert(&docs).await.map_err(|e| e.to_string())?;
+        .await?;
+    index.upsert(&docs).await?;
     if let Some(last) = docs.last().filter(|_| docs.len() as i64 == REINDEX_PAGE) {
-        let next = reindex_job(state, last.id).map_err(|e| e.to_string())?;
-        state
-            .store
-            .insert_jobs(&[next])
-            .await
-            .map_err(|e| e.to_string())?;
+        let next = reindex_job(state, last.id)?;
+        state.store.insert_jobs(&[next]).await?;
         state.queue.kick();
     }
     Ok(())
