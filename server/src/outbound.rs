@@ -38,6 +38,8 @@ pub enum OutboundError {
     NotPublic(IpAddr),
     #[error("its host does not resolve")]
     Unresolvable,
+    #[error("must name a public host (not {0})")]
+    LocalName(String),
 }
 
 pub const URL_MAX: usize = 2048;
@@ -141,7 +143,19 @@ pub fn check_url(raw: &str, policy: Policy) -> Result<Url, OutboundError> {
         None => return Err(OutboundError::NotAUrl),
         Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
         Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-        Some(Host::Domain(_)) => None,
+        Some(Host::Domain(name)) => {
+            // Names that mean "this machine" or "this network" by
+            // convention are refused before any lookup (resolution catches
+            // the rest).
+            let bare = name.trim_end_matches('.');
+            let local = [".localhost", ".local", ".internal", ".home.arpa"];
+            if !policy.allow_private
+                && (bare == "localhost" || local.iter().any(|s| bare.ends_with(s)))
+            {
+                return Err(OutboundError::LocalName(name.to_owned()));
+            }
+            None
+        }
     };
     if let Some(ip) = literal.filter(|ip| !policy.allow_private && !is_public(*ip)) {
         return Err(OutboundError::NotPublic(ip));
@@ -287,14 +301,28 @@ mod tests {
 
     #[tokio::test]
     async fn names_that_resolve_inside_are_refused() {
-        for raw in ["https://localhost/x", "https://LOCALHOST./x"] {
+        for raw in [
+            "https://localhost/x",
+            "https://LOCALHOST./x",
+            "https://printer.local/x",
+        ] {
             let got = check_url_resolved(raw, STRICT).await;
+            assert!(
+                matches!(got, Err(OutboundError::LocalName(_))),
+                "{raw}: {got:?}"
+            );
+        }
+        // A name that is not conventionally local but resolves inside.
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        let host = host.trim();
+        if !host.is_empty() && !host.contains('.') {
+            let got = check_url_resolved(&format!("https://{host}/x"), STRICT).await;
             assert!(
                 matches!(
                     got,
                     Err(OutboundError::NotPublic(_) | OutboundError::Unresolvable)
                 ),
-                "{raw}: {got:?}"
+                "{host}: {got:?}"
             );
         }
     }

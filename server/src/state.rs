@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::crypto::{Passwords, TokenKeys, Vapid};
 use crate::limits::Limiter;
 use crate::metrics::Metrics;
+use crate::outbound;
 use crate::queue::JobQueue;
 use crate::realtime::Realtime;
 use crate::search::MessageIndex;
@@ -42,7 +43,8 @@ pub struct Services {
     pub queue: Arc<dyn JobQueue>,
     pub search: Arc<dyn MessageIndex>,
     pub vapid: Arc<Vapid>,
-    /// Outgoing HTTP (Web Push deliveries).
+    /// Outgoing HTTP to URLs users supplied (Web Push deliveries): the
+    /// guarded client of `outbound`, the only one the services use.
     pub http: reqwest::Client,
 }
 
@@ -64,9 +66,9 @@ impl AppState {
             queue,
             search,
             vapid: Arc::new(Vapid::from_config(&config)?),
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(15))
-                .build()?,
+            http: outbound::client(outbound::Policy {
+                allow_private: config.push_allow_insecure,
+            })?,
             metrics: realtime.metrics.clone(),
             passwords: Arc::new(Passwords::from_config(&config)?),
             realtime,

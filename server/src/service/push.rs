@@ -7,7 +7,6 @@
 //! HTTPS services (no private or loopback addresses) unless
 //! `PARLEY_PUSH_ALLOW_INSECURE` is set for tests.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,6 +22,7 @@ use super::convert::kind_from;
 use super::now_ms;
 use super::users;
 use crate::error::{ApiError, ApiResult};
+use crate::outbound;
 use crate::queue::JobError;
 use crate::state::AppState;
 use crate::store::NewJob;
@@ -38,37 +38,18 @@ pub fn vapid_key(state: &AppState) -> VapidKey {
     }
 }
 
-/// Refuses endpoints the server must not be made to call.
+/// Refuses endpoints the server must not be made to call (see
+/// `outbound`); the subscription also resolves the host (`subscribe`).
 fn check_endpoint(endpoint: &str, allow_insecure: bool) -> ApiResult<()> {
-    let bad = |why: &str| -> ApiError { ValidationError::new("endpoint", why).into() };
-    if endpoint.len() > 2048 {
-        return Err(bad("must be at most 2048 characters"));
+    outbound::check_url(endpoint, policy(allow_insecure))
+        .map(|_| ())
+        .map_err(|e| ValidationError::new("endpoint", e.to_string()).into())
+}
+
+fn policy(allow_insecure: bool) -> outbound::Policy {
+    outbound::Policy {
+        allow_private: allow_insecure,
     }
-    let uri: axum::http::Uri = endpoint.parse().map_err(|_| bad("must be a URL"))?;
-    let host = uri.host().ok_or_else(|| bad("must be an absolute URL"))?;
-    if allow_insecure {
-        return match uri.scheme_str() {
-            Some("http" | "https") => Ok(()),
-            _ => Err(bad("must be an http(s) URL")),
-        };
-    }
-    if uri.scheme_str() != Some("https") {
-        return Err(bad("must be an https URL"));
-    }
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let private = match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
-        }
-        Err(_) => host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local"),
-    };
-    if private {
-        return Err(bad("must be a public push service"));
-    }
-    Ok(())
 }
 
 fn decode_key(field: &'static str, value: &str, len: Option<usize>) -> ApiResult<Vec<u8>> {
@@ -87,6 +68,9 @@ pub async fn subscribe(
     req: PushSubscriptionRequest,
 ) -> ApiResult<()> {
     check_endpoint(&req.endpoint, state.config.push_allow_insecure)?;
+    outbound::check_url_resolved(&req.endpoint, policy(state.config.push_allow_insecure))
+        .await
+        .map_err(|e| ValidationError::new("endpoint", e.to_string()))?;
     let p256dh = decode_key("keys.p256dh", &req.keys.p256dh, None)?;
     p256::PublicKey::from_sec1_bytes(&p256dh)
         .map_err(|_| ValidationError::new("keys.p256dh", "is not a P-256 public key"))?;
@@ -251,7 +235,11 @@ pub async fn run_push_job(state: &AppState, job: PushJob) -> Result<(), JobError
             let _ = state.store.delete_push_subscription_by_id(sub.id).await;
             continue;
         };
-        let Ok(endpoint) = sub.endpoint.parse() else {
+        // Checked again at every delivery: the rules may have tightened
+        // since it was stored, and the client resolves only to public
+        // addresses (`outbound::client`).
+        let checked = check_endpoint(&sub.endpoint, state.config.push_allow_insecure);
+        let (Ok(()), Ok(endpoint)) = (checked, sub.endpoint.parse()) else {
             let _ = state.store.delete_push_subscription_by_id(sub.id).await;
             continue;
         };

@@ -162,3 +162,34 @@ both!(
         assert!(ok, "the server did not recover");
     }
 );
+
+both!(push_endpoints_inside_the_network_are_refused, |app| {
+    // A listener the server must never be made to call.
+    let inside = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = inside.local_addr().expect("addr").port();
+    let bob = app.user("ssrf").await;
+    for host in [
+        "127.1",
+        "2130706433",
+        "0x7f000001",
+        "[::ffff:127.0.0.1]",
+        "LOCALHOST.",
+        "[fe80::1]",
+        "100.64.0.1",
+        "169.254.169.254",
+        "[::1]",
+    ] {
+        let (_, _, sub) = crate::push::browser(&format!("https://{host}:{port}/push"));
+        let r = app.post("/api/v1/push/subscriptions", &bob, sub).await;
+        assert_eq!(r.status.as_u16(), 422, "{host}: {}", r.body);
+        assert_eq!(r.body["error"]["code"], "validation_failed", "{host}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM push_subscriptions").await,
+        0
+    );
+    let called = tokio::time::timeout(std::time::Duration::from_millis(300), inside.accept()).await;
+    assert!(called.is_err(), "the server connected to 127.0.0.1");
+});

@@ -51,7 +51,7 @@ async fn push_service() -> (String, Received) {
 }
 
 /// A browser's push keys: (private key, auth secret, subscription JSON).
-fn browser(endpoint: &str) -> (p256::SecretKey, [u8; 16], Value) {
+pub(crate) fn browser(endpoint: &str) -> (p256::SecretKey, [u8; 16], Value) {
     let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
     let mut auth = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut auth);
