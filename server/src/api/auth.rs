@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*`: register, login, refresh, logout.
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use parley_shared::api::{
     AuthResponse, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest,
@@ -11,6 +11,7 @@ use super::extract::Json;
 use crate::error::ApiResult;
 use crate::service::auth;
 use crate::state::AppState;
+use crate::tls::ClientAddr;
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = AuthResponse), (status = "4XX", body = ErrorBody)))]
@@ -28,9 +29,10 @@ pub async fn register(
     responses((status = 200, body = AuthResponse), (status = "4XX", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<ClientAddr>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<AuthResponse>> {
-    Ok(axum::Json(auth::login(&state, req).await?))
+    Ok(axum::Json(auth::login(&state, req, client.0.ip()).await?))
 }
 
 /// Trades a refresh token for new tokens. Presenting a token twice revokes

@@ -4,11 +4,14 @@
 //! are short-lived HS256 JWTs; refresh tokens are opaque, single use, stored
 //! hashed, and rotated on every refresh (see `store::tokens`).
 
+use std::net::IpAddr;
+
 use parley_shared::api::{AuthResponse, LoginRequest, RegisterRequest};
 use parley_shared::{validate, UserId};
 
 use super::convert::current_user;
 use super::now_ms;
+use super::signin_guard::Attempt;
 use crate::crypto::secrets::{hash_secret, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -85,35 +88,36 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> ApiResult<AuthR
     open_session(state, id).await
 }
 
-pub async fn login(state: &AppState, req: LoginRequest) -> ApiResult<AuthResponse> {
+/// Signs in with a username or e-mail. `client` is the caller's address,
+/// which the sign-in guard counts failures per (see `signin_guard`).
+pub async fn login(state: &AppState, req: LoginRequest, client: IpAddr) -> ApiResult<AuthResponse> {
     let login = req.login.trim().to_lowercase();
     if login.is_empty() || req.password.len() > 4 * validate::PASSWORD_MAX {
         return Err(ApiError::InvalidCredentials);
-    }
-    // Brute-force guard per account name, on top of the per-IP limits.
-    let per_account = (state.config.auth_rate_limit_per_min / 3).max(5);
-    if state.config.auth_rate_limit_per_min > 0 {
-        if let Err(retry) = state
-            .limiter
-            .hit(
-                &format!("login:{login}"),
-                per_account,
-                std::time::Duration::from_secs(15 * 60),
-            )
-            .await
-        {
-            return Err(ApiError::RateLimited(retry.as_secs().max(1)));
-        }
     }
     let found = state.store.fetch_credentials(&login).await?;
     let (user_id, hash) = match found {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
+    let guarded = state.config.auth_rate_limit_per_min > 0;
+    let attempt = Attempt::new(user_id, &login, client);
+    let cache = state.cache.as_ref();
+    if guarded {
+        if let Some(wait) = attempt.must_wait(cache).await {
+            return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+        }
+    }
     if !state.passwords.verify(req.password, hash).await? {
+        if guarded {
+            attempt.failed(cache).await;
+        }
         return Err(ApiError::InvalidCredentials);
     }
     let user_id = user_id.ok_or(ApiError::InvalidCredentials)?;
+    if guarded {
+        attempt.succeeded(cache).await;
+    }
     open_session(state, user_id).await
 }
 

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod push;
 pub mod recent;
 pub mod search;
+pub mod signin_guard;
 pub mod users;
 pub mod workspaces;
 

@@ -193,3 +193,72 @@ both!(push_endpoints_inside_the_network_are_refused, |app| {
     let called = tokio::time::timeout(std::time::Duration::from_millis(300), inside.accept()).await;
     assert!(called.is_err(), "the server connected to 127.0.0.1");
 });
+
+/// One sign-in attempt from `client` (a loopback source address, so tests
+/// can be several clients): the status and, when limited, Retry-After.
+async fn sign_in(app: &TestApp, from: [u8; 4], login: &str, password: &str) -> u16 {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .expect("client");
+    let res = client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .expect("sign-in request");
+    let status = res.status().as_u16();
+    if status == 429 {
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    status
+}
+
+const RIGHT: &str = "correct horse battery";
+const HERE: [u8; 4] = [127, 0, 0, 1];
+const ELSEWHERE: [u8; 4] = [127, 0, 0, 2];
+
+both!(
+    the_sign_in_guard_counts_the_account_not_the_typed_name,
+    [("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "30")],
+    |app| {
+        let alice = app.user("guard").await;
+        let email = format!("{}@example.com", alice.username);
+        // Three free failures by username, one by e-mail: together they
+        // earn a delay, so the next try by either name waits.
+        for _ in 0..3 {
+            assert_eq!(sign_in(&app, HERE, &alice.username, "wrong").await, 401);
+        }
+        assert_eq!(sign_in(&app, HERE, &email, "wrong").await, 401);
+        assert_eq!(sign_in(&app, HERE, &alice.username, RIGHT).await, 429);
+        assert_eq!(sign_in(&app, HERE, &email, RIGHT).await, 429);
+    }
+);
+
+both!(
+    nobody_can_lock_the_owner_out,
+    [("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "30")],
+    |app| {
+        let alice = app.user("owner").await;
+        // Ten wrong passwords from one address …
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(sign_in(&app, ELSEWHERE, &alice.username, "guess").await);
+        }
+        assert!(statuses.contains(&429), "{statuses:?}");
+        // … hold that address back, not the owner signing in from hers.
+        assert_eq!(sign_in(&app, HERE, &alice.username, RIGHT).await, 200);
+        // Successes do not count: the owner signs in again and again.
+        for _ in 0..12 {
+            assert_eq!(sign_in(&app, HERE, &alice.username, RIGHT).await, 200);
+        }
+        // And after the first delay (1 s), the same address gets in too.
+        let bob = app.user("owner2").await;
+        for _ in 0..4 {
+            assert_eq!(sign_in(&app, ELSEWHERE, &bob.username, "guess").await, 401);
+        }
+        assert_eq!(sign_in(&app, ELSEWHERE, &bob.username, RIGHT).await, 429);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(sign_in(&app, ELSEWHERE, &bob.username, RIGHT).await, 200);
+    }
+);
