@@ -31,8 +31,14 @@ pub mod close {
     pub const GOING_AWAY_RESUME: u16 = 1001;
 }
 
-/// Largest text frame a client may send.
-pub const MAX_CLIENT_FRAME_BYTES: usize = 16 * 1024;
+/// Largest text frame a client may send: room for a `PRESENCE_SUBSCRIBE`
+/// of [`MAX_PRESENCE_SUBSCRIPTIONS`] ids (about 22 KB) and for a message of
+/// `validate::MESSAGE_MAX` characters. A larger frame is answered with
+/// `ERROR payload_too_large` and changes nothing.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 32 * 1024;
+
+/// Frames beyond this are not even read: the connection closes with 1009.
+pub const MAX_READ_FRAME_BYTES: usize = 2 * MAX_CLIENT_FRAME_BYTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -18,7 +18,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_shared::api::SendMessageRequest;
 use parley_shared::ws::{
     close, ChannelState, ClientFrame, Hello, PresenceStatus, PresenceUpdate, ServerEvent,
-    MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_SUBSCRIPTIONS,
+    MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_SUBSCRIPTIONS, MAX_READ_FRAME_BYTES,
 };
 use parley_shared::{ChannelId, ErrorCode, UserId};
 use tokio::time::{timeout, Instant};
@@ -54,8 +54,8 @@ pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
     // Small buffers: the library's defaults (128 KiB each way, the read one
     // allocated up front) would cost more per idle connection than
     // everything else together. They grow when a burst needs it.
-    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
-        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+    ws.max_message_size(MAX_READ_FRAME_BYTES)
+        .max_frame_size(MAX_READ_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| run(state, socket))
@@ -389,6 +389,13 @@ impl Connection<'_> {
                 message: format!(
                     "at most {FRAMES_PER_SEC} frames per second; this one was dropped"
                 ),
+                nonce: None,
+            });
+        }
+        if raw.len() > MAX_CLIENT_FRAME_BYTES {
+            return Reply::event(ServerEvent::Error {
+                code: ErrorCode::PayloadTooLarge,
+                message: format!("a frame may be at most {MAX_CLIENT_FRAME_BYTES} bytes"),
                 nonce: None,
             });
         }

@@ -262,3 +262,41 @@ both!(
         assert_eq!(sign_in(&app, ELSEWHERE, &bob.username, RIGHT).await, 200);
     }
 );
+
+both!(
+    the_documented_presence_subscription_limit_is_reachable,
+    |app| {
+        let alice = app.user("presub").await;
+        let mut a = app.ws(&alice).await;
+        // 1,000 ids of the real length (snowflakes are 19 digits).
+        let ids: Vec<String> = (0..1000)
+            .map(|i| (7_400_000_000_000_000_000u64 + i).to_string())
+            .collect();
+        let frame = json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": ids } });
+        assert!(
+            frame.to_string().len() > 16 * 1024,
+            "the old cap would refuse it"
+        );
+        a.send(frame).await;
+        a.send(json!({ "type": "PING" })).await;
+        loop {
+            let next = a.next().await;
+            assert_ne!(next["type"], "ERROR", "{next}");
+            if next["type"] == "PONG" {
+                break;
+            }
+        }
+        // One more is over the documented limit: an ERROR, not a close.
+        let ids: Vec<String> = (0..1001)
+            .map(|i| (7_400_000_000_000_000_000u64 + i).to_string())
+            .collect();
+        a.send(json!({ "type": "PRESENCE_SUBSCRIBE", "payload": { "user_ids": ids } }))
+            .await;
+        assert_eq!(
+            a.next_of("ERROR").await["payload"]["code"],
+            "validation_failed"
+        );
+        a.send(json!({ "type": "PING" })).await;
+        a.next_of("PONG").await;
+    }
+);

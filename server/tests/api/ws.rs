@@ -319,10 +319,19 @@ both!(bad_frames_are_refused_and_change_nothing, |app| {
     assert_eq!(a.next_of("ERROR").await["payload"]["code"], "bad_request");
     assert_eq!(count().await, before);
 
-    // Oversized frames end the connection.
+    // Oversized frames are refused; far oversized ones end the connection.
     a.send_text(format!(
         r#"{{"type":"PING","pad":"{}"}}"#,
-        "x".repeat(20_000)
+        "x".repeat(40_000)
+    ))
+    .await;
+    assert_eq!(
+        a.next_of("ERROR").await["payload"]["code"],
+        "payload_too_large"
+    );
+    a.send_text(format!(
+        r#"{{"type":"PING","pad":"{}"}}"#,
+        "x".repeat(70_000)
     ))
     .await;
     assert!(matches!(
