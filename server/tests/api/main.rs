@@ -5,6 +5,7 @@ mod helpers;
 
 mod architecture;
 mod auth;
+mod authz;
 mod bus;
 mod cache;
 mod channels;
