@@ -163,6 +163,38 @@ async fn require_workspace_members(
     Ok(())
 }
 
+/// The UTS #39 skeleton of a name: look-alikes (Cyrillic `е` for Latin
+/// `e`, `1` for `l`, `rn` for `m` …) share one.
+fn skeleton(name: &str) -> String {
+    unicode_security::confusable_detection::skeleton(name).collect()
+}
+
+/// Refuses a name that looks like another live channel's without being
+/// it (the same name is the store's unique index's to refuse). Checked
+/// against every channel of the workspace, private ones too, exactly like
+/// that index: a name is taken or it is not.
+async fn refuse_look_alike(
+    state: &AppState,
+    workspace_id: WorkspaceId,
+    name: &str,
+    renamed: Option<ChannelId>,
+) -> ApiResult<()> {
+    let wanted = skeleton(name);
+    let existing = state
+        .store
+        .fetch_live_channel_names(workspace_id.get())
+        .await?;
+    let clash = existing.iter().any(|(id, other)| {
+        Some(ChannelId(*id)) != renamed && other != name && skeleton(other) == wanted
+    });
+    if clash {
+        return Err(ApiError::Conflict(
+            "a channel whose name looks the same already exists in the workspace",
+        ));
+    }
+    Ok(())
+}
+
 fn name_conflict(e: StoreError) -> ApiError {
     match e {
         StoreError::Conflict { .. } => {
@@ -187,6 +219,7 @@ pub async fn create(
         .into());
     }
     let name = validate::channel_name(&req.name)?;
+    refuse_look_alike(state, workspace_id, &name, None).await?;
     let topic = validate::topic(req.topic.as_deref().unwrap_or(""))?;
     let purpose = validate::purpose(req.purpose.as_deref().unwrap_or(""))?;
     let members = dedup(&req.member_ids);
@@ -231,6 +264,9 @@ pub async fn update(
             let n = validate::channel_name(&n)?;
             if n != a.row.name {
                 a.require_admin()?;
+                if let Some(ws) = a.row.workspace_id {
+                    refuse_look_alike(state, WorkspaceId(ws), &n, Some(id)).await?;
+                }
             }
             n
         }

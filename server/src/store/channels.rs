@@ -110,6 +110,21 @@ impl Store {
         Ok(())
     }
 
+    /// (id, name) of every live public and private channel of a workspace:
+    /// the names a new name must not look like.
+    pub async fn fetch_live_channel_names(
+        &self,
+        workspace_id: i64,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name FROM channels \
+             WHERE workspace_id = $1 AND archived_at IS NULL AND kind IN ('public', 'private')",
+        )
+        .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     pub async fn fetch_channel_access(
         &self,
         channel_id: i64,

@@ -40,6 +40,25 @@ both!(names_that_hide_or_impersonate_are_refused, |app| {
             .await
             .expect_error(409, "conflict");
     }
+    // Look-alikes from other scripts, or digits for letters, are refused
+    // against the existing name (UTS #39 skeletons) …
+    for twin in ["\u{0440}\u{0430}yroll", "payro1l"] {
+        app.post(&path, &alice, json!({ "name": twin }))
+            .await
+            .expect_error(409, "conflict");
+    }
+    // … also when renaming another channel, while distinct names pass.
+    let other = app
+        .post(&path, &alice, json!({ "name": "payroll-2" }))
+        .await
+        .expect(201);
+    let other = format!("/api/v1/channels/{}", other["id"].as_str().expect("id"));
+    app.put(&other, &alice, json!({ "name": "\u{0440}ayroll" }))
+        .await
+        .expect_error(409, "conflict");
+    app.put(&other, &alice, json!({ "name": "payroll-2" }))
+        .await
+        .expect(200);
 });
 
 both!(ws_frames_with_unknown_fields_are_refused, |app| {
