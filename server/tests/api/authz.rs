@@ -1,10 +1,11 @@
-//! The authorization matrix: every REST route tried as every role against
-//! one fixture, with the expected outcome of each pair written down in one
-//! place ([`rest_table`]).
+//! The authorization matrix: every REST route and every WebSocket client
+//! frame, tried as every role against one fixture, with the expected outcome
+//! of each pair written down in one place ([`rest_table`], [`frame_table`]).
 //!
 //! What must stay true: a route in the OpenAPI document without a row fails
 //! this test, and so does a row for a route that is gone (as
-//! `edge::openapi_documents_every_route`). Whoever may not see a private
+//! `edge::openapi_documents_every_route`); a new `ClientFrame` variant does
+//! not compile until [`frame_type`] names it. Whoever may not see a private
 //! resource gets exactly the 404 body a missing id gets; a refused request
 //! changes nothing; and nobody hears of a channel, message or file they may
 //! not read, in a REST response or a WebSocket frame.
@@ -14,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use parley_shared::ws::ClientFrame;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -423,6 +425,8 @@ struct Secret {
 #[derive(Debug, Clone)]
 enum Snap {
     Channel(String, Kind),
+    /// The channel and its members.
+    Members(String, Kind),
     Message(String),
     Workspace,
     Profile,
@@ -442,6 +446,8 @@ struct Matrix<'a> {
     fx: Fixture,
     http: reqwest::Client,
     secrets: Vec<Secret>,
+    /// Targets of refused probes, by row.
+    standing: HashMap<String, String>,
     failures: Vec<String>,
     /// Probes of `Exp::Bug` cells, still failing as reported.
     known_bugs: Vec<String>,
@@ -515,6 +521,53 @@ impl Matrix<'_> {
         Resp { status, text, json }
     }
 
+    /// The channel a probe of `row` works on: a new one when the probe is
+    /// to succeed, else the row's standing one (a refused probe changes
+    /// nothing, which the snapshot checks).
+    async fn channel_for(&mut self, row: String, kind: Kind, denied: bool) -> String {
+        if let (true, Some(c)) = (denied, self.standing.get(&row)) {
+            return c.clone();
+        }
+        let c = self.fresh_channel(kind).await;
+        if denied {
+            self.standing.insert(row, c.clone());
+        }
+        c
+    }
+
+    /// The same for a message by the author.
+    async fn message_for(&mut self, row: String, kind: Kind, denied: bool) -> String {
+        if let (true, Some(m)) = (denied, self.standing.get(&row)) {
+            return m.clone();
+        }
+        let content = self.content(kind, "fresh");
+        let author = self.fx.person(Role::Author);
+        let m = id_of(
+            &self
+                .app
+                .send(&self.fx.chan[kind.at()], author, &content)
+                .await,
+        );
+        if denied {
+            self.standing.insert(row, m.clone());
+        }
+        m
+    }
+
+    /// The reaction a removal probe takes back; refused for those who may
+    /// not react, which is fine here.
+    async fn react_first(&self, role: Role, message: &str) {
+        if role != Role::Anon {
+            self.send(
+                POST,
+                &format!("/api/v1/messages/{message}/reactions"),
+                role,
+                &Body::Json(json!({ "emoji": EMOJI })),
+            )
+            .await;
+        }
+    }
+
     /// A fresh channel made by the channel admin with the usual members.
     async fn fresh_channel(&mut self, kind: Kind) -> String {
         if kind == Dm {
@@ -547,6 +600,9 @@ impl Matrix<'_> {
     /// to re-read, and the same request with its main id (the path's first,
     /// or the body's) one that does not exist.
     async fn prepare(&mut self, row: &Row, role: Role) -> Probe {
+        let col = ROLES.iter().position(|&r| r == role).expect("role");
+        let denied = row.expect[col].denied();
+        let row_key = format!("{} {} {:?}", row.method, row.path, row.target);
         let fx = &self.fx;
         let mut vals: Vec<(&str, String)> = Vec::new();
         let mut snap = None;
@@ -565,38 +621,23 @@ impl Matrix<'_> {
                 snap = Some(Snap::Channel(fx.chan[k.at()].clone(), k));
             }
             Fresh(k) | AddOther(k) | Kick(k) => {
-                let c = self.fresh_channel(k).await;
+                let c = self.channel_for(row_key, k, denied).await;
                 vals.push(("id", c.clone()));
                 vals.push(("user_id", self.fx.person(Role::ChanMember).id.clone()));
-                snap = Some(Snap::Channel(c, k));
+                snap = Some(Snap::Members(c, k));
             }
             Msg(k) => {
                 vals.push(("id", fx.msg[k.at()].clone()));
                 snap = Some(Snap::Message(fx.msg[k.at()].clone()));
             }
             FreshMsg(k) => {
-                let content = self.content(k, "fresh");
-                let m = id_of(
-                    &self
-                        .app
-                        .send(&fx.chan[k.at()], fx.person(Role::Author), &content)
-                        .await,
-                );
+                let m = self.message_for(row_key, k, denied).await;
                 vals.push(("id", m.clone()));
                 snap = Some(Snap::Message(m));
             }
             Reacted(k) => {
                 let m = fx.msg[k.at()].clone();
-                if role != Role::Anon {
-                    // Refused for those who may not react: that is fine here.
-                    self.send(
-                        POST,
-                        &format!("/api/v1/messages/{m}/reactions"),
-                        role,
-                        &Body::Json(json!({ "emoji": EMOJI })),
-                    )
-                    .await;
-                }
+                self.react_first(role, &m).await;
                 vals.push(("id", m.clone()));
                 vals.push(("emoji", EMOJI.to_owned()));
                 snap = Some(Snap::Message(m));
@@ -610,8 +651,7 @@ impl Matrix<'_> {
             Avatar => vals.push(("id", fx.bystander.id.clone())),
             FreshMember => {
                 // Refused probes all try the same standing member.
-                let col = ROLES.iter().position(|&r| r == role).expect("role");
-                let target = if row.expect[col].denied() {
+                let target = if denied {
                     fx.standing.id.clone()
                 } else {
                     let u = self.app.user("member").await;
@@ -806,7 +846,7 @@ impl Matrix<'_> {
             r.json
         };
         match snap {
-            Snap::Channel(c, kind) => {
+            Snap::Channel(c, kind) | Snap::Members(c, kind) => {
                 let reader = if *kind == Dm {
                     Role::Author
                 } else {
@@ -817,9 +857,14 @@ impl Matrix<'_> {
                 for f in ["last_read_seq", "unread_count", "mention_count"] {
                     channel[f] = Value::Null;
                 }
-                // `last_seq` in the channel shows any new message.
-                let members = read(format!("/api/v1/channels/{c}/members"), reader).await;
-                json!([channel, members])
+                // `last_seq` shows a new message, `member_count` a
+                // membership; membership routes compare the people too.
+                if let Snap::Members(..) = snap {
+                    let members = read(format!("/api/v1/channels/{c}/members"), reader).await;
+                    json!([channel, members])
+                } else {
+                    channel
+                }
             }
             Snap::Message(m) => read(format!("/api/v1/messages/{m}/thread"), Role::Author).await,
             Snap::Workspace => {
@@ -1084,6 +1129,7 @@ async fn build(app: &TestApp) -> Matrix<'_> {
         fx,
         http,
         secrets: Vec::new(),
+        standing: HashMap::new(),
         failures: Vec::new(),
         known_bugs: Vec::new(),
         probes: 0,
@@ -1236,12 +1282,417 @@ async fn watch(app: &TestApp, role: Role, user: &TestUser) -> Watcher {
 
 impl Watcher {
     async fn finish(self) -> (Role, Vec<Value>) {
-        // One more quiet period, so that late frames are in.
-        tokio::time::sleep(Duration::from_millis(150)).await;
         self.stop.store(true, Ordering::Relaxed);
         self.task.await.expect("watcher");
         let heard = std::mem::take(&mut *self.heard.lock().expect("heard"));
         (self.role, heard)
+    }
+}
+
+// -------------------------------------------------------------- frames
+
+/// What a client frame must get back before the PONG of a PING sent after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    /// ACK (a MESSAGE was stored).
+    Ack,
+    /// Neither ACK nor ERROR: taken.
+    Quiet,
+    /// ERROR with this code.
+    Error(&'static str),
+    /// ERROR `not_found`, with exactly the message a missing id gets.
+    Hidden,
+    /// The connection is closed with 4001 (no AUTH first).
+    Closed,
+}
+
+const ACK: Reply = Reply::Ack;
+const QUIET: Reply = Reply::Quiet;
+const E400: Reply = Reply::Error("bad_request");
+const E403: Reply = Reply::Error("forbidden");
+const HIDN: Reply = Reply::Hidden;
+const SHUT: Reply = Reply::Closed;
+
+struct FrameRow {
+    /// The frame's `type`, and after a `+` which form of it.
+    frame: &'static str,
+    target: Target,
+    expect: [Reply; COLS],
+}
+
+fn f(frame: &'static str, target: Target, expect: [Reply; COLS]) -> FrameRow {
+    FrameRow {
+        frame,
+        target,
+        expect,
+    }
+}
+
+/// Every client frame type, as [`frame_type`] names them: a new
+/// `ClientFrame` variant does not compile until it has a name there; give it
+/// one here too, and rows in [`frame_table`].
+const FRAME_TYPES: [&str; 11] = [
+    "AUTH",
+    "RESUME",
+    "MESSAGE",
+    "TYPING",
+    "READ_RECEIPT",
+    "REACTION",
+    "JOIN_CHANNEL",
+    "LEAVE_CHANNEL",
+    "PING",
+    "PRESENCE",
+    "PRESENCE_SUBSCRIBE",
+];
+
+fn frame_type(frame: &ClientFrame) -> &'static str {
+    match frame {
+        ClientFrame::Auth { .. } => "AUTH",
+        ClientFrame::Resume { .. } => "RESUME",
+        ClientFrame::Message { .. } => "MESSAGE",
+        ClientFrame::Typing { .. } => "TYPING",
+        ClientFrame::ReadReceipt { .. } => "READ_RECEIPT",
+        ClientFrame::Reaction { .. } => "REACTION",
+        ClientFrame::JoinChannel { .. } => "JOIN_CHANNEL",
+        ClientFrame::LeaveChannel { .. } => "LEAVE_CHANNEL",
+        ClientFrame::Ping => "PING",
+        ClientFrame::Presence { .. } => "PRESENCE",
+        ClientFrame::PresenceSubscribe { .. } => "PRESENCE_SUBSCRIBE",
+    }
+}
+
+/// Every client frame × role, columns as in [`rest_table`]. An anonymous
+/// connection sends the frame first, instead of AUTH.
+#[rustfmt::skip]
+fn frame_table() -> Vec<FrameRow> {
+    vec![
+        //                                               anon   outs.  wsmem  chmem  author chadm  wsadm  owner
+        f("MESSAGE",            Chan(Pub),             [SHUT,  HIDN,  E403,  ACK,   ACK,   ACK,   E403,  E403]),
+        f("MESSAGE",            Chan(Priv),            [SHUT,  HIDN,  HIDN,  ACK,   ACK,   ACK,   HIDN,  HIDN]),
+        f("MESSAGE",            Chan(Dm),              [SHUT,  HIDN,  HIDN,  ACK,   ACK,   HIDN,  HIDN,  HIDN]),
+        f("MESSAGE+thread",     Msg(Pub),              [SHUT,  HIDN,  E403,  ACK,   ACK,   ACK,   E403,  E403]),
+        f("MESSAGE+thread",     Msg(Priv),             [SHUT,  HIDN,  HIDN,  ACK,   ACK,   ACK,   HIDN,  HIDN]),
+        f("MESSAGE+thread",     Msg(Dm),               [SHUT,  HIDN,  HIDN,  ACK,   ACK,   HIDN,  HIDN,  HIDN]),
+        // Typing goes to the channels the session is subscribed to, its
+        // own: anything else is not found (a public one too).
+        f("TYPING",             Chan(Pub),             [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("TYPING",             Chan(Priv),            [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("TYPING",             Chan(Dm),              [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
+        f("READ_RECEIPT",       Chan(Pub),             [SHUT,  HIDN,  E403,  QUIET, QUIET, QUIET, E403,  E403]),
+        f("READ_RECEIPT",       Chan(Priv),            [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("READ_RECEIPT",       Chan(Dm),              [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
+        f("REACTION",           Msg(Pub),              [SHUT,  HIDN,  E403,  QUIET, QUIET, QUIET, E403,  E403]),
+        f("REACTION",           Msg(Priv),             [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("REACTION",           Msg(Dm),               [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
+        f("REACTION+remove",    Reacted(Pub),          [SHUT,  HIDN,  E403,  QUIET, QUIET, QUIET, E403,  E403]),
+        f("REACTION+remove",    Reacted(Priv),         [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("REACTION+remove",    Reacted(Dm),           [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
+        f("JOIN_CHANNEL",       Fresh(Pub),            [SHUT,  HIDN,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
+        f("JOIN_CHANNEL",       Fresh(Priv),           [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("JOIN_CHANNEL",       Fresh(Dm),             [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        f("LEAVE_CHANNEL",      Fresh(Pub),            [SHUT,  HIDN,  E403,  QUIET, QUIET, QUIET, E403,  E403]),
+        f("LEAVE_CHANNEL",      Fresh(Priv),           [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("LEAVE_CHANNEL",      Fresh(Dm),             [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        // Presence is anyone's to follow, like a profile (users.rs).
+        f("PRESENCE_SUBSCRIBE", Author,                [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
+        f("PRESENCE",           Nothing,               [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
+        f("PING",               Nothing,               [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
+        f("AUTH",               Nothing,               [SHUT,  E400,  E400,  E400,  E400,  E400,  E400,  E400]),
+        f("RESUME",             Nothing,               [SHUT,  E400,  E400,  E400,  E400,  E400,  E400,  E400]),
+    ]
+}
+
+/// A signed-in role's session for frame probes; renewed before the frame
+/// rate limit could answer instead of the server's rules.
+struct Actor {
+    client: WsClient,
+    sent: usize,
+}
+
+const FRAMES_PER_SESSION: usize = 40;
+
+impl Matrix<'_> {
+    /// The frame a row sends as `role`, and the same frame naming an id
+    /// that does not exist.
+    async fn frame(&mut self, row: &FrameRow, role: Role) -> (Value, Value, Option<Snap>) {
+        let (ty, form) = row.frame.split_once('+').unwrap_or((row.frame, ""));
+        let token = self
+            .fx
+            .user(role)
+            .map_or("not-a-token".to_owned(), |u| u.token.clone());
+        let (payload, ghost, snap): (Value, Value, Option<Snap>) = match (ty, row.target) {
+            ("MESSAGE", Chan(k)) => {
+                let c = self.fx.chan[k.at()].clone();
+                let p = |c: &str| json!({ "channel_id": c, "content": "ws probe", "nonce": unique("n") });
+                (p(&c), p(MISSING), Some(Snap::Channel(c, k)))
+            }
+            ("MESSAGE", Msg(k)) => {
+                let (c, m) = (self.fx.chan[k.at()].clone(), self.fx.msg[k.at()].clone());
+                let p = |m: &str| json!({ "channel_id": c, "content": "ws reply", "thread_root_id": m });
+                (p(&m), p(MISSING), Some(Snap::Message(m)))
+            }
+            ("TYPING", Chan(k)) => {
+                let p = |c: &str| json!({ "channel_id": c, "typing": true });
+                (p(&self.fx.chan[k.at()]), p(MISSING), None)
+            }
+            ("READ_RECEIPT", Chan(k)) => {
+                let (c, m) = (self.fx.chan[k.at()].clone(), self.fx.msg[k.at()].clone());
+                let p = |c: &str| json!({ "channel_id": c, "message_id": m });
+                (p(&c), p(MISSING), Some(Snap::Channel(c, k)))
+            }
+            ("REACTION", Msg(k) | Reacted(k)) => {
+                let m = self.fx.msg[k.at()].clone();
+                let remove = form == "remove";
+                if remove {
+                    self.react_first(role, &m).await;
+                }
+                let p = |m: &str| json!({ "message_id": m, "emoji": EMOJI, "remove": remove });
+                (p(&m), p(MISSING), Some(Snap::Message(m)))
+            }
+            ("JOIN_CHANNEL" | "LEAVE_CHANNEL", Fresh(k)) => {
+                let col = ROLES.iter().position(|&r| r == role).expect("role");
+                let denied = !matches!(row.expect[col], ACK | QUIET);
+                let key = format!("WS {} {:?}", row.frame, row.target);
+                let c = self.channel_for(key, k, denied).await;
+                let p = |c: &str| json!({ "channel_id": c });
+                (p(&c), p(MISSING), Some(Snap::Members(c, k)))
+            }
+            ("PRESENCE_SUBSCRIBE", Author) => {
+                let p = json!({ "user_ids": [self.fx.person(Role::Author).id] });
+                (p.clone(), p, None)
+            }
+            ("PRESENCE", Nothing) => (json!({ "status": "online" }), Value::Null, None),
+            ("PING", Nothing) => (Value::Null, Value::Null, None),
+            ("AUTH", Nothing) => (json!({ "token": token }), Value::Null, None),
+            ("RESUME", Nothing) => {
+                let p = json!({ "token": token, "session": "no-such-session", "last_seq": 0 });
+                (p, Value::Null, None)
+            }
+            other => panic!("no frame for {other:?}"),
+        };
+        let wrap = |p: Value| {
+            if p.is_null() {
+                json!({ "type": ty })
+            } else {
+                json!({ "type": ty, "payload": p })
+            }
+        };
+        let frame = wrap(payload);
+        // What is sent is the protocol's, and of the type the row says.
+        let parsed: ClientFrame = serde_json::from_value(frame.clone())
+            .unwrap_or_else(|e| panic!("{frame} is no client frame: {e}"));
+        assert_eq!(frame_type(&parsed), ty, "{frame}");
+        (frame, wrap(ghost), snap)
+    }
+
+    async fn actor<'s>(
+        &self,
+        actors: &'s mut HashMap<Role, Actor>,
+        role: Role,
+    ) -> &'s mut WsClient {
+        let user = self.fx.person(role);
+        let renew = actors
+            .get(&role)
+            .is_none_or(|a| a.sent + 4 > FRAMES_PER_SESSION);
+        if renew {
+            if let Some(old) = actors.remove(&role) {
+                old.client.close().await;
+            }
+            let client = self.app.ws(user).await;
+            actors.insert(role, Actor { client, sent: 0 });
+        }
+        let a = actors.get_mut(&role).expect("actor");
+        a.sent += 2;
+        &mut a.client
+    }
+
+    /// Sends `frame`, then a PING; returns the ACK or ERROR it got (if any)
+    /// and everything heard until the PONG.
+    async fn exchange(client: &mut WsClient, frame: &Value) -> (Option<Value>, Vec<Value>) {
+        client.send(frame.clone()).await;
+        client.send(json!({ "type": "PING" })).await;
+        let mut pongs = if frame["type"] == "PING" { 2 } else { 1 };
+        let mut reply = None;
+        let mut heard = Vec::new();
+        while pongs > 0 {
+            let got = client.next().await;
+            match got["type"].as_str() {
+                Some("PONG") => pongs -= 1,
+                Some("ACK" | "ERROR") if reply.is_none() => reply = Some(got.clone()),
+                _ => {}
+            }
+            heard.push(got);
+        }
+        (reply, heard)
+    }
+
+    async fn run_frames(&mut self) -> usize {
+        let rows = frame_table();
+        let covered: BTreeSet<&str> = rows
+            .iter()
+            .map(|r| r.frame.split('+').next().unwrap_or(r.frame))
+            .collect();
+        for ty in FRAME_TYPES {
+            if !covered.contains(ty) {
+                self.failures.push(format!(
+                    "client frame {ty} has no row in authz::frame_table"
+                ));
+            }
+        }
+        let mut actors: HashMap<Role, Actor> = HashMap::new();
+        for row in &rows {
+            for (col, &role) in ROLES.iter().enumerate() {
+                let exp = row.expect[col];
+                let what = format!("WS {} [{:?}] as {role:?}", row.frame, row.target);
+                self.probes += 1;
+                let (frame, ghost, snap) = self.frame(row, role).await;
+                if role == Role::Anon {
+                    let mut raw = self.app.ws_raw().await;
+                    use futures_util::SinkExt;
+                    raw.send(tokio_tungstenite::tungstenite::Message::text(
+                        frame.to_string(),
+                    ))
+                    .await
+                    .expect("send");
+                    let end = ended(&mut raw).await;
+                    if exp != SHUT || end != Ended::Closed(4001) {
+                        self.failures
+                            .push(format!("{what}: expected {exp:?}, the connection {end:?}"));
+                    }
+                    continue;
+                }
+                let denied = !matches!(exp, ACK | QUIET);
+                let before = match (&snap, denied) {
+                    (Some(s), true) => Some(self.snapshot(s).await),
+                    _ => None,
+                };
+                let client = self.actor(&mut actors, role).await;
+                let (reply, mut heard) = Self::exchange(client, &frame).await;
+                let ghost_reply = if exp == HIDN {
+                    let (g, more) = Self::exchange(client, &ghost).await;
+                    heard.extend(more);
+                    g
+                } else {
+                    None
+                };
+                for h in &heard {
+                    self.scan(role, &what, &h.to_string());
+                }
+                let got = match &reply {
+                    None => QUIET,
+                    Some(r) if r["type"] == "ACK" => ACK,
+                    Some(r) => match r["payload"]["code"].as_str() {
+                        Some("not_found") if exp == HIDN => HIDN,
+                        Some("bad_request") => E400,
+                        Some("forbidden") => E403,
+                        _ => Reply::Error("other"),
+                    },
+                };
+                if got != exp {
+                    self.failures
+                        .push(format!("{what}: expected {exp:?}, got {reply:?}"));
+                } else if exp == HIDN {
+                    self.hidden_checked += 1;
+                    let (a, b) = (
+                        reply.as_ref().map(|r| r["payload"]["message"].clone()),
+                        ghost_reply.as_ref().map(|r| r["payload"].clone()),
+                    );
+                    let b_msg = b.as_ref().map(|p| p["message"].clone());
+                    if a != b_msg || b.is_none_or(|p| p["code"] != "not_found") {
+                        self.failures.push(format!(
+                            "{what}: hidden answer {reply:?} differs from a missing id's {ghost_reply:?}"
+                        ));
+                    }
+                }
+                if let (Some(before), Some(s)) = (before, &snap) {
+                    self.unchanged_checked += 1;
+                    let after = self.snapshot(s).await;
+                    if before != after {
+                        self.failures.push(format!(
+                            "{what}: refused, yet changed {s:?}:\n  before {before}\n  after  {after}"
+                        ));
+                    }
+                }
+            }
+        }
+        self.departed_member_hears_nothing(&mut actors).await;
+        for (_, a) in actors {
+            a.client.close().await;
+        }
+        rows.len()
+    }
+
+    /// Someone removed from a private channel stops hearing it at once,
+    /// and may no longer type into it, though their session stays open.
+    async fn departed_member_hears_nothing(&mut self, actors: &mut HashMap<Role, Actor>) {
+        let room = self.fresh_channel(Priv).await;
+        let typing = json!({ "type": "TYPING", "payload": { "channel_id": room, "typing": true } });
+        // The member's open session subscribes to the new channel.
+        let mut subscribed = false;
+        for _ in 0..50 {
+            let client = self.actor(actors, Role::ChanMember).await;
+            if Self::exchange(client, &typing).await.0.is_none() {
+                subscribed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(subscribed, "the member's session never joined {room}");
+        let member = self.fx.person(Role::ChanMember).id.clone();
+        let res = self
+            .send(
+                DELETE,
+                &format!("/api/v1/channels/{room}/members/{member}"),
+                Role::ChanAdmin,
+                &Body::Empty,
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text);
+        const STILL_IN: &[Role] = &[Role::Author, Role::ChanAdmin];
+        let after = format!("{}gone", self.fx.tag);
+        self.secrets.push(Secret {
+            needle: after.clone(),
+            readers: STILL_IN,
+        });
+        let author = self.fx.person(Role::Author).clone();
+        self.app.send(&room, &author, &after).await;
+        // Once the removal is through, typing there is not found; the frames
+        // of the session (and of the watcher) are scanned for `after`.
+        let mut refused = false;
+        for _ in 0..50 {
+            let client = self.actor(actors, Role::ChanMember).await;
+            let (reply, heard) = Self::exchange(client, &typing).await;
+            for h in &heard {
+                self.scan(
+                    Role::ChanMember,
+                    "the departed member's session",
+                    &h.to_string(),
+                );
+            }
+            if reply.is_some_and(|r| r["payload"]["code"] == "not_found") {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if !refused {
+            self.failures
+                .push(format!("a removed member still types into {room}"));
+        }
+        let res = self
+            .send(
+                GET,
+                &format!("/api/v1/channels/{room}/messages"),
+                Role::ChanMember,
+                &Body::Empty,
+            )
+            .await;
+        if res.status != 404 {
+            self.failures.push(format!(
+                "a removed member reads {room}: {} {}",
+                res.status, res.text
+            ));
+        }
     }
 }
 
@@ -1261,7 +1712,14 @@ both!(
         m.check_coverage().await;
         let (routes, rows) = m.run_rest().await;
         let rest_probes = m.probes;
+        let frame_rows = m.run_frames().await;
+        let frame_probes = m.probes - rest_probes;
 
+        // One more quiet period, so that late frames are in.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        for w in &watchers {
+            w.stop.store(true, Ordering::Relaxed);
+        }
         for w in watchers {
             let (role, heard) = w.finish().await;
             let text: Vec<String> = heard.iter().map(Value::to_string).collect();
@@ -1288,9 +1746,12 @@ both!(
         }
         let elapsed = started.elapsed();
         println!(
-            "authz: {routes} routes ({rows} rows) x {} roles: {rest_probes} REST probes, \
-         {} hidden-vs-missing comparisons, {} refused-changes-nothing checks, in {elapsed:.1?}",
-            COLS, m.hidden_checked, m.unchanged_checked
+            "authz: {routes} routes ({rows} rows) and {} frame types ({frame_rows} rows) x {COLS} roles: \
+             {rest_probes} REST + {frame_probes} WebSocket probes, {} hidden-vs-missing comparisons, \
+             {} refused-changes-nothing checks, in {elapsed:.1?}",
+            FRAME_TYPES.len(),
+            m.hidden_checked,
+            m.unchanged_checked
         );
         assert!(
             m.failures.is_empty(),
