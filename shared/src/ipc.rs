@@ -1,12 +1,14 @@
 //! The desktop shell's IPC, typed once: each command's name, its argument
-//! object and its answer, and the names of the events the shell emits.
+//! object and its answer, and the names and payloads of the events the shell
+//! emits. The UI and the shell (`parley-desktop`) both use these types.
 //!
 //! A command's arguments are the JSON object Tauri hands to the shell's
-//! `#[tauri::command]` function, one key per parameter, in camelCase (Tauri's
-//! default: `paused_until` is sent as `pausedUntil`); values nested inside a
-//! parameter keep their own field names. Renaming a field here changes the
-//! wire, so rename nothing: the shell reads exactly these keys. Pure serde
-//! types, no I/O.
+//! `#[tauri::command]` function. Its keys are those Tauri gives a command's
+//! parameters, in camelCase (`paused_until` is sent as `pausedUntil`, hence
+//! the rename below); values nested inside a parameter keep their own field
+//! names. The shell decodes the whole object as the struct here (its
+//! `ipc::Args`), so renaming a field changes the wire: rename nothing. Pure
+//! serde types, no I/O.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -129,6 +131,8 @@ pub struct NotifyTarget {
 
 /// The events the shell emits to the page.
 pub mod event {
+    use serde::{Deserialize, Serialize};
+
     /// A notification was clicked: its [`super::NotifyTarget`].
     pub const OPEN_MESSAGE: &str = "open-message";
     /// A tray do-not-disturb item: `"1h"`, `"tomorrow"`, or anything else
@@ -136,10 +140,46 @@ pub mod event {
     pub const DND: &str = "dnd";
     /// Files are dragged over the window (`true`) or no longer (`false`).
     pub const FILES_HOVER: &str = "files-hover";
-    /// Files were dropped: `{ files: [{ id, name, size }], refused: [{ name, why }] }`.
+    /// Files were dropped: a [`FilesDropped`], `{ files: [{ id, name, size }],
+    /// refused: [{ name, why }] }`.
     pub const FILES_DROPPED: &str = "files-dropped";
-    /// A download ended: `{ id, ok, name }`.
+    /// A download ended: a [`DownloadFinished`].
     pub const DOWNLOAD_FINISHED: &str = "download-finished";
+
+    /// The payload of [`FILES_DROPPED`]: the files the drop granted and
+    /// those it did not.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct FilesDropped {
+        pub files: Vec<Dropped>,
+        pub refused: Vec<Refused>,
+    }
+
+    /// A dropped file handed to the UI, read once with
+    /// [`super::DroppedFile`] by its id (the page never learns its path).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Dropped {
+        pub id: u64,
+        pub name: String,
+        pub size: u64,
+    }
+
+    /// A dropped path that is not handed over, and why (the UI shows it).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Refused {
+        pub name: String,
+        pub why: String,
+    }
+
+    /// The payload of [`DOWNLOAD_FINISHED`], for the id [`super::Download`]
+    /// answered.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct DownloadFinished {
+        pub id: u64,
+        /// The name it was saved under (may differ from the server's:
+        /// " (1)" is added rather than overwrite).
+        pub name: Option<String>,
+        pub ok: bool,
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +208,37 @@ mod tests {
             })
             .ok(),
             Some(serde_json::json!({ "url": "https://x.io", "with": null }))
+        );
+    }
+
+    #[test]
+    fn event_payloads_keep_the_shells_keys() {
+        let dropped = event::FilesDropped {
+            files: vec![event::Dropped {
+                id: 1,
+                name: "a.txt".into(),
+                size: 5,
+            }],
+            refused: vec![event::Refused {
+                name: "dir".into(),
+                why: "folders cannot be uploaded".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&dropped).ok(),
+            Some(serde_json::json!({
+                "files": [{ "id": 1, "name": "a.txt", "size": 5 }],
+                "refused": [{ "name": "dir", "why": "folders cannot be uploaded" }],
+            }))
+        );
+        let finished = event::DownloadFinished {
+            id: 2,
+            name: None,
+            ok: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&finished).ok(),
+            Some(serde_json::json!({ "id": 2, "name": null, "ok": false }))
         );
     }
 }

@@ -4,7 +4,10 @@
 //! registry on Windows. Each starts this executable with [`FLAG`], and
 //! such a start stays in the tray instead of opening the window.
 
+use parley_shared::ipc as shared;
 use tauri::Runtime;
+
+use crate::ipc::{Answer, Args};
 
 /// The argument a login start carries.
 pub const FLAG: &str = "--autostart";
@@ -84,13 +87,18 @@ fn entry_path<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<std::path::PathBu
 
 /// Whether Parley opens at login.
 #[tauri::command]
-pub fn autostart_get<R: Runtime>(app: tauri::AppHandle<R>) -> Result<bool, String> {
+pub fn autostart_get<R: Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Answer<shared::AutostartGet>, String> {
     is_on(&app)
 }
 
 /// Makes Parley open at login, or not; answers the setting after.
 #[tauri::command]
-pub fn autostart_set<R: Runtime>(app: tauri::AppHandle<R>, on: bool) -> Result<bool, String> {
+pub fn autostart_set<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    Args(shared::AutostartSet { on }): Args<shared::AutostartSet>,
+) -> Result<Answer<shared::AutostartSet>, String> {
     switch(&app, on)?;
     is_on(&app)
 }

@@ -6,11 +6,12 @@
 //! `download_uri`), so the shell needs no HTTP client, and a large file
 //! streams to disk in WebKit's network process. The file is named as the
 //! server's `Content-Disposition` says, made free in the Downloads folder
-//! (`report (1).pdf` beside an existing `report.pdf`). The UI learns the outcome from
-//! a `download-finished` event and may then ask to show the file in its
-//! folder — by the id it was given, never by a path, so the page cannot
-//! reveal (or learn) anything else on disk. Downloaded files are not opened
-//! from the app: a file a teammate sent could be a program.
+//! (`report (1).pdf` beside an existing `report.pdf`). The UI learns the
+//! outcome from a [`event::DOWNLOAD_FINISHED`] event and may then ask to
+//! show the file in its folder — by the id it was given, never by a path,
+//! so the page cannot reveal (or learn) anything else on disk. Downloaded
+//! files are not opened from the app: a file a teammate sent could be a
+//! program.
 //!
 //! Windows and macOS webviews have no "download this address" call Tauri
 //! reaches; there `download` says so and the UI opens the link in the
@@ -20,10 +21,13 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde::Serialize;
+use parley_shared::ipc as shared;
+use parley_shared::ipc::event::{self, DownloadFinished};
 use tauri::webview::DownloadEvent;
 use tauri::{Emitter, Manager, Runtime, Url, Webview};
 use tauri_plugin_opener::OpenerExt;
+
+use crate::ipc::{Answer, Args};
 
 /// Downloads asked for by the UI, by address, and those finished, by id.
 #[derive(Default)]
@@ -36,16 +40,6 @@ struct Book {
     /// once (its link is cached), and each save must hear its end.
     asked: HashMap<Url, VecDeque<u64>>,
     saved: HashMap<u64, PathBuf>,
-}
-
-/// Told to the UI when a download it asked for ends.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Finished {
-    pub id: u64,
-    /// The name it was saved under (may differ from the server's: " (1)"
-    /// is added rather than overwrite).
-    pub name: Option<String>,
-    pub ok: bool,
 }
 
 impl Downloads {
@@ -64,7 +58,7 @@ impl Downloads {
     }
 
     /// Records the end of the download of `url`, if the UI asked for it.
-    fn finish(&self, url: &Url, path: Option<PathBuf>, ok: bool) -> Option<Finished> {
+    fn finish(&self, url: &Url, path: Option<PathBuf>, ok: bool) -> Option<DownloadFinished> {
         let mut book = self.lock();
         let waiting = book.asked.get_mut(url)?;
         let id = waiting.pop_front()?;
@@ -81,7 +75,7 @@ impl Downloads {
         if let (true, Some(path)) = (ok, path) {
             book.saved.insert(id, path);
         }
-        Some(Finished { id, name, ok })
+        Some(DownloadFinished { id, name, ok })
     }
 
     fn saved(&self, id: u64) -> Option<PathBuf> {
@@ -100,14 +94,14 @@ fn parse(url: &str) -> Result<Url, String> {
 }
 
 /// Starts saving `url` into the Downloads folder; the id the
-/// `download-finished` event will carry. Fails where the webview cannot
-/// download by itself (Windows, macOS): the UI then opens the link.
+/// [`event::DOWNLOAD_FINISHED`] event will carry. Fails where the webview
+/// cannot download by itself (Windows, macOS): the UI then opens the link.
 #[tauri::command]
 pub fn download<R: Runtime>(
     webview: Webview<R>,
     state: tauri::State<'_, Downloads>,
-    url: String,
-) -> Result<u64, String> {
+    Args(shared::Download { url }): Args<shared::Download>,
+) -> Result<Answer<shared::Download>, String> {
     let url = parse(&url)?;
     let id = state.ask(url.clone());
     start(&webview, url.clone()).inspect_err(|_| {
@@ -141,8 +135,8 @@ fn start<R: Runtime>(_webview: &Webview<R>, _url: Url) -> Result<(), String> {
 pub fn download_show<R: Runtime>(
     app: tauri::AppHandle<R>,
     state: tauri::State<'_, Downloads>,
-    id: u64,
-) -> Result<(), String> {
+    Args(shared::DownloadShow { id }): Args<shared::DownloadShow>,
+) -> Result<Answer<shared::DownloadShow>, String> {
     let path = state.saved(id).ok_or("no such download")?;
     let opener = app.opener();
     opener.reveal_item_in_dir(&path).or_else(|e| {
@@ -209,7 +203,7 @@ pub fn on_download<R: Runtime>(webview: Webview<R>, event: DownloadEvent<'_>) ->
                 .finish(&url, path, success);
             match finished {
                 Some(f) => {
-                    let _ = webview.emit_to(crate::MAIN_WINDOW, "download-finished", f);
+                    let _ = webview.emit_to(crate::MAIN_WINDOW, event::DOWNLOAD_FINISHED, f);
                 }
                 None => eprintln!("parley: download of {url} ended (success: {success})"),
             }
@@ -260,7 +254,7 @@ mod tests {
         let saved = d.finish(&a, Some(PathBuf::from("/home/u/Downloads/a (1).pdf")), true);
         assert_eq!(
             saved,
-            Some(Finished {
+            Some(DownloadFinished {
                 id: ia,
                 name: Some("a (1).pdf".into()),
                 ok: true
@@ -273,7 +267,7 @@ mod tests {
         let failed = d.finish(&b, None, false);
         assert_eq!(
             failed,
-            Some(Finished {
+            Some(DownloadFinished {
                 id: ib,
                 name: None,
                 ok: false

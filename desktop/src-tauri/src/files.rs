@@ -8,9 +8,9 @@
 //! and the UI uploads as it does in a browser:
 //!
 //! - A drop grants the UI the dropped regular files, under ids (the page
-//!   never learns a path), and emits [`DROPPED_EVENT`]; the UI reads each
-//!   one once with [`dropped_file`]. Nothing else on disk can be read.
-//!   Hovering emits [`HOVER_EVENT`] so the UI can show where files go.
+//!   never learns a path), and emits [`event::FILES_DROPPED`]; the UI reads
+//!   each one once with [`dropped_file`]. Nothing else on disk can be read.
+//!   Hovering emits [`event::FILES_HOVER`] so the UI can show where files go.
 //! - [`clipboard_image`] hands over the clipboard's image (PNG) when it
 //!   holds an image and no text; Linux only: the other systems' webviews
 //!   put pasted images in the paste event themselves.
@@ -19,31 +19,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde::Serialize;
+use parley_shared::ipc::event::{self, Dropped, FilesDropped, Refused};
+use parley_shared::ipc::DroppedFile;
 use tauri::ipc::Response;
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, State};
 
-/// Payload `{ "files": [{ "id", "name", "size" }], "refused": [{ "name", "why" }] }`.
-pub const DROPPED_EVENT: &str = "files-dropped";
-/// Payload `true` while files are dragged over the window, `false` after.
-pub const HOVER_EVENT: &str = "files-hover";
+use crate::ipc::Args;
+
 /// The largest file handed to the UI: it is read into the webview's memory
 /// before it is uploaded (servers take 50 MB by default).
 pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Dropped {
-    pub id: u64,
-    pub name: String,
-    pub size: u64,
-}
-
-/// A dropped path that is not handed over, and why (the UI shows it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Refused {
-    pub name: String,
-    pub why: String,
-}
 
 /// The files a drop granted, until the UI reads them.
 #[derive(Default)]
@@ -100,22 +85,20 @@ pub struct DroppedFiles(Mutex<Grants>);
 /// Wires the window's native drag and drop to the UI (see the module doc).
 pub fn on_drag_drop<R: Runtime>(app: &tauri::AppHandle<R>, event: &DragDropEvent) {
     match event {
+        // Payload `true` while files are dragged over the window, `false` after.
         DragDropEvent::Enter { .. } => {
-            let _ = app.emit(HOVER_EVENT, true);
+            let _ = app.emit(event::FILES_HOVER, true);
         }
         DragDropEvent::Drop { paths, .. } => {
-            let _ = app.emit(HOVER_EVENT, false);
+            let _ = app.emit(event::FILES_HOVER, false);
             let (files, refused) = match app.state::<DroppedFiles>().0.lock() {
                 Ok(mut grants) => grants.grant(paths),
                 Err(_) => return,
             };
-            let _ = app.emit(
-                DROPPED_EVENT,
-                serde_json::json!({ "files": files, "refused": refused }),
-            );
+            let _ = app.emit(event::FILES_DROPPED, FilesDropped { files, refused });
         }
         DragDropEvent::Leave => {
-            let _ = app.emit(HOVER_EVENT, false);
+            let _ = app.emit(event::FILES_HOVER, false);
         }
         _ => {}
     }
@@ -123,7 +106,10 @@ pub fn on_drag_drop<R: Runtime>(app: &tauri::AppHandle<R>, event: &DragDropEvent
 
 /// The bytes of a dropped file (raw, not JSON), once.
 #[tauri::command]
-pub async fn dropped_file(state: State<'_, DroppedFiles>, id: u64) -> Result<Response, String> {
+pub async fn dropped_file(
+    state: State<'_, DroppedFiles>,
+    Args(DroppedFile { id }): Args<DroppedFile>,
+) -> Result<Response, String> {
     let path = state
         .0
         .lock()

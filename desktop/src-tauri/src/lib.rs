@@ -12,12 +12,15 @@
 //! images pasted from the clipboard ([`files`]), files from messages saved
 //! into the Downloads folder ([`downloads`]), and opening at login
 //! ([`autostart`]). Every command the UI may call is
-//! listed in `build.rs` and granted in `capabilities/default.json`.
+//! listed in `build.rs` and granted in `capabilities/default.json`; its
+//! arguments, answer and the events the shell emits are typed in
+//! `parley_shared::ipc`, shared with the UI ([`ipc`]).
 
 pub mod autostart;
 pub mod badge;
 pub mod downloads;
 pub mod files;
+pub mod ipc;
 pub mod links;
 pub mod notify;
 pub mod secrets;

@@ -4,25 +4,16 @@
 //!
 //! The UI decides *whether* to notify (settings, mutes, do-not-disturb, the
 //! channel in focus); the shell only shows it. A click on a notification
-//! brings the window up and emits `open-message` so the UI jumps to that
-//! message: every platform's backend reports the click as
+//! brings the window up and emits [`event::OPEN_MESSAGE`] with the
+//! message's [`shared::NotifyTarget`] so the UI jumps to that message:
+//! every platform's backend reports the click as
 //! [`NotificationResponse::Default`].
 
 use notify_rust::NotificationResponse;
-use serde::{Deserialize, Serialize};
+use parley_shared::ipc::{self as shared, event};
 use tauri::{Emitter, Runtime};
 
-/// What the UI needs to open the message a notification was about.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Target {
-    pub channel_id: String,
-    pub message_id: String,
-    /// The message's place in its channel, to load the page around it.
-    pub seq: i64,
-}
-
-/// The event the UI listens for after a notification click.
-pub const OPEN_EVENT: &str = "open-message";
+use crate::ipc::{Answer, Args};
 
 /// The action a click on a Linux notification's body runs.
 const DEFAULT_ACTION: &str = "default";
@@ -30,10 +21,12 @@ const DEFAULT_ACTION: &str = "default";
 #[tauri::command]
 pub fn notify<R: Runtime>(
     app: tauri::AppHandle<R>,
-    title: String,
-    body: String,
-    target: Option<Target>,
-) -> Result<(), String> {
+    Args(shared::Notify {
+        title,
+        body,
+        target,
+    }): Args<shared::Notify>,
+) -> Result<Answer<shared::Notify>, String> {
     let mut n = notify_rust::Notification::new();
     n.appname("Parley").summary(&title).body(&body);
     #[cfg(all(unix, not(target_os = "macos")))]
@@ -62,7 +55,7 @@ pub fn notify<R: Runtime>(
                 if opens_the_message(response) {
                     crate::show_main(&app);
                     if let Some(t) = target {
-                        let _ = app.emit(OPEN_EVENT, t);
+                        let _ = app.emit(event::OPEN_MESSAGE, t);
                     }
                 }
             });

@@ -6,7 +6,10 @@
 //! The desktop UI never writes tokens anywhere else (not localStorage, not
 //! a file); sign-out calls [`token_delete`].
 
+use parley_shared::ipc as shared;
 use tauri::Runtime;
+
+use crate::ipc::{Answer, Args};
 
 /// The keychain service name every entry is filed under.
 pub const SERVICE: &str = "parley";
@@ -34,8 +37,8 @@ async fn blocking<T: Send + 'static>(
 #[tauri::command]
 pub async fn token_get<R: Runtime>(
     app: tauri::AppHandle<R>,
-    key: String,
-) -> Result<Option<String>, String> {
+    Args(shared::TokenGet { key }): Args<shared::TokenGet>,
+) -> Result<Answer<shared::TokenGet>, String> {
     blocking(move || match entry(&app, &key)?.get_password() {
         Ok(v) => Ok(Some(v)),
         Err(keyring::Error::NoEntry) => Ok(None),
@@ -47,9 +50,8 @@ pub async fn token_get<R: Runtime>(
 #[tauri::command]
 pub async fn token_set<R: Runtime>(
     app: tauri::AppHandle<R>,
-    key: String,
-    value: String,
-) -> Result<(), String> {
+    Args(shared::TokenSet { key, value }): Args<shared::TokenSet>,
+) -> Result<Answer<shared::TokenSet>, String> {
     blocking(move || {
         entry(&app, &key)?
             .set_password(&value)
@@ -59,7 +61,10 @@ pub async fn token_set<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn token_delete<R: Runtime>(app: tauri::AppHandle<R>, key: String) -> Result<(), String> {
+pub async fn token_delete<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    Args(shared::TokenDelete { key }): Args<shared::TokenDelete>,
+) -> Result<Answer<shared::TokenDelete>, String> {
     blocking(move || match entry(&app, &key)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(format!("keychain: {e}")),

@@ -8,8 +8,11 @@
 
 use std::path::PathBuf;
 
+use parley_shared::ipc as shared;
 use serde::{Deserialize, Serialize};
 use tauri::{Manager, Runtime};
+
+use crate::ipc::{Answer, Args};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Saved {
@@ -60,7 +63,7 @@ pub fn current<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<String> {
 }
 
 #[tauri::command]
-pub fn server_get<R: Runtime>(app: tauri::AppHandle<R>) -> Option<String> {
+pub fn server_get<R: Runtime>(app: tauri::AppHandle<R>) -> Answer<shared::ServerGet> {
     current(&app)
 }
 
@@ -69,9 +72,8 @@ pub fn server_get<R: Runtime>(app: tauri::AppHandle<R>) -> Option<String> {
 #[tauri::command]
 pub fn server_set<R: Runtime>(
     app: tauri::AppHandle<R>,
-    url: String,
-    save: bool,
-) -> Result<String, String> {
+    Args(shared::ServerSet { url, save }): Args<shared::ServerSet>,
+) -> Result<Answer<shared::ServerSet>, String> {
     let url = normalize(&url)?;
     if !save {
         return Ok(url);

@@ -6,18 +6,19 @@
 //!
 //! Do-not-disturb is an account preference kept on the server (it also stops
 //! push to other devices), so the menu does not decide anything: it emits a
-//! `dnd` event and the UI, which holds the session, updates the preference.
+//! [`event::DND`] event and the UI, which holds the session, updates the preference.
 
 use std::sync::Mutex;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
+use parley_shared::ipc::{self as shared, event};
 use tauri::image::Image;
 use tauri::{Emitter, Manager, Runtime};
 
+use crate::ipc::{Answer, Args};
+
 const TRAY_ID: &str = "main";
-/// The event the UI handles; payload `"1h"`, `"tomorrow"` or `"off"`.
-pub const DND_EVENT: &str = "dnd";
 
 pub fn has_tray<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
     app.tray_by_id(TRAY_ID).is_some()
@@ -109,7 +110,8 @@ fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, event: MenuEvent) {
         "quit" => app.exit(0),
         id => {
             if let Some(what) = id.strip_prefix("dnd-") {
-                let _ = app.emit(DND_EVENT, what);
+                // Payload `"1h"`, `"tomorrow"` or `"off"`.
+                let _ = app.emit(event::DND, what);
             }
         }
     }
@@ -172,10 +174,12 @@ pub fn mark_icon(rgba: &[u8], width: u32, mark: Mark) -> Vec<u8> {
 #[tauri::command]
 pub fn tray_set_counts<R: Runtime>(
     app: tauri::AppHandle<R>,
-    unread: u32,
-    mentions: u32,
-    paused_until: Option<String>,
-) {
+    Args(shared::TraySetCounts {
+        unread,
+        mentions,
+        paused_until,
+    }): Args<shared::TraySetCounts>,
+) -> Answer<shared::TraySetCounts> {
     let paused_until = paused_until.as_deref();
     if let Some(status) = app.try_state::<DndStatus<R>>() {
         let _ = status.0.set_text(dnd_status(paused_until));
