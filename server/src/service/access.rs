@@ -42,13 +42,16 @@ impl ChannelAccess {
         }
     }
 
-    /// Channel admins, and the workspace's owner and admins.
+    /// Channel admins, and the workspace's owner and admins, moderate
+    /// channels. A DM has no moderators: whoever opened it is stored as its
+    /// admin, but that must not let them delete the other person's messages.
     pub fn is_admin(&self) -> bool {
-        self.member.as_ref().is_some_and(|m| m.role == "admin")
-            || matches!(
-                self.workspace_role,
-                Some(WorkspaceRole::Owner | WorkspaceRole::Admin)
-            )
+        !self.is_dm()
+            && (self.member.as_ref().is_some_and(|m| m.role == "admin")
+                || matches!(
+                    self.workspace_role,
+                    Some(WorkspaceRole::Owner | WorkspaceRole::Admin)
+                ))
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {

@@ -77,10 +77,6 @@ enum Exp {
     /// 404 with exactly the body the same request gets for a missing id:
     /// the resource's existence is not leaked.
     Hidden,
-    /// This status is right, but the server answers otherwise today: a
-    /// reported bug. The probe runs and is listed; once the server is fixed
-    /// the test fails until the cell says `Status` again.
-    Bug(u16),
 }
 
 const S200: Exp = Exp::Status(200);
@@ -91,8 +87,6 @@ const S401: Exp = Exp::Status(401);
 const S403: Exp = Exp::Status(403);
 const S404: Exp = Exp::Status(404);
 const HIDE: Exp = Exp::Hidden;
-/// Should be 403; see `Exp::Bug`.
-const B403: Exp = Exp::Bug(403);
 /// `GET /api/v1/ws`: HELLO after AUTH (101), or closed with 4001.
 const WS101: Exp = Exp::Status(101);
 const C4001: Exp = Exp::Status(4001);
@@ -104,7 +98,7 @@ impl Exp {
 
     fn status(self) -> u16 {
         match self {
-            Exp::Status(s) | Exp::Bug(s) => s,
+            Exp::Status(s) => s,
             Exp::Hidden => 404,
         }
     }
@@ -301,7 +295,7 @@ fn rest_table() -> Vec<Row> {
         r(DELETE, "/api/v1/messages/{id}",                       FreshMsg(Pub),    [S401,  HIDE,  S403,  S403,  S204,  S204,  S204,  S204]),
         r(DELETE, "/api/v1/messages/{id}",                       FreshMsg(Priv),   [S401,  HIDE,  HIDE,  S403,  S204,  S204,  HIDE,  HIDE]),
         // BUG: whoever opened a DM is its "admin" and deletes the other's messages.
-        r(DELETE, "/api/v1/messages/{id}",                       FreshMsg(Dm),     [S401,  HIDE,  HIDE,  B403,  S204,  HIDE,  HIDE,  HIDE]),
+        r(DELETE, "/api/v1/messages/{id}",                       FreshMsg(Dm),     [S401,  HIDE,  HIDE,  S403,  S204,  HIDE,  HIDE,  HIDE]),
         r(POST,   "/api/v1/messages/{id}/reactions",             Msg(Pub),         [S401,  HIDE,  S403,  S200,  S200,  S200,  S403,  S403]),
         r(POST,   "/api/v1/messages/{id}/reactions",             Msg(Priv),        [S401,  HIDE,  HIDE,  S200,  S200,  S200,  HIDE,  HIDE]),
         r(POST,   "/api/v1/messages/{id}/reactions",             Msg(Dm),          [S401,  HIDE,  HIDE,  S200,  S200,  HIDE,  HIDE,  HIDE]),
@@ -449,8 +443,6 @@ struct Matrix<'a> {
     /// Targets of refused probes, by row.
     standing: HashMap<String, String>,
     failures: Vec<String>,
-    /// Probes of `Exp::Bug` cells, still failing as reported.
-    known_bugs: Vec<String>,
     probes: usize,
     hidden_checked: usize,
     unchanged_checked: usize,
@@ -898,19 +890,6 @@ impl Matrix<'_> {
 
     fn expect_status(&mut self, what: &str, exp: Exp, res: &Resp) {
         let want = exp.status();
-        if let Exp::Bug(s) = exp {
-            if res.status == s {
-                self.failures.push(format!(
-                    "{what}: answers {s} now, as it should: the cell can say S{s} again"
-                ));
-            } else {
-                self.known_bugs.push(format!(
-                    "{what}: should be {s}, is {} {}",
-                    res.status, res.text
-                ));
-            }
-            return;
-        }
         if res.status != want {
             self.failures.push(format!(
                 "{what}: expected {exp:?}, got {} {}",
@@ -956,7 +935,7 @@ impl Matrix<'_> {
                 if let (Some(before), Some(s)) = (before, &probe.snap) {
                     self.unchanged_checked += 1;
                     let after = self.snapshot(s).await;
-                    if before != after && !matches!(exp, Exp::Bug(_)) {
+                    if before != after {
                         self.failures.push(format!(
                             "{what}: refused ({}), yet changed {s:?}:\n  before {before}\n  after  {after}",
                             res.status
@@ -1131,7 +1110,6 @@ async fn build(app: &TestApp) -> Matrix<'_> {
         secrets: Vec::new(),
         standing: HashMap::new(),
         failures: Vec::new(),
-        known_bugs: Vec::new(),
         probes: 0,
         hidden_checked: 0,
         unchanged_checked: 0,
@@ -1741,9 +1719,6 @@ both!(
             }
         }
 
-        for bug in &m.known_bugs {
-            println!("authz: KNOWN BUG {bug}");
-        }
         let elapsed = started.elapsed();
         println!(
             "authz: {routes} routes ({rows} rows) and {} frame types ({frame_rows} rows) x {COLS} roles: \
