@@ -2,7 +2,7 @@
 //! (what gets highlighted). Mentions inside code spans and code blocks are
 //! text, not mentions.
 
-use crate::validate::USERNAME_MAX;
+use crate::validate;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mention {
@@ -41,7 +41,9 @@ pub fn parse(text: &str) -> Vec<Mention> {
                 let name: String = rest.chars().take_while(|&c| is_name_char(c)).collect();
                 // A trailing '.' or '-' is punctuation ("thanks @bob."), not part of the name.
                 let name = name.trim_end_matches(['.', '-']).to_lowercase();
-                if !name.is_empty() && name.len() <= USERNAME_MAX {
+                // Only a name someone could have is a mention (the fuzzer
+                // found `@e`: shorter than any username).
+                if validate::username(&name).as_deref() == Ok(name.as_str()) {
                     let m = match name.as_str() {
                         "channel" | "everyone" => Mention::Channel,
                         "here" => Mention::Here,

@@ -2,15 +2,17 @@
 //!
 //! Instead of rendering HTML and cleaning it afterwards, this writer emits
 //! only the handful of tags it knows (`p`, `em`, `strong`, `del`, `code`,
-//! `pre`, `blockquote`, lists, `a`, `br`, `hr`, `span`) and escapes every
+//! `pre`, `blockquote`, lists, `a`, `br`, `hr`, `span`, `mark`) and escapes every
 //! piece of text. Raw HTML in the source is shown as text, link targets must
 //! be `http(s):` or `mailto:`, and no attribute other than the fixed
 //! `class`/`href`/`target`/`rel`/`start`/`data-user` ever appears, so
-//! `<script>`, `on*=` handlers and `javascript:` URLs cannot reach the DOM.//!
-//! The code highlighter is in `highlight`, the tests (an XSS corpus checked
-//! against the allow-list) in `tests`.
+//! `<script>`, `on*=` handlers and `javascript:` URLs cannot reach the DOM.
+//!
+//! The code highlighter is in `highlight`, the allow-list as a check in
+//! `inert`, the tests (an XSS corpus checked against it) in `tests`.
 
 mod highlight;
+pub mod inert;
 #[cfg(test)]
 mod tests;
 
