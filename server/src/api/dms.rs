@@ -50,7 +50,8 @@ pub async fn messages(
 
 #[utoipa::path(post, path = "/api/v1/dm/{id}/messages", tag = "dm", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = SendMessageRequest,
-    responses((status = 201, body = Message), (status = "4XX", body = ErrorBody)))]
+    responses((status = 201, body = Message), (status = 200, body = Message, description = "Retry of an earlier send with the same nonce"),
+        (status = "4XX", body = ErrorBody)))]
 pub async fn send(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,

@@ -1,19 +1,100 @@
 //! Extractors that fail the Parley way: every rejection becomes an
 //! [`ApiError`] with the JSON error body, never axum's plain-text default.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use parley_shared::UserId;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A JSON body.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body, which must be an object: serde would otherwise fill a
+/// request struct from an array of its fields in order (`[null, null]`),
+/// which no client means and the OpenAPI document does not allow.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+/// The media type of the request body, lowercased, without parameters.
+fn media_type(headers: &HeaderMap) -> String {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    ct.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `application/json` or `application/<anything>+json`, as axum's own
+/// extractor accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let essence = media_type(headers);
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|&b| b != b'{') {
+            return Err(ApiError::BadRequest(
+                "the request body must be a JSON object".into(),
+            ));
+        }
+        let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
+        Ok(Json(value))
+    }
+}
+
+/// A `multipart/form-data` body.
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if media_type(req.headers()) != "multipart/form-data" {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected Content-Type: multipart/form-data".into(),
+            ));
+        }
+        Ok(Multipart(
+            axum::extract::Multipart::from_request(req, state).await?,
+        ))
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> Self {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::BadRequest(r.body_text()),
+        }
+    }
+}
 
 /// Path parameters (ids must be well-formed snowflake strings).
 #[derive(Debug, FromRequestParts)]

@@ -2,7 +2,7 @@
 //! file info, short-lived download links and the bytes behind them.
 
 use axum::body::Body;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use parley_shared::api::{FileInfo, FileLink, User};
@@ -10,17 +10,25 @@ use parley_shared::{ErrorBody, FileId, UserId};
 use serde::Deserialize;
 use tokio_util::io::ReaderStream;
 
-use super::extract::{AuthUser, Path, Query};
+use super::extract::{AuthUser, Multipart, Path, Query};
 use crate::blobs::content_disposition;
 use crate::error::{ApiError, ApiResult};
 use crate::service::files::{self, Avatar, Spool, Variant};
 use crate::state::AppState;
 
+/// The form of an upload, for the OpenAPI document: one file field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Reads the multipart field named `file` into a spool; returns its name
 /// and declared type too. Other fields are ignored.
 async fn receive(
     state: &AppState,
-    mut form: Multipart,
+    Multipart(mut form): Multipart,
 ) -> ApiResult<(String, Option<String>, Spool)> {
     let bad = |e: axum::extract::multipart::MultipartError| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
@@ -44,7 +52,7 @@ async fn receive(
 }
 
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "a `file` field"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "a `file` field"),
     responses((status = 201, body = FileInfo), (status = "4XX", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -80,7 +88,7 @@ pub async fn link(
 
 #[utoipa::path(get, path = "/api/v1/files/{id}/download", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 302, description = "to a short-lived link"), (status = "4XX", body = ErrorBody)))]
+    responses((status = 303, description = "to a short-lived link"), (status = "4XX", body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -91,7 +99,7 @@ pub async fn download(
 
 #[utoipa::path(get, path = "/api/v1/files/{id}/thumbnail", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 302, description = "to a short-lived link"), (status = "4XX", body = ErrorBody)))]
+    responses((status = 303, description = "to a short-lived link"), (status = "4XX", body = ErrorBody)))]
 pub async fn thumbnail(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -143,7 +151,7 @@ pub async fn content(
 }
 
 #[utoipa::path(put, path = "/api/v1/users/me/avatar", tag = "users", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "a `file` field with an image"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "a `file` field with an image"),
     responses((status = 200, body = User), (status = "4XX", body = ErrorBody)))]
 pub async fn set_avatar(
     State(state): State<AppState>,
@@ -167,7 +175,7 @@ pub async fn clear_avatar(
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/avatar", tag = "users",
     params(("id" = String, Path)),
-    responses((status = 200, description = "a 256 px JPEG"), (status = 302, description = "to a presigned link"), (status = "4XX", body = ErrorBody)))]
+    responses((status = 200, description = "a 256 px JPEG", content_type = "image/jpeg"), (status = 307, description = "to a presigned link"), (status = "4XX", body = ErrorBody)))]
 pub async fn avatar(State(state): State<AppState>, Path(id): Path<UserId>) -> ApiResult<Response> {
     Ok(match files::avatar(&state, id).await? {
         Avatar::Redirect(url) => Redirect::temporary(&url).into_response(),

@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// Cursors are channel seqs; use at most one of `before`, `after`, `around`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Messages with seq lower than this.
@@ -25,6 +26,7 @@ pub struct HistoryParams {
     /// Half before this seq, half from it on (jump to a message).
     pub around: Option<i64>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -163,7 +165,8 @@ pub async fn pins(
 
 #[utoipa::path(post, path = "/api/v1/messages/{id}/thread", tag = "messages",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = SendMessageRequest,
-    responses((status = 201, body = Message), (status = "4XX", body = ErrorBody)))]
+    responses((status = 201, body = Message), (status = 200, body = Message, description = "Retry of an earlier send with the same nonce"),
+        (status = "4XX", body = ErrorBody)))]
 pub async fn reply(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -174,10 +177,13 @@ pub async fn reply(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadParams {
     /// Replies with seq higher than this.
     pub after: Option<i64>,
+    /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -196,6 +202,7 @@ pub async fn thread(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words (each must occur, as any substring) or a "quoted phrase".
@@ -219,6 +226,7 @@ pub struct SearchParams {
     #[param(value_type = Option<String>)]
     pub older_than: Option<MessageId>,
     /// 1 to 50, default 20.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

@@ -33,6 +33,7 @@ pub async fn subscribe(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EndpointQuery {
     /// The subscription's endpoint URL.
     endpoint: String,

@@ -112,11 +112,14 @@ pub async fn presence(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MentionsQuery {
     /// A message id: return mentions older than it.
     #[param(value_type = Option<String>)]
     pub before: Option<MessageId>,
+    /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

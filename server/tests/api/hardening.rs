@@ -319,3 +319,119 @@ both!(
         a.next_of("PONG").await;
     }
 );
+
+// What schemathesis (scripts/api-fuzz) found against the OpenAPI document.
+
+// A request struct was filled from a JSON array of its fields in order
+// (`[null, null]` → every field absent): a 200 for a body that is not an
+// object. A multipart route without a multipart body answered in plain text.
+both!(
+    bodies_that_are_not_objects_or_forms_are_refused_as_json,
+    |app| {
+        let alice = app.user("shape").await;
+        let client = reqwest::Client::new();
+        let send = |method: reqwest::Method, path: &str, ct: Option<&str>, body: &str| {
+            let mut req = client
+                .request(method, format!("{}{path}", app.base))
+                .bearer_auth(&alice.token)
+                .body(body.to_owned());
+            if let Some(ct) = ct {
+                req = req.header("content-type", ct);
+            }
+            req.send()
+        };
+        let me = format!("/api/v1/users/{}", alice.id);
+        for body in ["[null, null]", " [\"x\"]", "null", "1"] {
+            let res = send(reqwest::Method::PUT, &me, Some("application/json"), body)
+                .await
+                .expect("put");
+            assert_eq!(res.status(), 400, "{body}");
+            let err: serde_json::Value = res.json().await.expect("JSON error");
+            assert_eq!(err["error"]["code"], "bad_request", "{body}: {err}");
+        }
+        app.put(&me, &alice, json!({ "display_name": "Still Alice" }))
+            .await
+            .expect(200);
+        for (ct, status, code) in [
+            (None, 415, "unsupported_media_type"),
+            (Some("text/plain"), 415, "unsupported_media_type"),
+            (Some("multipart/form-data"), 400, "bad_request"),
+        ] {
+            for (method, path) in [
+                (reqwest::Method::POST, "/api/v1/files"),
+                (reqwest::Method::PUT, "/api/v1/users/me/avatar"),
+            ] {
+                let res = send(method, path, ct, "x").await.expect("upload");
+                assert_eq!(res.status(), status, "{path} {ct:?}");
+                let err: serde_json::Value = res.json().await.expect("JSON error");
+                assert_eq!(err["error"]["code"], code, "{path} {ct:?}: {err}");
+            }
+        }
+    }
+);
+
+// The document listed every query parameter as a required path parameter,
+// said 302 where the server redirects with 303 (files) and 307 (avatars),
+// and left out the 200 of a retried reply or DM send.
+both!(the_openapi_document_matches_the_responses, |app| {
+    let doc = app
+        .call(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().expect("name");
+                if p["in"] == "path" {
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {name}"
+                    );
+                }
+            }
+        }
+    }
+    let param = |path: &str, name: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{path}: no {name}"))
+    };
+    let limit = param("/api/v1/channels/{channel_id}/messages", "limit");
+    assert_eq!(limit["in"], "query");
+    assert_ne!(limit["required"], true);
+    assert_eq!(limit["schema"]["maximum"], 100);
+    assert_eq!(param("/api/v1/messages/search", "q")["in"], "query");
+    let responses = |method: &str, path: &str| doc["paths"][path][method]["responses"].clone();
+    for path in [
+        "/api/v1/files/{id}/download",
+        "/api/v1/files/{id}/thumbnail",
+    ] {
+        assert!(responses("get", path)["303"].is_object(), "{path}");
+    }
+    assert!(responses("get", "/api/v1/users/{id}/avatar")["307"].is_object());
+    for path in ["/api/v1/messages/{id}/thread", "/api/v1/dm/{id}/messages"] {
+        assert!(responses("post", path)["200"].is_object(), "{path}");
+    }
+
+    // And the server does what the document now says.
+    let alice = app.user("docs").await;
+    let ws = app.workspace(&alice).await;
+    let c = app.channel(&ws, &alice, "public", &[]).await;
+    let root = app.send(&c, &alice, "root").await;
+    let thread = format!(
+        "/api/v1/messages/{}/thread",
+        root["id"].as_str().expect("id")
+    );
+    let reply = json!({ "content": "once", "nonce": "reply-1" });
+    app.post(&thread, &alice, reply.clone()).await.expect(201);
+    app.post(&thread, &alice, reply).await.expect(200);
+    let history = format!("/api/v1/channels/{c}/messages?limit=101");
+    app.get(&history, &alice)
+        .await
+        .expect_error(422, "validation_failed");
+});
