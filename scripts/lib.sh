@@ -27,3 +27,18 @@ ensure_rust() {
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Python tools from PyPI (an S3 server, an Elasticsearch-compatible server,
+# schemathesis) live in one virtualenv outside the clone.
+TOOLS="${PARLEY_TOOLS_DIR:-$HOME/.cache/parley-tools}"
+pip_tool() { # pip_tool <package> <command>
+    [ -x "$TOOLS/venv/bin/$2" ] && return 0
+    if [ ! -x "$TOOLS/venv/bin/pip" ]; then
+        python3 -m venv "$TOOLS/venv" 2>/dev/null || {
+            can_apt && apt_install python3-venv python3-pip
+            python3 -m venv "$TOOLS/venv"
+        } || { warn "cannot create a Python virtualenv (sudo apt-get install -y python3-venv)"; return 1; }
+    fi
+    say "installing $1 from PyPI into $TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install -q "$1"
+}
