@@ -11,7 +11,8 @@
 //!   resolver is [`GuardedResolver`], so a name that resolves differently
 //!   the second time (DNS rebinding) is checked again at connect time;
 //! - redirects are not followed, no proxy from the environment is used,
-//!   and connect, request and body have bounds.
+//!   and connect and the whole request have time bounds. (Web Push reads
+//!   no response body; a fetch that does must bound what it reads.)
 //!
 //! `PARLEY_PUSH_ALLOW_INSECURE` (tests only) turns the address checks off
 //! and allows http, so tests can stand a push service up on 127.0.0.1.
@@ -220,19 +221,6 @@ pub fn client(policy: Policy) -> reqwest::Result<reqwest::Client> {
         builder.dns_resolver(Arc::new(GuardedResolver))
     };
     builder.build()
-}
-
-/// Reads at most `max` bytes of a response body; more is an error, so a
-/// hostile server cannot make the caller buffer without end.
-pub async fn read_capped(mut res: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
-        if body.len() + chunk.len() > max {
-            return Err(format!("response body over {max} bytes"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub async fn subscribe(
     viewer: UserId,
     req: PushSubscriptionRequest,
 ) -> ApiResult<()> {
-    check_endpoint(&req.endpoint, state.config.push_allow_insecure)?;
+    // The same checks as `check_endpoint`, plus the host's addresses.
     outbound::check_url_resolved(&req.endpoint, policy(state.config.push_allow_insecure))
         .await
         .map_err(|e| ValidationError::new("endpoint", e.to_string()))?;

@@ -60,6 +60,15 @@ impl Proxy {
     }
 }
 
+/// Uploads a PNG of `w`×`h` as `user`; its thumbnail is a queued job.
+async fn upload_png(app: &TestApp, user: &TestUser, name: &str, w: u32, h: u32) -> String {
+    let up = app
+        .upload("/api/v1/files", user, name, Some("image/png"), png(w, h))
+        .await
+        .expect(201);
+    up["id"].as_str().expect("id").to_owned()
+}
+
 /// A queue name no earlier run used (a failed run leaves its queues).
 fn fresh_queue() -> String {
     let nanos = std::time::SystemTime::now()
@@ -100,33 +109,14 @@ async fn jobs_wait_out_a_rabbitmq_outage_and_then_all_run() {
     let alice = app.user("qa").await;
 
     // Through RabbitMQ while it is up.
-    let first = app
-        .upload(
-            "/api/v1/files",
-            &alice,
-            "a.png",
-            Some("image/png"),
-            png(64, 64),
-        )
-        .await
-        .expect(201);
-    wait_thumbnail(&app, first["id"].as_str().expect("id")).await;
+    let first = upload_png(&app, &alice, "a.png", 64, 64).await;
+    wait_thumbnail(&app, &first).await;
 
     // Down: uploads still succeed; their jobs wait in the outbox.
     proxy.set_up(false);
     let mut files = Vec::new();
     for i in 0..5 {
-        let up = app
-            .upload(
-                "/api/v1/files",
-                &alice,
-                &format!("{i}.png"),
-                Some("image/png"),
-                png(80, 40),
-            )
-            .await
-            .expect(201);
-        files.push(up["id"].as_str().expect("id").to_owned());
+        files.push(upload_png(&app, &alice, &format!("{i}.png"), 80, 40).await);
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
@@ -301,17 +291,8 @@ macro_rules! queue_suite {
 queue_suite!(jobs_run_and_leave_the_outbox, |adapter| {
     let app = adapter.spawn(&[]).await;
     let alice = app.user("qr").await;
-    let up = app
-        .upload(
-            "/api/v1/files",
-            &alice,
-            "a.png",
-            Some("image/png"),
-            png(64, 64),
-        )
-        .await
-        .expect(201);
-    wait_thumbnail(&app, up["id"].as_str().expect("id")).await;
+    let up = upload_png(&app, &alice, "a.png", 64, 64).await;
+    wait_thumbnail(&app, &up).await;
     for _ in 0..50 {
         if app.count("SELECT COUNT(*) FROM jobs").await == 0 {
             break;
