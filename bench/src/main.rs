@@ -4,7 +4,9 @@
 //!   target/release/parley-bench SCENARIO [key=value …]
 //!
 //! Scenarios: fanout, channels, idle (nodes=N for more than one process
-//! can hold), persist, two-nodes, baseline, all.
+//! can hold), persist, two-nodes, baseline, all; and faults (its own
+//! PostgreSQL, Redis and RabbitMQ; only=redis,rabbitmq,node,postgres,
+//! elasticsearch=URL), which fails when a message is lost or duplicated.
 //! Keys: members, messages, rate, connections, channels, seconds,
 //! postgres=URL (admin URL; a fresh database is made per run), redis=URL,
 //! via=ws (persist: send over WebSocket instead of REST), senders=N,
@@ -17,6 +19,7 @@
 mod baseline;
 mod chart;
 mod client;
+mod faults;
 mod reader;
 mod scenarios;
 mod server;
@@ -76,6 +79,20 @@ async fn main() -> anyhow::Result<()> {
             num(&kv, "seconds", 30),
         )
         .await;
+    }
+    if scenario == "faults" {
+        let report = faults::run(
+            kv.get("only").map(String::as_str),
+            kv.get("elasticsearch").cloned(),
+        )
+        .await?;
+        let out = kv.get("out").map_or("bench-results", String::as_str);
+        std::fs::create_dir_all(out)?;
+        std::fs::write(
+            format!("{out}/faults.json"),
+            serde_json::to_string_pretty(&report)?,
+        )?;
+        return Ok(());
     }
     if scenario == "baseline-server" {
         // Runs in its own process so server and clients each get the

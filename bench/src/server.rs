@@ -83,6 +83,13 @@ impl Node {
         Ok(Node { url, child, dir })
     }
 
+    /// `kill -9`: the process gets no chance to close connections or
+    /// flush anything (a crashed node). The data directory stays.
+    pub async fn crash(&mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
     /// Resident memory of the server process, in KiB.
     pub fn rss_kib(&self) -> u64 {
         let Some(pid) = self.child.id() else { return 0 };

@@ -22,6 +22,10 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`.
     pub database_url: String,
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before it is
+    /// answered 503 with Retry-After: while the database is down or
+    /// restarting, clients hear so at once instead of hanging.
+    pub db_acquire_timeout: Duration,
     /// `None`: a random secret is generated once and kept in `data_dir`.
     pub jwt_secret: Option<String>,
     pub access_ttl: Duration,
@@ -255,6 +259,11 @@ impl Config {
             "PARLEY_BODY_IDLE_TIMEOUT",
             Duration::from_secs(30),
         )?;
+        let db_acquire_timeout = duration(
+            &["PARLEY_DB_ACQUIRE_TIMEOUT"],
+            "PARLEY_DB_ACQUIRE_TIMEOUT",
+            Duration::from_millis(750),
+        )?;
         let typing_expiry = duration(
             &["PARLEY_TYPING_EXPIRY"],
             "PARLEY_TYPING_EXPIRY",
@@ -374,6 +383,7 @@ impl Config {
             data_dir,
             database_url,
             db_max_connections,
+            db_acquire_timeout,
             jwt_secret,
             access_ttl,
             refresh_ttl,

@@ -112,6 +112,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { .. } => {
                 ApiError::Conflict("the change conflicts with the current state")
             }
+            StoreError::Unavailable(why) => {
+                tracing::warn!(error = %why, "database unavailable");
+                ApiError::Unavailable("the database")
+            }
             StoreError::Other(e) => ApiError::Internal(e.into()),
         }
     }
@@ -136,6 +140,8 @@ impl IntoResponse for ApiError {
         }
         let retry_after = match &self {
             ApiError::RateLimited(secs) => Some(*secs),
+            // Outages here are restarts and failovers: seconds, not minutes.
+            ApiError::Unavailable(_) => Some(1),
             _ => None,
         };
         let body = ErrorBody::new(self.code(), self.to_string());

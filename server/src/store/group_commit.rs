@@ -162,13 +162,13 @@ impl Store {
             Ok(()) => {
                 self.batches.fast.fetch_add(1, Ordering::Relaxed);
             }
-            Err(jobs) => {
+            Err((jobs, _)) => {
                 self.batches.redone.fetch_add(1, Ordering::Relaxed);
-                if let Err(jobs) = self.try_batch(jobs, Mode::Isolated).await {
+                if let Err((jobs, cause)) = self.try_batch(jobs, Mode::Isolated).await {
+                    // Nothing was written; the cause (a database that is
+                    // down, say) tells each sender whether to retry.
                     for job in jobs {
-                        let _ = job.reply.send(Err(StoreError::Other(sqlx::Error::Protocol(
-                            "message batch failed; nothing was written".into(),
-                        ))));
+                        let _ = job.reply.send(Err(cause.again()));
                     }
                 }
             }
@@ -176,10 +176,12 @@ impl Store {
     }
 
     /// Runs and commits the batch; answers every job. Gives the jobs back
-    /// (nothing committed, nobody answered) when the batch must be retried.
-    async fn try_batch(&self, jobs: Vec<Job>, mode: Mode) -> Result<(), Vec<Job>> {
-        let Ok(mut tx) = self.begin_events().await else {
-            return Err(jobs);
+    /// (nothing committed, nobody answered) with the cause when the batch
+    /// must be retried.
+    async fn try_batch(&self, jobs: Vec<Job>, mode: Mode) -> Result<(), (Vec<Job>, StoreError)> {
+        let mut tx = match self.begin_events().await {
+            Ok(tx) => tx,
+            Err(e) => return Err((jobs, e)),
         };
         let mut done: Vec<(Job, StoreResult<MessageRow>)> = Vec::with_capacity(jobs.len());
         let mut events = Vec::new();
@@ -190,7 +192,7 @@ impl Store {
                     Ok(outcomes) => done.extend(jobs.into_iter().zip(outcomes)),
                     Err(e) => {
                         tracing::debug!(error = %e, "message batch redone one by one");
-                        return Err(jobs);
+                        return Err((jobs, e));
                     }
                 }
             }
@@ -199,7 +201,7 @@ impl Store {
                 while let Some(job) = pending.next() {
                     match Self::insert_isolated(&mut tx, &job.message).await {
                         Ok(outcome) => done.push((job, outcome)),
-                        Err(_) => return Err(give_back(done, job, pending)),
+                        Err(e) => return Err((give_back(done, job, pending), e.into())),
                     }
                 }
             }
@@ -218,14 +220,15 @@ impl Store {
             }
             answered.push((job.reply, outcome));
         }
-        let fail = |answered: Vec<(oneshot::Sender<StoreResult<MessageRow>>, _)>, why: String| {
+        let fail = |answered: Vec<(oneshot::Sender<StoreResult<MessageRow>>, _)>,
+                    why: StoreError| {
             for (reply, _) in answered {
-                let _ = reply.send(Err(StoreError::Other(sqlx::Error::Protocol(why.clone()))));
+                let _ = reply.send(Err(why.again()));
             }
         };
         if let Err(e) = tx.append(&events, now).await {
             drop(tx);
-            fail(answered, e.to_string());
+            fail(answered, e);
             return Ok(());
         }
         match tx.commit().await {
@@ -234,7 +237,7 @@ impl Store {
                     let _ = reply.send(outcome);
                 }
             }
-            Err(e) => fail(answered, e.to_string()),
+            Err(e) => fail(answered, e),
         }
         Ok(())
     }

@@ -38,7 +38,6 @@ pub use workspaces::InviteAcceptance;
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -59,8 +58,46 @@ pub enum StoreError {
     /// far as the engine tells (PostgreSQL: the constraint, SQLite: the columns).
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
+    /// The database cannot be reached right now (down, restarting, every
+    /// connection busy past the acquire timeout): nothing was written, and
+    /// the same request may be retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Other(sqlx::Error),
+}
+
+impl StoreError {
+    /// The same failure again, for each of several waiters on one batch
+    /// (sqlx errors cannot be cloned); the kind is kept.
+    pub(crate) fn again(&self) -> StoreError {
+        match self {
+            StoreError::NotFound => StoreError::NotFound,
+            StoreError::Conflict { constraint } => StoreError::Conflict {
+                constraint: constraint.clone(),
+            },
+            StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+            StoreError::Other(e) => StoreError::Other(sqlx::Error::Protocol(e.to_string())),
+        }
+    }
+}
+
+/// Whether a failure means "the database is not reachable now" rather than
+/// "this statement is wrong": lost or refused connections, a pool that
+/// timed out, and PostgreSQL's connection-exception (08…) and
+/// operator-intervention (57P…) classes, which a restart produces.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -81,6 +118,7 @@ impl From<sqlx::Error> for StoreError {
                         .unwrap_or_else(|| db.message().to_owned()),
                 }
             }
+            other if is_unavailable(&other) => StoreError::Unavailable(other.to_string()),
             other => StoreError::Other(other),
         }
     }
@@ -129,7 +167,7 @@ impl Store {
             let opts = AnyConnectOptions::from_str(&config.database_url)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(config.db_max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(config.db_acquire_timeout)
                 .connect_with(opts)
                 .await?;
             Store {

@@ -15,6 +15,7 @@ mod edge;
 mod files;
 mod hardening;
 mod messages;
+mod pagination;
 mod push;
 mod queue;
 mod search;

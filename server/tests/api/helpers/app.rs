@@ -64,6 +64,9 @@ pub async fn start_node(
     env.insert("PARLEY_DATA_DIR", data_dir.display().to_string());
     env.insert("PARLEY_JWT_SECRET", JWT_SECRET.into());
     env.insert("PARLEY_DB_MAX_CONNECTIONS", "5".into());
+    // Many tests share two cores: a slow acquire here is contention, not
+    // an outage (the fault run, scripts/faults, tests the short default).
+    env.insert("PARLEY_DB_ACQUIRE_TIMEOUT", "10s".into());
     // Tests fire hundreds of requests from one address; the limits have a
     // test of their own that sets them low.
     env.insert("PARLEY_RATE_LIMIT_PER_MIN", "1000000".into());
