@@ -107,6 +107,146 @@ pub struct Config {
     /// Accept push endpoints over plain HTTP and on private addresses
     /// (tests only; production endpoints are public HTTPS services).
     pub push_allow_insecure: bool,
+    /// ICE servers handed to callers, and the embedded TURN relay.
+    pub calls: CallsConfig,
+}
+
+/// Where call media is relayed. With no TURN server configured, Parley runs
+/// its own relay in-process (like SQLite stands in for PostgreSQL);
+/// coturn with `--use-auth-secret` is the production relay.
+#[derive(Clone)]
+pub struct CallsConfig {
+    /// External TURN (`turn:`/`turns:`) and STUN (`stun:`) URLs.
+    pub ice_urls: Vec<String>,
+    /// coturn's `--static-auth-secret`: credentials are minted per user in
+    /// the TURN REST API scheme. Also signs the embedded relay's credentials
+    /// (one is generated and kept in the data directory when unset).
+    pub turn_secret: Option<String>,
+    /// Static credentials of an external TURN server (the seed's
+    /// `TURN_USERNAME`/`TURN_PASSWORD`), used when no secret is set.
+    pub turn_static: Option<(String, String)>,
+    /// How long minted credentials stay valid.
+    pub turn_ttl: Duration,
+    /// Run the in-process relay (default: when no external TURN URL is set).
+    pub embedded_turn: bool,
+    /// The embedded relay's UDP port (0: any free port).
+    pub turn_port: u16,
+    /// The address relay candidates carry; unset: the listen address, or
+    /// this machine's outbound address when listening on all interfaces.
+    pub turn_public_ip: Option<IpAddr>,
+    /// The host name in the embedded relay's URLs; unset: the host the
+    /// client reached the API at.
+    pub turn_host: Option<String>,
+    pub ice_transport_policy: parley_shared::call::IceTransportPolicy,
+    /// A participant not heard from for this long leaves its call.
+    pub participant_timeout: Duration,
+}
+
+impl std::fmt::Debug for CallsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret and the static password never reach a log line.
+        f.debug_struct("CallsConfig")
+            .field("ice_urls", &self.ice_urls)
+            .field("embedded_turn", &self.embedded_turn)
+            .field("turn_port", &self.turn_port)
+            .field("turn_public_ip", &self.turn_public_ip)
+            .field("ice_transport_policy", &self.ice_transport_policy)
+            .finish_non_exhaustive()
+    }
+}
+
+fn calls_config(get: &dyn Fn(&str) -> Option<String>) -> Result<CallsConfig, ConfigError> {
+    let first = |names: &[&str]| names.iter().find_map(|n| get(n));
+    let mut ice_urls = Vec::new();
+    for (names, schemes) in [
+        (
+            &["PARLEY_TURN_URLS", "TURN_SERVER_URL"][..],
+            &["turn:", "turns:"][..],
+        ),
+        (
+            &["PARLEY_STUN_URLS", "STUN_SERVER_URL"][..],
+            &["stun:", "stuns:"][..],
+        ),
+    ] {
+        for url in first(names).unwrap_or_default().split(',').map(str::trim) {
+            if url.is_empty() {
+                continue;
+            }
+            if !schemes.iter().any(|s| url.starts_with(s)) {
+                return Err(bad(
+                    if schemes[0] == "turn:" {
+                        "PARLEY_TURN_URLS"
+                    } else {
+                        "PARLEY_STUN_URLS"
+                    },
+                    format!("expected {} URLs, comma-separated", schemes.join(" or ")),
+                ));
+            }
+            ice_urls.push(url.to_owned());
+        }
+    }
+    let turn_static = match (
+        first(&["PARLEY_TURN_USERNAME", "TURN_USERNAME"]),
+        first(&["PARLEY_TURN_PASSWORD", "TURN_PASSWORD"]),
+    ) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        _ => {
+            return Err(bad(
+                "PARLEY_TURN_USERNAME",
+                "set both PARLEY_TURN_USERNAME and PARLEY_TURN_PASSWORD, or neither",
+            ))
+        }
+    };
+    let external_turn = ice_urls.iter().any(|u| u.starts_with("turn"));
+    let embedded_turn = match get("PARLEY_TURN_EMBEDDED").as_deref() {
+        None => !external_turn,
+        Some("on" | "true" | "1") => true,
+        Some("off" | "false" | "0") => false,
+        Some(_) => return Err(bad("PARLEY_TURN_EMBEDDED", "expected on or off")),
+    };
+    let turn_ttl = match get("PARLEY_TURN_TTL") {
+        Some(v) => humantime::parse_duration(&v)
+            .ok()
+            .filter(|d| *d >= Duration::from_secs(60))
+            .ok_or_else(|| {
+                bad(
+                    "PARLEY_TURN_TTL",
+                    "expected a duration of at least 1m, like 12h",
+                )
+            })?,
+        None => Duration::from_secs(12 * 3600),
+    };
+    Ok(CallsConfig {
+        ice_urls,
+        turn_secret: first(&["PARLEY_TURN_SECRET", "TURN_SECRET"]),
+        turn_static,
+        turn_ttl,
+        embedded_turn,
+        turn_port: match get("PARLEY_TURN_PORT") {
+            Some(p) => p
+                .parse()
+                .map_err(|_| bad("PARLEY_TURN_PORT", "expected a port number (0: any)"))?,
+            None => 3478,
+        },
+        turn_public_ip: get("PARLEY_TURN_PUBLIC_IP")
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|_| bad("PARLEY_TURN_PUBLIC_IP", "expected an IP address"))?,
+        turn_host: get("PARLEY_TURN_HOST"),
+        participant_timeout: match get("PARLEY_CALL_TIMEOUT") {
+            Some(v) => humantime::parse_duration(&v)
+                .ok()
+                .filter(|d| *d >= Duration::from_secs(3))
+                .ok_or_else(|| bad("PARLEY_CALL_TIMEOUT", "expected a duration of at least 3s"))?,
+            None => Duration::from_millis(parley_shared::call::PARTICIPANT_TIMEOUT_MS),
+        },
+        ice_transport_policy: match get("PARLEY_ICE_TRANSPORT_POLICY").as_deref() {
+            None | Some("all") => parley_shared::call::IceTransportPolicy::All,
+            Some("relay") => parley_shared::call::IceTransportPolicy::Relay,
+            Some(_) => return Err(bad("PARLEY_ICE_TRANSPORT_POLICY", "expected all or relay")),
+        },
+    })
 }
 
 /// Path-style S3 access (MinIO, SeaweedFS, Ceph and AWS all accept it).
@@ -423,6 +563,7 @@ impl Config {
                 None => "mailto:admin@parley.invalid".into(),
             },
             push_allow_insecure: get("PARLEY_PUSH_ALLOW_INSECURE").as_deref() == Some("true"),
+            calls: calls_config(&get)?,
             rate_limit_per_min,
             auth_rate_limit_per_min,
             tls: match (get("PARLEY_TLS_CERT"), get("PARLEY_TLS_KEY")) {
@@ -477,6 +618,37 @@ mod tests {
         assert_eq!(c.ws_heartbeat, Duration::from_secs(30));
         assert_eq!(c.presence_grace, Duration::from_secs(30));
         assert_eq!(c.web_dir, PathBuf::from("desktop/dist"));
+    }
+
+    #[test]
+    fn calls_relay_in_process_unless_a_turn_server_is_named() {
+        let c = from(&[]).unwrap().calls;
+        assert!(c.embedded_turn && c.ice_urls.is_empty() && c.turn_port == 3478);
+        let c = from(&[
+            (
+                "TURN_SERVER_URL",
+                "turn:turn.example.org:3478?transport=udp",
+            ),
+            ("TURN_USERNAME", "u"),
+            ("TURN_PASSWORD", "p"),
+            ("PARLEY_STUN_URLS", "stun:stun.example.org:3478"),
+            ("PARLEY_ICE_TRANSPORT_POLICY", "relay"),
+        ])
+        .unwrap()
+        .calls;
+        assert!(!c.embedded_turn);
+        assert_eq!(c.ice_urls.len(), 2);
+        assert_eq!(c.turn_static, Some(("u".into(), "p".into())));
+        assert!(!format!("{c:?}").contains("\"p\""), "password in Debug");
+        for bad in [
+            &[("PARLEY_TURN_URLS", "http://x")][..],
+            &[("PARLEY_TURN_USERNAME", "u")][..],
+            &[("PARLEY_TURN_EMBEDDED", "maybe")][..],
+            &[("PARLEY_ICE_TRANSPORT_POLICY", "none")][..],
+            &[("PARLEY_TURN_TTL", "5s")][..],
+        ] {
+            assert!(from(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

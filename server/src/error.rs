@@ -44,6 +44,8 @@ pub enum ApiError {
     Unavailable(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("the call is full: at most {0} people take part in a call")]
+    CallFull(usize),
     /// Too many requests; retry after this many seconds.
     #[error("too many requests; retry in {0} s")]
     RateLimited(u64),
@@ -72,6 +74,7 @@ impl ApiError {
             ApiError::EmailTaken => ErrorCode::EmailTaken,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::CallFull(_) => ErrorCode::CallFull,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -90,9 +93,10 @@ impl ApiError {
             | ApiError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::UsernameTaken | ApiError::EmailTaken | ApiError::Conflict(_) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::UsernameTaken
+            | ApiError::EmailTaken
+            | ApiError::Conflict(_)
+            | ApiError::CallFull(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -22,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod turn_relay;
 
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ pub struct App {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    turn: Option<turn_relay::TurnRelay>,
 }
 
 impl App {
@@ -93,6 +95,9 @@ impl App {
                 let listener = tls::PlainListener::new(self.listener, prepare);
                 serve::serve(listener, self.router, bounds, shutdown).await;
             }
+        }
+        if let Some(turn) = &self.turn {
+            turn.close().await;
         }
         state.store.close().await;
         tracing::info!("parley stopped");
@@ -171,6 +176,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         ports.bus,
     )
     .await?;
+    let turn = embedded_turn(&config).await?;
     let state = AppState::new(
         config.clone(),
         store,
@@ -178,6 +184,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         ports.blobs,
         ports.search,
         ports.queue,
+        turn.as_ref().map(|t| t.info.clone()),
     )?;
     if ports.backfill {
         // A new index: fill it with the messages written before it existed.
@@ -195,12 +202,45 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             config.bind
         )
     })?;
+    tokio::spawn(service::calls::sweep(state.clone()));
     let router = api::router(state.clone());
     Ok(App {
         listener,
         router,
         state,
+        turn,
     })
+}
+
+/// Starts the in-process TURN relay unless an external one is configured.
+/// A port that is taken is not fatal: calls then connect directly only.
+async fn embedded_turn(config: &Config) -> anyhow::Result<Option<turn_relay::TurnRelay>> {
+    if !config.calls.embedded_turn {
+        return Ok(None);
+    }
+    let secret = match &config.calls.turn_secret {
+        Some(s) => s.clone(),
+        None => crypto::secrets::load_or_create_secret(
+            &config.data_dir.join("turn_secret"),
+            |s| s.len() >= 32,
+            || crypto::secrets::random_token(32),
+        )?,
+    };
+    match turn_relay::TurnRelay::start(&config.calls, config.bind.ip(), secret).await {
+        Ok(relay) => {
+            tracing::info!(addr = %relay.info.addr, "embedded TURN relay listening (UDP)");
+            Ok(Some(relay))
+        }
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                port = config.calls.turn_port,
+                "the embedded TURN relay cannot start (set PARLEY_TURN_PORT, or \
+                 PARLEY_TURN_EMBEDDED=off): calls connect directly only"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -23,6 +23,11 @@ pub struct Metrics {
     /// Outbox jobs by state (waiting, dead): the queue backlog.
     pub jobs: IntGaugeVec,
     pub active_users: IntGauge,
+    /// Server-wide (every node counts the same database rows).
+    pub calls_in_progress: IntGauge,
+    pub call_participants: IntGauge,
+    pub call_joins: IntCounter,
+    pub call_join_failures: IntCounterVec,
     /// Latest-page reads served from the cache, and those that were not.
     pub cache_hits: IntCounter,
     pub cache_misses: IntCounter,
@@ -164,6 +169,31 @@ impl Metrics {
                 IntGauge::new(
                     "ws_active_users",
                     "People with at least one WebSocket connection on this node",
+                )?,
+            ),
+            calls_in_progress: register(
+                &r,
+                IntGauge::new("calls_in_progress", "Calls in progress, server-wide")?,
+            ),
+            call_participants: register(
+                &r,
+                IntGauge::new(
+                    "call_participants",
+                    "People in calls in progress, server-wide",
+                )?,
+            ),
+            call_joins: register(
+                &r,
+                IntCounter::new("call_joins_total", "Call joins (and starts) on this node")?,
+            ),
+            call_join_failures: register(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "call_join_failures_total",
+                        "Refused call joins on this node, by error code",
+                    ),
+                    &["code"],
                 )?,
             ),
             channels_by_activity: register(

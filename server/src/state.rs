@@ -14,6 +14,7 @@ use crate::realtime::Realtime;
 use crate::search::MessageIndex;
 use crate::snowflake::Snowflake;
 use crate::store::Store;
+use crate::turn_relay::RelayInfo;
 
 /// Every request and background task holds one, so a clone is a single
 /// reference count, not one per service.
@@ -46,6 +47,8 @@ pub struct Services {
     /// Outgoing HTTP to URLs users supplied (Web Push deliveries): the
     /// guarded client of `outbound`, the only one the services use.
     pub http: reqwest::Client,
+    /// The embedded TURN relay, when it runs.
+    pub turn_relay: Option<RelayInfo>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
         blobs: Arc<dyn Blobs>,
         search: Arc<dyn MessageIndex>,
         queue: Arc<dyn JobQueue>,
+        turn_relay: Option<RelayInfo>,
     ) -> anyhow::Result<AppState> {
         let cache = realtime.cache.clone();
         let tokens = TokenKeys::from_config(&config)?;
@@ -76,6 +80,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             config,
             store,
+            turn_relay,
         })))
     }
 

@@ -400,6 +400,10 @@ pub struct Message {
     pub attachments: Vec<FileInfo>,
     /// The sender's idempotency key, echoed back.
     pub nonce: Option<String>,
+    /// Set on messages the server posts (a call started or ended); `content`
+    /// then holds a plain-text rendering for clients that do not know it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<crate::call::SystemEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

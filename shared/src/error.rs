@@ -33,6 +33,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     MethodNotAllowed,
     RateLimited,
+    /// The call already has `call::MAX_PARTICIPANTS` participants.
+    CallFull,
     /// A backing service is down; retry later.
     Unavailable,
     /// A bug on our side; details are in the server log, never here.
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::CallFull => "call_full",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }

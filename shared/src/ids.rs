@@ -106,6 +106,14 @@ define_id!(
     /// An uploaded file (attachment or avatar).
     FileId
 );
+define_id!(
+    /// A call (one per conversation at a time).
+    CallId
+);
+define_id!(
+    /// One connection taking part in a call.
+    ParticipantId
+);
 
 #[cfg(test)]
 mod tests {

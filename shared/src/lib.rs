@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod call;
 pub mod error;
 pub mod ids;
 pub mod ipc;
@@ -15,5 +16,5 @@ pub mod validate;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ChannelId, FileId, InviteId, MessageId, UserId, WorkspaceId};
+pub use ids::{CallId, ChannelId, FileId, InviteId, MessageId, ParticipantId, UserId, WorkspaceId};
 pub use timestamp::Timestamp;

@@ -13,8 +13,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Channel, ChannelKind, Message, User, Workspace};
+use crate::call::{CallState, IceCandidate};
 use crate::error::ErrorCode;
-use crate::ids::{ChannelId, FileId, MessageId, UserId, WorkspaceId};
+use crate::ids::{CallId, ChannelId, FileId, MessageId, ParticipantId, UserId, WorkspaceId};
 use crate::timestamp::Timestamp;
 
 /// WebSocket close codes the server uses (4000–4999 are application codes).
@@ -120,6 +121,54 @@ pub enum ClientFrame {
     PresenceSubscribe {
         user_ids: Vec<UserId>,
     },
+    /// Joins the call in a conversation, starting one if none is in
+    /// progress; answered with `CALL_JOINED`. Joining while in another call
+    /// leaves that one; joining the call one is in on another device moves
+    /// there.
+    CallJoin {
+        channel_id: ChannelId,
+        /// false joins muted.
+        #[serde(default = "yes")]
+        audio: bool,
+        #[serde(default)]
+        video: bool,
+    },
+    CallLeave {
+        call_id: CallId,
+    },
+    /// What this participant sends now (shown to everyone in the call).
+    CallUpdate {
+        call_id: CallId,
+        muted: bool,
+        video: bool,
+        screen: bool,
+    },
+    /// An SDP offer for one other participant of the same call.
+    CallOffer {
+        call_id: CallId,
+        to: ParticipantId,
+        sdp: String,
+    },
+    CallAnswer {
+        call_id: CallId,
+        to: ParticipantId,
+        sdp: String,
+    },
+    /// A trickled ICE candidate for one other participant (the seed's name).
+    IceCandidate {
+        call_id: CallId,
+        to: ParticipantId,
+        candidate: IceCandidate,
+    },
+    /// Declines a `CALL_RING` (stops the ringing on one's other devices;
+    /// in a 1:1 DM it ends the call nobody else joined).
+    CallDecline {
+        call_id: CallId,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The most users one session may follow the presence of.
@@ -146,6 +195,9 @@ pub struct Hello {
     pub channels: Vec<ChannelState>,
     /// True when this HELLO continues a session (missed events follow).
     pub resumed: bool,
+    /// The calls in progress in the conversations this session is in.
+    #[serde(default)]
+    pub calls: Vec<CallState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +297,55 @@ pub enum ServerEvent {
         channel_id: ChannelId,
         message: Message,
         reason: NotificationReason,
+    },
+    /// The answer to `CALL_JOIN`: this connection is `participant_id` in
+    /// `call`. The newcomer offers to every other participant listed.
+    CallJoined {
+        call: CallState,
+        participant_id: ParticipantId,
+    },
+    /// A call started or changed (someone joined, left, muted, shared).
+    CallState(CallState),
+    /// A call started in a DM one is in: ring.
+    CallRing {
+        channel_id: ChannelId,
+        call_id: CallId,
+        from: UserId,
+        started_at: Timestamp,
+    },
+    /// Someone declined the ring of a DM call.
+    CallDeclined {
+        channel_id: ChannelId,
+        call_id: CallId,
+        user_id: UserId,
+    },
+    /// The last participant left.
+    CallEnded {
+        channel_id: ChannelId,
+        call_id: CallId,
+        ended_at: Timestamp,
+        duration_ms: u64,
+        /// Everyone who took part, in the order they first joined.
+        participants: Vec<UserId>,
+    },
+    /// Relayed from participant `from` (to this connection only).
+    CallOffer {
+        call_id: CallId,
+        from: ParticipantId,
+        from_user: UserId,
+        sdp: String,
+    },
+    CallAnswer {
+        call_id: CallId,
+        from: ParticipantId,
+        from_user: UserId,
+        sdp: String,
+    },
+    IceCandidate {
+        call_id: CallId,
+        from: ParticipantId,
+        from_user: UserId,
+        candidate: IceCandidate,
     },
 }
 

@@ -2,6 +2,7 @@
 //! parse, call a service, map the result.
 
 pub mod auth;
+pub mod calls;
 pub mod channels;
 pub mod dms;
 pub mod extract;
@@ -155,6 +156,7 @@ fn api_routes(max_upload: u64) -> Router<AppState> {
         .route("/dm", get(dms::list).post(dms::open))
         .route("/dm/{id}/messages", get(dms::messages).post(dms::send))
         .route("/users/{id}/presence", get(users::presence))
+        .route("/calls/ice-servers", get(calls::ice_servers))
         .route("/users/{id}/avatar", get(files::avatar))
         .route("/push/vapid-key", get(push::vapid_key))
         .route(

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, channels, dms, files, health, messages, push, users, workspaces};
+use super::{auth, calls, channels, dms, files, health, messages, push, users, workspaces};
 
 struct BearerAuth;
 
@@ -42,6 +42,7 @@ impl Modify for BearerAuth {
         messages::remove_reaction, messages::pin, messages::unpin, messages::pins,
         messages::reply, messages::thread, messages::search,
         dms::list, dms::open, dms::messages, dms::send,
+        calls::ice_servers,
         super::ws::upgrade,
     )
 )]

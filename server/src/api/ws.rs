@@ -7,7 +7,8 @@
 //! same services as REST, so the rules are the same.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -16,18 +17,19 @@ use axum::response::Response;
 use futures_util::SinkExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_shared::api::SendMessageRequest;
+use parley_shared::call;
 use parley_shared::ws::{
     close, ChannelState, ClientFrame, Hello, PresenceStatus, PresenceUpdate, ServerEvent,
     MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_SUBSCRIPTIONS, MAX_READ_FRAME_BYTES,
 };
-use parley_shared::{ChannelId, ErrorCode, UserId};
+use parley_shared::{CallId, ChannelId, ErrorCode, ParticipantId, UserId};
 use tokio::time::{timeout, Instant};
 
 use crate::crypto::secrets;
 use crate::error::ApiError;
 use crate::realtime::hub::{ConnId, KickReason};
 use crate::realtime::{ephemeral_frame, event_frame, Realtime};
-use crate::service::{channels, messages};
+use crate::service::{calls, channels, messages, now_ms};
 use crate::state::AppState;
 use crate::store::EventRow;
 
@@ -38,6 +40,10 @@ const REPLAY_MAX: i64 = 5_000;
 /// Sustained client frames per second, and the burst allowed above it.
 const FRAMES_PER_SEC: u32 = 20;
 const FRAME_BURST: u32 = 60;
+/// Call signaling (offers, answers, ICE candidates) has a quota of its own:
+/// joining a six-person call trickles dozens of candidates in a second.
+const SIGNALS_PER_SEC: u32 = 50;
+const SIGNAL_BURST: u32 = 200;
 /// Refused frames (over the rate) tolerated before the connection is closed.
 const RATE_STRIKES: u32 = 100;
 /// Queued frames written per flush.
@@ -87,17 +93,37 @@ async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
     .await;
 }
 
-/// Unregisters the connection however the task ends.
+/// The call this connection takes part in: (call id, participant id).
+type InCall = Arc<Mutex<Option<(i64, i64)>>>;
+
+/// Unregisters the connection however the task ends, and takes it out of
+/// its call.
 struct Registration {
-    rt: Arc<Realtime>,
+    state: AppState,
     conn: ConnId,
     user_id: i64,
+    in_call: InCall,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.rt.hub.unregister(self.conn);
-        self.rt.presence.disconnected(self.user_id);
+        let rt = &self.state.realtime;
+        rt.hub.unregister(self.conn);
+        rt.presence.disconnected(self.user_id);
+        let left = self
+            .in_call
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some((_, participant)) = left {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = calls::leave(&state, participant).await {
+                    // The sweeper ends it once it falls silent.
+                    tracing::warn!(error = %e, participant, "cannot leave the call");
+                }
+            });
+        }
     }
 }
 
@@ -180,10 +206,12 @@ async fn run(state: AppState, mut socket: WebSocket) {
         workspaces.clone(),
         rt.config.ws_queue,
     );
+    let in_call = InCall::default();
     let _registration = Registration {
-        rt: rt.clone(),
+        state: state.clone(),
         conn,
         user_id,
+        in_call: in_call.clone(),
     };
     let now_cursor = rt.cursor();
     let mut resync = None;
@@ -238,6 +266,10 @@ async fn run(state: AppState, mut socket: WebSocket) {
         seq: from,
         channels: channel_states(&state, user_id).await,
         resumed: resumed && resync.is_none(),
+        calls: calls::in_progress(&state, user).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot load the calls in progress");
+            Vec::new()
+        }),
     });
     if socket.send(WsMessage::Text(text(&hello))).await.is_err() {
         return;
@@ -258,16 +290,17 @@ async fn run(state: AppState, mut socket: WebSocket) {
     }
     tracing::debug!(user_id, conn, replayed = replay.len(), "session started");
 
+    let heard = Arc::new(AtomicI64::new(now_ms()));
     let mut conn_state = Connection {
         state: &state,
         rt: &rt,
         conn,
         user,
-        limiter: RateLimiter::direct(
-            Quota::per_second(NonZeroU32::new(FRAMES_PER_SEC).unwrap_or(NonZeroU32::MIN))
-                .allow_burst(NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN)),
-        ),
+        limiter: limiter(FRAMES_PER_SEC, FRAME_BURST),
+        signal_limiter: limiter(SIGNALS_PER_SEC, SIGNAL_BURST),
         strikes: 0,
+        in_call,
+        heard: heard.clone(),
     };
     let heartbeat = rt.config.ws_heartbeat;
     let write_timeout = rt.config.ws_write_timeout;
@@ -313,6 +346,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
             }
             msg = socket.recv() => {
                 deadline = Instant::now() + heartbeat * 2;
+                heard.store(now_ms(), Ordering::Relaxed);
                 let reply = match msg {
                     Some(Ok(WsMessage::Text(t))) => conn_state.handle(t.as_str()).await,
                     Some(Ok(WsMessage::Binary(_))) => Reply::event(ServerEvent::Error {
@@ -368,18 +402,98 @@ impl Reply {
     }
 }
 
+fn limiter(per_sec: u32, burst: u32) -> DefaultDirectRateLimiter {
+    RateLimiter::direct(
+        Quota::per_second(NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)),
+    )
+}
+
 struct Connection<'a> {
     state: &'a AppState,
     rt: &'a Arc<Realtime>,
     conn: ConnId,
     user: UserId,
     limiter: DefaultDirectRateLimiter,
+    signal_limiter: DefaultDirectRateLimiter,
     strikes: u32,
+    in_call: InCall,
+    /// When the last frame arrived (the call liveness clock).
+    heard: Arc<AtomicI64>,
+}
+
+enum Parsed {
+    Frame(ClientFrame),
+    Refused(ErrorCode, String),
 }
 
 impl Connection<'_> {
+    fn call(&self) -> Option<(i64, i64)> {
+        *self.in_call.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_call(&self, call: Option<(i64, i64)>) {
+        *self.in_call.lock().unwrap_or_else(|e| e.into_inner()) = call;
+    }
+
+    /// This connection's participant id in `call_id`, if it is in it.
+    fn participant_in(&self, call_id: CallId) -> Option<i64> {
+        self.call()
+            .filter(|(c, _)| *c == call_id.get())
+            .map(|(_, p)| p)
+    }
+
+    /// Relays a signaling frame to participant `to` of `call_id`, from this
+    /// connection's participant.
+    async fn relay(
+        &self,
+        call_id: CallId,
+        to: ParticipantId,
+        frame: impl FnOnce(ParticipantId) -> ServerEvent,
+    ) -> Reply {
+        let (state, me) = (self.state, self.user);
+        let Some(from) = self.participant_in(call_id) else {
+            return Reply::event(error_event(
+                &calls::outside_call(state, me, call_id).await,
+                None,
+            ));
+        };
+        let frame = frame(ParticipantId(from));
+        match calls::relay(state, call_id, from, to, &frame).await {
+            Ok(()) => Reply::None,
+            Err(e) => Reply::event(error_event(&e, None)),
+        }
+    }
+
+    fn parse(raw: &str) -> Parsed {
+        if raw.len() > MAX_CLIENT_FRAME_BYTES {
+            return Parsed::Refused(
+                ErrorCode::PayloadTooLarge,
+                format!("a frame may be at most {MAX_CLIENT_FRAME_BYTES} bytes"),
+            );
+        }
+        match serde_json::from_str(raw) {
+            Ok(f) => Parsed::Frame(f),
+            Err(e) => Parsed::Refused(ErrorCode::BadRequest, format!("unreadable frame: {e}")),
+        }
+    }
+
     async fn handle(&mut self, raw: &str) -> Reply {
-        if self.limiter.check().is_err() {
+        let parsed = Self::parse(raw);
+        let signaling = matches!(
+            parsed,
+            Parsed::Frame(
+                ClientFrame::CallOffer { .. }
+                    | ClientFrame::CallAnswer { .. }
+                    | ClientFrame::IceCandidate { .. }
+            )
+        );
+        let limiter = if signaling {
+            &self.signal_limiter
+        } else {
+            &self.limiter
+        };
+        if limiter.check().is_err() {
             self.strikes += 1;
             if self.strikes > RATE_STRIKES {
                 return Reply::Close(close::RATE_LIMITED, "too many frames");
@@ -392,19 +506,12 @@ impl Connection<'_> {
                 nonce: None,
             });
         }
-        if raw.len() > MAX_CLIENT_FRAME_BYTES {
-            return Reply::event(ServerEvent::Error {
-                code: ErrorCode::PayloadTooLarge,
-                message: format!("a frame may be at most {MAX_CLIENT_FRAME_BYTES} bytes"),
-                nonce: None,
-            });
-        }
-        let frame: ClientFrame = match serde_json::from_str(raw) {
-            Ok(f) => f,
-            Err(e) => {
+        let frame = match parsed {
+            Parsed::Frame(f) => f,
+            Parsed::Refused(code, message) => {
                 return Reply::event(ServerEvent::Error {
-                    code: ErrorCode::BadRequest,
-                    message: format!("unreadable frame: {e}"),
+                    code,
+                    message,
                     nonce: None,
                 })
             }
@@ -522,6 +629,116 @@ impl Connection<'_> {
                     })
                     .collect();
                 Reply::Events(now)
+            }
+            ClientFrame::CallJoin {
+                channel_id,
+                audio,
+                video,
+            } => {
+                let previous = self.call();
+                match calls::join(
+                    state,
+                    me,
+                    self.conn,
+                    self.heard.clone(),
+                    channel_id,
+                    audio,
+                    video,
+                )
+                .await
+                {
+                    Ok(joined) => {
+                        // The join took this connection out of its previous call.
+                        if let Some((_, old)) = previous {
+                            self.rt.calls.remove(old);
+                        }
+                        self.set_call(Some((
+                            joined.call.call_id.get(),
+                            joined.participant_id.get(),
+                        )));
+                        Reply::event(ServerEvent::CallJoined {
+                            call: joined.call,
+                            participant_id: joined.participant_id,
+                        })
+                    }
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::CallLeave { call_id } => {
+                let Some(participant) = self.participant_in(call_id) else {
+                    return Reply::event(error_event(
+                        &calls::outside_call(state, me, call_id).await,
+                        None,
+                    ));
+                };
+                self.set_call(None);
+                match calls::leave(state, participant).await {
+                    Ok(()) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::CallUpdate {
+                call_id,
+                muted,
+                video,
+                screen,
+            } => {
+                let Some(participant) = self.participant_in(call_id) else {
+                    return Reply::event(error_event(
+                        &calls::outside_call(state, me, call_id).await,
+                        None,
+                    ));
+                };
+                match calls::update(state, participant, call_id, (muted, video, screen)).await {
+                    Ok(()) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
+            }
+            ClientFrame::CallOffer { call_id, to, sdp } => {
+                if let Err(e) = call::sdp(&sdp) {
+                    return Reply::event(error_event(&e.into(), None));
+                }
+                self.relay(call_id, to, |from| ServerEvent::CallOffer {
+                    call_id,
+                    from,
+                    from_user: me,
+                    sdp,
+                })
+                .await
+            }
+            ClientFrame::CallAnswer { call_id, to, sdp } => {
+                if let Err(e) = call::sdp(&sdp) {
+                    return Reply::event(error_event(&e.into(), None));
+                }
+                self.relay(call_id, to, |from| ServerEvent::CallAnswer {
+                    call_id,
+                    from,
+                    from_user: me,
+                    sdp,
+                })
+                .await
+            }
+            ClientFrame::IceCandidate {
+                call_id,
+                to,
+                candidate,
+            } => {
+                if let Err(e) = call::candidate(&candidate) {
+                    return Reply::event(error_event(&e.into(), None));
+                }
+                self.relay(call_id, to, |from| ServerEvent::IceCandidate {
+                    call_id,
+                    from,
+                    from_user: me,
+                    candidate,
+                })
+                .await
+            }
+            ClientFrame::CallDecline { call_id } => {
+                match calls::decline(state, me, call_id).await {
+                    Ok(()) => Reply::None,
+                    Err(e) => Reply::event(error_event(&e, None)),
+                }
             }
             ClientFrame::Presence { status } => {
                 match status {

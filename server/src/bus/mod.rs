@@ -31,6 +31,9 @@ pub enum BusMessage {
     /// A node is alive (sent every heartbeat interval). A node that falls
     /// silent is presumed dead and its presence views expire.
     NodeAlive { node: String },
+    /// A call signaling frame (offer, answer, candidate) for one participant:
+    /// only the node holding its connection delivers it.
+    Signal { participant_id: i64, frame: String },
     /// A node's view of one user's presence there (nodes merge the views).
     Presence {
         node: String,

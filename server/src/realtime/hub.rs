@@ -87,6 +87,20 @@ fn unlink(map: &mut HashMap<i64, HashSet<ConnId>>, key: i64, id: ConnId) {
     }
 }
 
+/// Queues `frame` for one connection, or cuts the connection off when its
+/// queue is full (it resumes after reconnecting).
+fn hand(id: ConnId, conn: &Conn, frame: &Outgoing, delivered: &mut Delivered) {
+    match conn.tx.try_send(frame.clone()) {
+        Ok(()) => delivered.frames += 1,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::info!(conn = id, user_id = conn.user_id, "slow consumer cut off");
+            conn.kick.kick(KickReason::SlowConsumer);
+            delivered.kicked += 1;
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {}
+    }
+}
+
 /// What one delivery did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
@@ -276,15 +290,16 @@ impl Hub {
             if audience.exclude_user == Some(conn.user_id) {
                 continue;
             }
-            match conn.tx.try_send(frame.clone()) {
-                Ok(()) => delivered.frames += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::info!(conn = id, user_id = conn.user_id, "slow consumer cut off");
-                    conn.kick.kick(KickReason::SlowConsumer);
-                    delivered.kicked += 1;
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
+            hand(id, conn, frame, &mut delivered);
+        }
+        delivered
+    }
+
+    /// Hands `frame` to one connection (if it is still here). Never blocks.
+    pub fn send_to(&self, id: ConnId, frame: &Outgoing) -> Delivered {
+        let mut delivered = Delivered::default();
+        if let Some(conn) = self.read().conns.get(&id) {
+            hand(id, conn, frame, &mut delivered);
         }
         delivered
     }

@@ -8,6 +8,7 @@
 //! doorbell. Because log ids are commit-ordered, a connection that has seen
 //! id N has seen everything before N it may see, so RESUME is one query.
 
+pub mod calls;
 pub mod hub;
 pub mod presence;
 
@@ -45,6 +46,8 @@ struct Typing {
 
 pub struct Realtime {
     pub hub: Hub,
+    /// This node's call participants.
+    pub calls: calls::Roster,
     pub bus: Arc<dyn Bus>,
     pub presence: Arc<Presence>,
     pub config: Arc<Config>,
@@ -103,6 +106,7 @@ impl Realtime {
         let rt = Arc::new(Realtime {
             cache,
             hub: Hub::default(),
+            calls: calls::Roster::default(),
             presence: Arc::new(Presence::new(node, config.presence_grace, bus.clone())),
             bus,
             config,
@@ -206,6 +210,24 @@ impl Realtime {
                 exclude_user: Some(user_id),
                 frame,
             });
+        }
+    }
+
+    /// Hands a signaling frame to one call participant, wherever it is
+    /// connected (see `calls`).
+    pub fn signal(&self, participant_id: i64, frame: String) {
+        match self.calls.conn_of(participant_id) {
+            Some(conn) => self.count(self.hub.send_to(
+                conn,
+                &Outgoing {
+                    seq: 0,
+                    text: Utf8Bytes::from(frame),
+                },
+            )),
+            None => self.bus.publish(BusMessage::Signal {
+                participant_id,
+                frame,
+            }),
         }
     }
 
@@ -316,6 +338,20 @@ async fn listen(rt: Arc<Realtime>) {
                 }
             }
             Ok(BusMessage::NodeAlive { node }) => rt.presence.heard_from(&node),
+            Ok(BusMessage::Signal {
+                participant_id,
+                frame,
+            }) => {
+                if let Some(conn) = rt.calls.conn_of(participant_id) {
+                    rt.count(rt.hub.send_to(
+                        conn,
+                        &Outgoing {
+                            seq: 0,
+                            text: Utf8Bytes::from(frame),
+                        },
+                    ));
+                }
+            }
             // Missed bus messages: durable events are safe in the log; poll it.
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!(missed = n, "bus receiver lagged");

@@ -244,5 +244,11 @@ pub fn message(
             attachments
         },
         nonce: row.nonce.clone(),
+        // Written by the server from its own type: unreadable only if a
+        // newer server wrote a kind this one does not know.
+        system: row
+            .system
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok()),
     }
 }

@@ -236,6 +236,7 @@ pub async fn send(
         file_ids,
         jobs: Vec::new(),
         now,
+        system: None,
     };
     let mut jobs = search::index_jobs(state, MessageId(new.id), now)?;
     jobs.extend(push::jobs_for(state, &notify, MessageId(new.id), now).await?);

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod calls;
 pub mod channels;
 pub mod convert;
 pub mod events;

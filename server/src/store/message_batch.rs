@@ -157,9 +157,9 @@ impl Store {
     ) -> StoreResult<()> {
         for chunk in live.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "INSERT INTO messages (id, channel_id, seq, author_id, content, nonce, thread_root_id, created_at) \
+                "INSERT INTO messages (id, channel_id, seq, author_id, content, nonce, thread_root_id, created_at, system) \
                  VALUES {}",
-                value_rows(1, chunk.len(), 8)
+                value_rows(1, chunk.len(), 9)
             );
             let mut q = sqlx::query(&sql);
             for (m, seq) in chunk {
@@ -171,7 +171,8 @@ impl Store {
                     .bind(&m.content)
                     .bind(m.nonce.as_deref())
                     .bind(m.thread_root_id)
-                    .bind(m.now);
+                    .bind(m.now)
+                    .bind(m.system.as_deref());
             }
             q.execute(&mut **tx).await?;
         }

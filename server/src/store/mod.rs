@@ -13,6 +13,7 @@
 //! Invariant: a channel's `last_seq` is bumped and the message inserted in
 //! one transaction, so seqs have no gaps and no duplicates.
 
+mod calls;
 mod channels;
 mod events;
 mod files;
@@ -27,6 +28,7 @@ mod tokens;
 mod users;
 mod workspaces;
 
+pub use calls::{CallChange, CallEffects, CallRow, JoinCall, JoinOutcome, ParticipantRow};
 pub use events::{EventDraft, EventRow};
 pub use jobs::{JobRow, NewJob};
 pub use messages::Page;

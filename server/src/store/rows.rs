@@ -238,12 +238,14 @@ pub struct MessageRow {
     pub pinned_at: Option<i64>,
     pub pinned_by: Option<i64>,
     pub created_at: i64,
+    /// JSON of `parley_shared::call::SystemEvent` on server-posted messages.
+    pub system: Option<String>,
 }
 
 pub(crate) const MESSAGE_COLS: &str =
     "m.id, m.channel_id, m.seq, m.author_id, m.content, m.nonce, \
     m.thread_root_id, m.reply_count, m.last_reply_at, m.edited_at, m.deleted_at, m.pinned_at, \
-    m.pinned_by, m.created_at";
+    m.pinned_by, m.created_at, m.system";
 
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -260,6 +262,8 @@ pub struct NewMessage {
     /// Follow-up work (search indexing) committed with the message.
     pub jobs: Vec<super::NewJob>,
     pub now: i64,
+    /// Set on messages the server posts (see `MessageRow::system`).
+    pub system: Option<String>,
 }
 
 impl MessageRow {
@@ -281,6 +285,7 @@ impl MessageRow {
             pinned_at: None,
             pinned_by: None,
             created_at: m.now,
+            system: m.system.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["bus", "cache", "blobs", "search", "queue"],
     &["error"],
     &["crypto", "limits", "realtime"],
+    &["turn_relay"],
     &["state"],
     &["service"],
     &["api"],

@@ -105,7 +105,7 @@ impl Exp {
 }
 
 /// Which fixture channel (and its message, file …) a row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Pub,
     Priv,
@@ -144,6 +144,9 @@ enum Target {
     FreshMsg(Kind),
     /// The fixture message, once the prober has reacted to it.
     Reacted(Kind),
+    /// The call in progress in a fixture channel, hosted by another
+    /// connection (the prober's own connection is not in it).
+    Call(Kind),
     /// The author's upload, attached to a message in that channel.
     File(Kind),
     /// The author's upload, attached to nothing.
@@ -343,6 +346,8 @@ fn rest_table() -> Vec<Row> {
         r(DELETE, "/api/v1/users/me/avatar",                     Nothing,          [S401,  S200,  S200,  S200,  S200,  S200,  S200,  S200]),
         r(GET,    "/api/v1/users/{id}/avatar",                   Avatar,           [S200,  S200,  S200,  S200,  S200,  S200,  S200,  S200]),
         r(GET,    "/api/v1/push/vapid-key",                      Nothing,          [S401,  S200,  S200,  S200,  S200,  S200,  S200,  S200]),
+        // Every signed-in person may call (credentials are per person).
+        r(GET,    "/api/v1/calls/ice-servers",                   Nothing,          [S401,  S200,  S200,  S200,  S200,  S200,  S200,  S200]),
         r(POST,   "/api/v1/push/subscriptions",                  Push,             [S401,  S204,  S204,  S204,  S204,  S204,  S204,  S204]),
         r(DELETE, "/api/v1/push/subscriptions",                  Push,             [S401,  S204,  S204,  S204,  S204,  S204,  S204,  S204]),
         // Nobody unsubscribes someone else's endpoint.
@@ -446,6 +451,8 @@ struct Matrix<'a> {
     probes: usize,
     hidden_checked: usize,
     unchanged_checked: usize,
+    /// The connections hosting the fixture channels' calls.
+    call_hosts: HashMap<Kind, WsClient>,
 }
 
 fn png() -> Vec<u8> {
@@ -600,6 +607,7 @@ impl Matrix<'_> {
         let mut snap = None;
         match row.target {
             Nothing | Socket | Push | AuthorsPush => {}
+            Call(_) => unreachable!("call targets are for WebSocket rows"),
             // Replaced by the link below.
             SignedLink | ForgedLink => vals.push(("id", fx.file[Priv.at()].clone())),
             Ws => {
@@ -1113,6 +1121,7 @@ async fn build(app: &TestApp) -> Matrix<'_> {
         probes: 0,
         hidden_checked: 0,
         unchanged_checked: 0,
+        call_hosts: HashMap::new(),
     };
     let fx = &m.fx;
     for (needle, readers) in [
@@ -1309,7 +1318,7 @@ fn f(frame: &'static str, target: Target, expect: [Reply; COLS]) -> FrameRow {
 /// Every client frame type, as [`frame_type`] names them: a new
 /// `ClientFrame` variant does not compile until it has a name there; give it
 /// one here too, and rows in [`frame_table`].
-const FRAME_TYPES: [&str; 11] = [
+const FRAME_TYPES: [&str; 18] = [
     "AUTH",
     "RESUME",
     "MESSAGE",
@@ -1321,6 +1330,13 @@ const FRAME_TYPES: [&str; 11] = [
     "PING",
     "PRESENCE",
     "PRESENCE_SUBSCRIBE",
+    "CALL_JOIN",
+    "CALL_LEAVE",
+    "CALL_UPDATE",
+    "CALL_OFFER",
+    "CALL_ANSWER",
+    "ICE_CANDIDATE",
+    "CALL_DECLINE",
 ];
 
 fn frame_type(frame: &ClientFrame) -> &'static str {
@@ -1336,6 +1352,13 @@ fn frame_type(frame: &ClientFrame) -> &'static str {
         ClientFrame::Ping => "PING",
         ClientFrame::Presence { .. } => "PRESENCE",
         ClientFrame::PresenceSubscribe { .. } => "PRESENCE_SUBSCRIBE",
+        ClientFrame::CallJoin { .. } => "CALL_JOIN",
+        ClientFrame::CallLeave { .. } => "CALL_LEAVE",
+        ClientFrame::CallUpdate { .. } => "CALL_UPDATE",
+        ClientFrame::CallOffer { .. } => "CALL_OFFER",
+        ClientFrame::CallAnswer { .. } => "CALL_ANSWER",
+        ClientFrame::IceCandidate { .. } => "ICE_CANDIDATE",
+        ClientFrame::CallDecline { .. } => "CALL_DECLINE",
     }
 }
 
@@ -1375,6 +1398,34 @@ fn frame_table() -> Vec<FrameRow> {
         f("PRESENCE_SUBSCRIBE", Author,                [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
         f("PRESENCE",           Nothing,               [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
         f("PING",               Nothing,               [SHUT,  QUIET, QUIET, QUIET, QUIET, QUIET, QUIET, QUIET]),
+        // Calls: acting in a call takes being in it (403 for members of
+        // the conversation, who may join); to everyone else a call is as
+        // unknown as a missing one. These rows run before the CALL_JOIN
+        // ones, so no prober's connection is in a fixture call yet.
+        f("CALL_LEAVE",         Call(Pub),             [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_LEAVE",         Call(Priv),            [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_LEAVE",         Call(Dm),              [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        f("CALL_UPDATE",        Call(Pub),             [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_UPDATE",        Call(Priv),            [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_UPDATE",        Call(Dm),              [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        f("CALL_OFFER",         Call(Pub),             [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_OFFER",         Call(Priv),            [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_OFFER",         Call(Dm),              [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        f("CALL_ANSWER",        Call(Pub),             [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_ANSWER",        Call(Priv),            [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("CALL_ANSWER",        Call(Dm),              [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        f("ICE_CANDIDATE",      Call(Pub),             [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("ICE_CANDIDATE",      Call(Priv),            [SHUT,  HIDN,  HIDN,  E403,  E403,  E403,  HIDN,  HIDN]),
+        f("ICE_CANDIDATE",      Call(Dm),              [SHUT,  HIDN,  HIDN,  E403,  E403,  HIDN,  HIDN,  HIDN]),
+        // Any member may decline a ring (in the DM that ends the call; the
+        // next probe starts it again).
+        f("CALL_DECLINE",       Call(Pub),             [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("CALL_DECLINE",       Call(Priv),            [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("CALL_DECLINE",       Call(Dm),              [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
+        // Joining takes channel membership (CALL_JOINED is the answer).
+        f("CALL_JOIN",          Fresh(Pub),            [SHUT,  HIDN,  E403,  QUIET, QUIET, QUIET, E403,  E403]),
+        f("CALL_JOIN",          Fresh(Priv),           [SHUT,  HIDN,  HIDN,  QUIET, QUIET, QUIET, HIDN,  HIDN]),
+        f("CALL_JOIN",          Fresh(Dm),             [SHUT,  HIDN,  HIDN,  QUIET, QUIET, HIDN,  HIDN,  HIDN]),
         f("AUTH",               Nothing,               [SHUT,  E400,  E400,  E400,  E400,  E400,  E400,  E400]),
         f("RESUME",             Nothing,               [SHUT,  E400,  E400,  E400,  E400,  E400,  E400,  E400]),
     ]
@@ -1439,6 +1490,29 @@ impl Matrix<'_> {
                 let p = json!({ "user_ids": [self.fx.person(Role::Author).id] });
                 (p.clone(), p, None)
             }
+            ("CALL_JOIN", Fresh(k)) => {
+                let col = ROLES.iter().position(|&r| r == role).expect("role");
+                let denied = !matches!(row.expect[col], ACK | QUIET);
+                let key = format!("WS {} {:?}", row.frame, row.target);
+                let c = self.channel_for(key, k, denied).await;
+                let p = |c: &str| json!({ "channel_id": c, "audio": true, "video": false });
+                (p(&c), p(MISSING), None)
+            }
+            (ty, Call(k)) => {
+                let (call, host) = self.hosted_call(k).await;
+                let p = |call: &str| match ty {
+                    "CALL_LEAVE" | "CALL_DECLINE" => json!({ "call_id": call }),
+                    "CALL_UPDATE" => {
+                        json!({ "call_id": call, "muted": true, "video": false, "screen": false })
+                    }
+                    "CALL_OFFER" | "CALL_ANSWER" => {
+                        json!({ "call_id": call, "to": host, "sdp": crate::calls::SDP })
+                    }
+                    _ => json!({ "call_id": call, "to": host, "candidate": {
+                        "candidate": crate::calls::CANDIDATE, "sdp_mid": "0", "sdp_m_line_index": 0 } }),
+                };
+                (p(&call), p(MISSING), None)
+            }
             ("PRESENCE", Nothing) => (json!({ "status": "online" }), Value::Null, None),
             ("PING", Nothing) => (Value::Null, Value::Null, None),
             ("AUTH", Nothing) => (json!({ "token": token }), Value::Null, None),
@@ -1461,6 +1535,47 @@ impl Matrix<'_> {
             .unwrap_or_else(|e| panic!("{frame} is no client frame: {e}"));
         assert_eq!(frame_type(&parsed), ty, "{frame}");
         (frame, wrap(ghost), snap)
+    }
+
+    /// (call id, host participant id) of a call in progress in fixture
+    /// channel `k`, hosted by a connection of its own (the channel admin's;
+    /// the author's for the DM). Joined afresh for every probe: a probe may
+    /// have declined (ended) it.
+    async fn hosted_call(&mut self, k: Kind) -> (String, String) {
+        let host_role = if k == Dm {
+            Role::Author
+        } else {
+            Role::ChanAdmin
+        };
+        if !self.call_hosts.contains_key(&k) {
+            let client = self.app.ws(self.fx.person(host_role)).await;
+            self.call_hosts.insert(k, client);
+        }
+        let channel = self.fx.chan[k.at()].clone();
+        let host = self.call_hosts.get_mut(&k).expect("host");
+        loop {
+            host.send(json!({ "type": "CALL_JOIN", "payload": { "channel_id": channel } }))
+                .await;
+            loop {
+                let got = host.next().await;
+                match got["type"].as_str() {
+                    Some("CALL_JOINED") => {
+                        let p = &got["payload"];
+                        return (
+                            p["call"]["call_id"].as_str().expect("call id").to_owned(),
+                            p["participant_id"]
+                                .as_str()
+                                .expect("participant")
+                                .to_owned(),
+                        );
+                    }
+                    Some("ERROR") if got["payload"]["code"] == "rate_limited" => break,
+                    Some("ERROR") => panic!("hosting the {k:?} call failed: {got}"),
+                    _ => {}
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     async fn actor<'s>(
@@ -1596,6 +1711,9 @@ impl Matrix<'_> {
         self.departed_member_hears_nothing(&mut actors).await;
         for (_, a) in actors {
             a.client.close().await;
+        }
+        for (_, host) in self.call_hosts.drain() {
+            host.close().await;
         }
         rows.len()
     }

@@ -92,6 +92,7 @@ both!(openapi_documents_every_route, |app| {
         ("/api/v1/users/{id}/avatar", &["get"]),
         ("/api/v1/push/vapid-key", &["get"]),
         ("/api/v1/push/subscriptions", &["post", "delete"]),
+        ("/api/v1/calls/ice-servers", &["get"]),
     ];
     for (path, methods) in routes {
         let item = paths

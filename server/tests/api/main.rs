@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod bus;
 mod cache;
+mod calls;
 mod channels;
 mod cluster;
 mod dms;

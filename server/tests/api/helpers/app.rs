@@ -72,6 +72,11 @@ pub async fn start_node(
     env.insert("PARLEY_RATE_LIMIT_PER_MIN", "1000000".into());
     env.insert("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000".into());
     env.insert("PARLEY_DATABASE_URL", database_url.to_owned());
+    // Parallel tests each run an embedded TURN relay: any free port.
+    env.insert("PARLEY_TURN_PORT", "0".into());
+    // Test clients in calls do not ping every 2 s like real ones; the
+    // liveness tests set the real timeout.
+    env.insert("PARLEY_CALL_TIMEOUT", "60s".into());
     for (k, v) in extra {
         env.insert(k, (*v).to_owned());
     }

@@ -49,6 +49,8 @@ pub async fn start_process(
         .env("PARLEY_RATE_LIMIT_PER_MIN", "1000000")
         .env("PARLEY_AUTH_RATE_LIMIT_PER_MIN", "100000")
         .env("PARLEY_DB_ACQUIRE_TIMEOUT", "10s")
+        .env("PARLEY_TURN_PORT", "0")
+        .env("PARLEY_CALL_TIMEOUT", "60s")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true);

@@ -21,7 +21,9 @@ pub use cluster::*;
 pub use fixtures::*;
 pub use http::*;
 pub use profiles::*;
-pub use services::{amqp_addr, amqp_url, elasticsearch_settings, redis_reachable, redis_url};
+pub use services::{
+    amqp_addr, amqp_url, coturn, elasticsearch_settings, redis_reachable, redis_url,
+};
 pub use ws::*;
 
 /// Numbers every name a test makes unique within this process.

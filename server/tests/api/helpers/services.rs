@@ -199,3 +199,25 @@ pub fn amqp_addr(url: &str) -> String {
     let host = rest.rsplit('@').next().unwrap_or(rest);
     host.split('/').next().unwrap_or(host).to_owned()
 }
+
+/// coturn's `turnserver` and `turnutils_uclient`; `None` — loudly — when
+/// they are not installed, a failure under `CI=true`.
+pub fn coturn() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let find = |name: &str| {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+    };
+    match (find("turnserver"), find("turnutils_uclient")) {
+        (Some(server), Some(client)) => Some((server, client)),
+        _ => {
+            missing(
+                "coturn is not installed (apt-get install -y coturn)",
+                "TURN test — coturn is not installed (apt-get install -y coturn)",
+            );
+            None
+        }
+    }
+}
