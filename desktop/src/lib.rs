@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod call;
 pub mod markdown;
 pub mod platform;
 pub mod push;

@@ -15,6 +15,7 @@ use parley_shared::api::{
     UpdateChannelRequest, UpdatePreferencesRequest, UpdateStatusRequest, UpdateUserRequest, User,
     VapidKey, Workspace, WorkspaceMember,
 };
+use parley_shared::call::IceServers;
 use parley_shared::{ChannelId, FileId, MessageId, UserId, WorkspaceId};
 
 use super::{enc, parse, Api, ApiResult};
@@ -78,6 +79,14 @@ fn history_path(channel: ChannelId, dm: bool, page: HistoryPage, limit: u32) -> 
 }
 
 impl Api {
+    // --- calls ---
+
+    /// STUN/TURN servers for a call's peer connections (TURN credentials
+    /// expire: fetched for every join).
+    pub async fn ice_servers(&self) -> ApiResult<IceServers> {
+        self.get("/calls/ice-servers").await
+    }
+
     // --- accounts ---
 
     /// Creates an account and stores the session.

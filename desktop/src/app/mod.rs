@@ -1,5 +1,5 @@
-//! The root component: wires the store, the API and WS clients and the
-//! platform into one context, boots the session, and routes.//!
+//! The root component: wires the store, the API, WS and call clients and
+//! the platform into one context, boots the session, and routes.//!
 //! Notifications and the shell's events are in `notifications`, idle and
 //! visibility watching in `presence`.
 
@@ -21,6 +21,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::Api;
+use crate::call::CallClient;
 use crate::platform::{BrowserPlatform, SharedPlatform};
 use crate::store::{Action, Conn, State};
 use crate::ui;
@@ -63,9 +64,10 @@ impl Reducible for Store {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         // The clock ticks every second; only re-render when a typing
-        // indicator actually expires.
+        // indicator or a ringing call actually expires.
         if let Action::Tick(now) = action {
-            let expired = self.0.typing.values().flatten().any(|(_, exp)| *exp <= now);
+            let expired = self.0.typing.values().flatten().any(|(_, exp)| *exp <= now)
+                || self.0.ring_expired(now);
             if !expired {
                 return self;
             }
@@ -84,6 +86,7 @@ pub struct Ctx {
     pub store: UseReducerHandle<Store>,
     pub api: Api,
     pub ws: WsClient,
+    pub calls: CallClient,
     pub theme: UseStateHandle<parley_shared::api::Theme>,
 }
 
@@ -170,20 +173,22 @@ pub fn app() -> Html {
         let d = store.dispatcher();
         let dispatch: Rc<dyn Fn(Action)> = Rc::new(move |a| d.dispatch(a));
         let ws = WsClient::new(api.clone(), dispatch.clone());
-        (api, ws, dispatch)
+        let calls = CallClient::new(api.clone(), ws.clone(), dispatch.clone());
+        (api, ws, dispatch, calls)
     });
-    let (api, ws, dispatch) = (*services).clone();
+    let (api, ws, dispatch, calls) = (*services).clone();
 
     // One-time wiring and boot.
     {
-        let (api, ws, dispatch) = (api.clone(), ws.clone(), dispatch.clone());
+        let (api, ws, dispatch, calls) = (api.clone(), ws.clone(), dispatch.clone(), calls.clone());
         let booted = booted.clone();
         let boot_error = boot_error.clone();
         let theme = theme.clone();
         use_effect_with((), move |_| {
             {
-                let (ws2, d) = (ws.clone(), dispatch.clone());
+                let (ws2, d, calls) = (ws.clone(), dispatch.clone(), calls.clone());
                 api.on_signed_out(Rc::new(move || {
+                    calls.leave();
                     ws2.stop();
                     d(Action::SignedOut);
                 }));
@@ -206,10 +211,12 @@ pub fn app() -> Html {
                 // Presence subscriptions belong to a session: renew them on
                 // every HELLO (the hook lives as long as the app).
                 let ws2 = ws.clone();
+                let calls = calls.clone();
                 ws.set_hook(Rc::new(move |ev| {
                     if matches!(ev, ServerEvent::Hello(_)) {
                         subscribe_presence(&ws2);
                     }
+                    calls.on_event(ev);
                     notify(&platform, ev);
                 }));
             }
@@ -293,6 +300,7 @@ pub fn app() -> Html {
         store,
         api,
         ws,
+        calls,
         theme,
     };
     if !*booted {

@@ -1,7 +1,8 @@
 //! Where the UI runs: a browser, or the Tauri desktop shell.
 //!
 //! Everything that differs between the two (where tokens are kept, how a
-//! notification is shown, how an external link opens) goes through
+//! notification is shown, how an external link opens, which engine carries
+//! a call's media) goes through
 //! [`Platform`], so the rest of the UI never calls a browser-only API for
 //! these. [`BrowserPlatform`] uses localStorage and Web Notifications;
 //! [`TauriPlatform`] (picked at start when `window.__TAURI__` exists) keeps
@@ -19,6 +20,7 @@ mod window;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use parley_shared::call::IceServers;
 use parley_shared::{ChannelId, MessageId};
 
 pub use bridge::{invoke, listen};
@@ -83,6 +85,15 @@ pub trait Platform {
     }
     /// Shows a file [`Platform::download`] saved in the file manager.
     fn show_download(&self, _id: u64) {}
+    /// The media engine for a call: the page's own WebRTC
+    /// (`RTCPeerConnection`) unless the host brings a native one.
+    fn call_engine(
+        &self,
+        ice: Option<&IceServers>,
+        signal: crate::call::SignalSink,
+    ) -> Rc<dyn crate::call::MediaEngine> {
+        Rc::new(crate::call::BrowserEngine::new(ice, signal))
+    }
 }
 
 /// How saving a file from a message ended.

@@ -5,7 +5,7 @@ use parley_shared::api::{
     Channel, CurrentUser, Message, MessagePage, ReadState, Thread, Workspace, WorkspaceMember,
 };
 use parley_shared::ws::ServerEvent;
-use parley_shared::{ChannelId, MessageId, UserId, WorkspaceId};
+use parley_shared::{CallId, ChannelId, MessageId, UserId, WorkspaceId};
 
 use super::{Conn, PageKind, Pending};
 
@@ -53,4 +53,29 @@ pub enum Action {
         typing: bool,
         now: i64,
     },
+    /// This device asked to join the call in a conversation (starting one
+    /// if none is in progress).
+    CallJoin {
+        channel_id: ChannelId,
+        video: bool,
+    },
+    /// What this device sends now (a missing microphone joins muted).
+    CallMedia {
+        muted: bool,
+        video: bool,
+        screen: bool,
+    },
+    /// This device left its call; `Some` says why it had to.
+    CallLeft(Option<String>),
+    /// A DM call rings here (CALL_RING, stamped with this device's clock).
+    Ring {
+        channel_id: ChannelId,
+        call_id: CallId,
+        from: UserId,
+        now: i64,
+    },
+    /// The ringing was answered here (accepted or declined).
+    RingStop,
+    /// Tells (or, with `None`, dismisses) something about this device's call.
+    CallNotice(Option<String>),
 }

@@ -169,13 +169,31 @@ impl State {
                     p.error = Some(message);
                 }
             }
-            // Typing needs the clock; the WS client turns it into TypingSeen.
+            ServerEvent::Error {
+                nonce: None, code, ..
+            } => self.on_call_error(code),
+            ServerEvent::CallJoined {
+                call,
+                participant_id,
+            } => self.on_call_joined(call, participant_id),
+            ServerEvent::CallState(call) => self.on_call_state(call),
+            ServerEvent::CallEnded {
+                channel_id,
+                call_id,
+                ..
+            } => self.on_call_ended(channel_id, call_id),
+            ServerEvent::CallDeclined {
+                call_id, user_id, ..
+            } => self.on_call_declined(call_id, user_id),
+            // Typing and ringing need the clock; the WS client turns them
+            // into TypingSeen and Ring. Signaling is the call client's.
             _ => {}
         }
     }
 
     pub(super) fn on_hello(&mut self, h: &Hello) {
         self.conn = Conn::Online;
+        self.on_hello_calls(h);
         let reading = self.reading();
         let chans = Rc::make_mut(&mut self.channels);
         for s in &h.channels {

@@ -7,11 +7,12 @@
 //!
 //! The store is split by concern: [`state`] holds the types and the
 //! read-only queries, [`action`] the actions, [`reducer`] the one
-//! `State::apply` that dispatches them, and `messages`, `events` and
-//! `workspaces` the parts of the reducer for each area. Only `apply` is
+//! `State::apply` that dispatches them, and `messages`, `events`, `calls`
+//! and `workspaces` the parts of the reducer for each area. Only `apply` is
 //! public: every change still goes through it.
 
 mod action;
+mod calls;
 mod events;
 mod messages;
 mod reducer;
@@ -22,6 +23,7 @@ mod workspaces;
 pub(crate) mod tests;
 
 pub use action::Action;
+pub use calls::RING_MS;
 pub use messages::apply_reaction;
 pub use reducer::TYPING_TTL_MS;
-pub use state::{Conn, PageKind, Pending, State, ThreadView, Timeline};
+pub use state::{CallPhase, Conn, MyCall, PageKind, Pending, Ringing, State, ThreadView, Timeline};

@@ -165,7 +165,7 @@ impl State {
                 }
             }
             Action::Event(ev) => self.on_event(*ev),
-            Action::Conn(c) => self.conn = c,
+            Action::Conn(c) => self.on_conn(c),
             Action::SetActive(c) => {
                 self.active = c;
                 self.clear_reading_badge();
@@ -194,6 +194,9 @@ impl State {
                     v.retain(|(_, exp)| *exp > now);
                     !v.is_empty()
                 });
+                if self.ring_expired(now) {
+                    self.ringing = None;
+                }
             }
             Action::TypingSeen {
                 channel_id,
@@ -210,6 +213,24 @@ impl State {
                     self.typing.remove(&channel_id);
                 }
             }
+            Action::CallJoin { channel_id, video } => self.on_call_join(channel_id, video),
+            Action::CallMedia {
+                muted,
+                video,
+                screen,
+            } => self.on_call_media(muted, video, screen),
+            Action::CallLeft(why) => {
+                self.call = None;
+                self.call_notice = why;
+            }
+            Action::Ring {
+                channel_id,
+                call_id,
+                from,
+                now,
+            } => self.on_ring(channel_id, call_id, from, now),
+            Action::RingStop => self.ringing = None,
+            Action::CallNotice(n) => self.call_notice = n,
         }
     }
 }

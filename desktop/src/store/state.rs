@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use parley_shared::api::{Channel, CurrentUser, Message, User, Workspace};
+use parley_shared::call::CallState;
 use parley_shared::mention::{self, Mention};
 use parley_shared::ws::PresenceStatus;
-use parley_shared::{ChannelId, MessageId, Timestamp, UserId, WorkspaceId};
+use parley_shared::{CallId, ChannelId, MessageId, ParticipantId, Timestamp, UserId, WorkspaceId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Conn {
@@ -79,6 +80,42 @@ pub enum PageKind {
     Around,
 }
 
+/// Where this device's call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPhase {
+    /// CALL_JOIN is on its way (or waits for the socket); no participant yet.
+    Joining,
+    /// CALL_JOINED came: media flows to the others.
+    InCall,
+    /// The socket dropped: the server let the participant go, so the client
+    /// joins again (and renegotiates) once it is back.
+    Reconnecting,
+}
+
+/// The call this device takes part in (one at a time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MyCall {
+    pub channel_id: ChannelId,
+    /// Known from CALL_JOINED on.
+    pub call_id: Option<CallId>,
+    /// This connection in the call; a new one after every rejoin.
+    pub me: Option<ParticipantId>,
+    pub phase: CallPhase,
+    pub muted: bool,
+    pub video: bool,
+    pub screen: bool,
+}
+
+/// A DM call ringing on this device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ringing {
+    pub channel_id: ChannelId,
+    pub call_id: CallId,
+    pub from: UserId,
+    /// When it stops by itself (ms, this device's clock).
+    pub until_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {
     pub me: Option<CurrentUser>,
@@ -104,6 +141,13 @@ pub struct State {
     pub hidden: bool,
     /// The message to scroll to and flash (search jump).
     pub focus: Option<MessageId>,
+    /// Calls in progress in the conversations one can see.
+    pub calls: Rc<BTreeMap<ChannelId, CallState>>,
+    /// The call this device is in.
+    pub call: Option<MyCall>,
+    pub ringing: Option<Ringing>,
+    /// Why this device's call ended or could not start, until dismissed.
+    pub call_notice: Option<String>,
 }
 
 impl State {
@@ -148,6 +192,16 @@ impl State {
                 .cmp(&a.last_message_at.unwrap_or(a.created_at))
         });
         v
+    }
+
+    /// The call in progress in a conversation, if any.
+    pub fn call_in(&self, c: ChannelId) -> Option<&CallState> {
+        self.calls.get(&c)
+    }
+
+    /// Whether this device is in the call in `c` (or joining it).
+    pub fn in_call_at(&self, c: ChannelId) -> bool {
+        self.call.as_ref().is_some_and(|m| m.channel_id == c)
     }
 
     pub fn typing_in(&self, c: ChannelId) -> Vec<UserId> {

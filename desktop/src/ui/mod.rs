@@ -1,6 +1,7 @@
 //! The screens and their building blocks (Yew function components).
 
 pub mod auth;
+pub mod call;
 pub mod channel;
 pub mod common;
 pub mod composer;

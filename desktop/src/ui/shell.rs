@@ -1,6 +1,6 @@
-//! The signed-in layout: sidebar, channel, side pane (thread, search,
-//! members, pins), dialogs, the offline banner, files being saved and
-//! global shortcuts.
+//! The signed-in layout: sidebar, the call panel, channel, side pane
+//! (thread, search, members, pins), dialogs, the ringing of a call, the
+//! offline banner, files being saved and global shortcuts.
 
 use parley_shared::api::FileInfo;
 use parley_shared::{ChannelId, MessageId, UserId};
@@ -10,6 +10,7 @@ use yew_router::prelude::*;
 
 use crate::app::{is_offline, use_ctx, Route};
 use crate::store::Action;
+use crate::ui::call::{CallPanel, RingingDialog};
 use crate::ui::channel::ChannelView;
 use crate::ui::dialogs::{
     BrowseChannels, ChannelSettings, CreateChannel, InviteDialog, NewDm, ProfileDialog,
@@ -171,6 +172,7 @@ pub fn shell(p: &ShellProps) -> Html {
                         <Sidebar active={None::<ChannelId>} />
                         <main class="main empty-main"><p class="muted">{ "Pick a channel on the left, or create one." }</p></main>
                         { dialogs(&dialog, None, &saves) }
+                        <RingingDialog />
                         <SaveList saves={saves.clone()} />
                     </div>
                 </ContextProvider<UiCtx>>
@@ -202,6 +204,7 @@ pub fn shell(p: &ShellProps) -> Html {
                 }
                 <Sidebar active={channel} />
                 <main class="main">
+                    <CallPanel />
                     if let Some(c) = channel {
                         <ChannelView channel={c} />
                     }
@@ -210,6 +213,7 @@ pub fn shell(p: &ShellProps) -> Html {
                     <aside class="pane">{ side }</aside>
                 }
                 { dialogs(&dialog, channel, &saves) }
+                <RingingDialog />
                 <SaveList saves={saves.clone()} />
             </div>
         </ContextProvider<UiCtx>>

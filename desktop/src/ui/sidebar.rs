@@ -1,5 +1,6 @@
 //! The dark sidebar: workspace switcher, channels with unread and mention
-//! badges, DMs with presence dots, and the signed-in user.
+//! badges and calls in progress, DMs with presence dots, and the signed-in
+//! user.
 
 use std::rc::Rc;
 
@@ -79,6 +80,8 @@ pub fn sidebar(p: &SidebarProps) -> Html {
         } else {
             c.mention_count
         };
+        let in_call = state.call_in(c.id).map(|call| call.participants.len());
+        let here = state.in_call_at(c.id);
         let label = if c.mention_count > 0 {
             format!("{title}, {} mentions", c.mention_count)
         } else if unread {
@@ -92,6 +95,10 @@ pub fn sidebar(p: &SidebarProps) -> Html {
                     classes={classes!("side-item", active.then_some("active"), unread.then_some("unread"), muted.then_some("muted-ch"))}>
                     <span class="side-glyph" aria-hidden="true">{ glyph }</span>
                     <span class="side-name" aria-label={label}>{ title }</span>
+                    if let Some(n) = in_call {
+                        <span class={classes!("side-call", here.then_some("mine"))} title={format!("Call in progress, {n} in it")}
+                            aria-label={format!("call in progress, {n} in it")}>{ icon("phone") }{ n }</span>
+                    }
                     if badge > 0 && !active {
                         <span class="badge" aria-hidden="true">{ badge }</span>
                     }

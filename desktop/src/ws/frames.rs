@@ -1,6 +1,7 @@
 //! What the client does with each server frame: HELLO (the session, the
 //! heartbeat, resending the outbox), RESYNC, ACK and ERROR for the outbox,
-//! and every event handed to the store and the event hook.
+//! and every event handed to the store and the event hook (where the call
+//! client hears the signaling).
 
 use parley_shared::ws::{ServerEvent, ServerFrame};
 
@@ -78,6 +79,17 @@ impl WsClient {
                 now: now_ms() as i64,
             }),
             ServerEvent::Pong => {}
+            ServerEvent::CallRing {
+                channel_id,
+                call_id,
+                from,
+                ..
+            } => dispatch(Action::Ring {
+                channel_id: *channel_id,
+                call_id: *call_id,
+                from: *from,
+                now: now_ms() as i64,
+            }),
             ServerEvent::Message(m) => {
                 // The author stops typing when the message lands.
                 dispatch(Action::TypingSeen {

@@ -1,6 +1,7 @@
 //! The reducer's tests (on the host) and their fixtures: a signed-in
 //! state, users, channels, messages and pages.
 
+mod calls;
 mod channels;
 mod timeline;
 
@@ -64,6 +65,7 @@ pub fn msg(id: i64, ch: i64, seq: i64, author: &User, content: &str) -> Message 
         reactions: Vec::new(),
         attachments: Vec::new(),
         nonce: None,
+        system: None,
     }
 }
 

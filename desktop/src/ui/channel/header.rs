@@ -1,12 +1,13 @@
 //! The channel's header: its kind and title (a DM's opens the person's
-//! profile), topic, message search, and the members, pins and settings
-//! buttons that open the side pane or the settings dialog.
+//! profile), topic, message search, the call button, and the members, pins
+//! and settings buttons that open the side pane or the settings dialog.
 
 use parley_shared::api::{Channel, ChannelKind};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_ctx;
+use crate::ui::call::CallButton;
 use crate::ui::common::icon;
 use crate::ui::shell::{use_ui, Dialog, Panel};
 use crate::util;
@@ -83,6 +84,7 @@ pub fn channel_header(p: &ChannelHeaderProps) -> Html {
                     { icon("search") }
                     <input type="search" placeholder="Search messages" aria-label="Search messages" onkeydown={search} id="search-input" />
                 </div>
+                <CallButton channel={channel.clone()} />
                 <button class="icon-btn with-count" aria-label={format!("Members ({})", channel.member_count)} title="Members" onclick={open(Panel::Members)}>
                     { icon("users") }<span>{ channel.member_count }</span>
                 </button>

@@ -1,12 +1,14 @@
 //! The rows of the message list: the skeleton while loading, the
 //! channel's intro at the very beginning, day separators, the "New" line at
-//! the read position, compact follow-ups, and the pending sends at the end.
+//! the read position, compact follow-ups, the server's call rows, and the
+//! pending sends at the end.
 
 use parley_shared::api::{Channel, Message};
 use parley_shared::MessageId;
 use yew::prelude::*;
 
 use crate::store::{Pending, State, Timeline};
+use crate::ui::call::SystemRow;
 use crate::ui::message::{MessageRow, PendingRow};
 use crate::util;
 
@@ -86,10 +88,16 @@ pub fn message_rows(r: RowsOf<'_>) -> Vec<Html> {
                 </div>
             });
         }
+        if m.system.is_some() {
+            rows.push(html! { <SystemRow key={m.id.to_string()} message={m.clone()} /> });
+            prev = Some(m);
+            continue;
+        }
         let compact = !new_day
             && prev.is_some_and(|p| {
                 p.author.id == m.author.id
                     && !p.deleted
+                    && p.system.is_none()
                     && m.created_at.millis() - p.created_at.millis() < 5 * 60_000
             });
         let mine = Some(m.author.id) == me;

@@ -1,5 +1,6 @@
 //! The preferences dialog: theme, notification level, keywords, desktop
-//! notifications (Web Push in a browser) and, in the desktop app, opening at login.
+//! notifications (Web Push in a browser), the devices calls use and, in the
+//! desktop app, opening at login.
 
 use parley_shared::api::{NotifyLevel, Theme, UpdatePreferencesRequest};
 use std::rc::Rc;
@@ -8,6 +9,7 @@ use yew::prelude::*;
 use super::CloseProps;
 use crate::app::use_ctx;
 use crate::store::Action;
+use crate::ui::call::CallDevices;
 use crate::ui::common::{ErrorBanner, Modal};
 use crate::ui::{apply_theme, target_value};
 
@@ -227,6 +229,7 @@ pub fn settings_dialog(p: &CloseProps) -> Html {
                 </label>
                 if let Some(n) = (*push_note).clone() { <p class="muted small">{ n }</p> }
             </section>
+            <CallDevices />
             if let Some(on) = *at_login {
                 <section class="setting">
                     <h3>{ "Starting" }</h3>
