@@ -52,18 +52,31 @@ impl Chrome {
         }
     }
 
-    /// A new browser with its profile in `profile`.
-    pub async fn session(&self, profile: &Path) -> Session {
+    /// A new browser with its profile in `profile`, and Chromium flags of
+    /// the test's own in `extra`.
+    pub async fn session(&self, profile: &Path, extra: &[&str]) -> Session {
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1360,860",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": self.chromium.display().to_string(),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1360,860",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
+                "args": args,
             }
         });
         let c = Session::connect(&self.url, caps, CHROMIUM).await;

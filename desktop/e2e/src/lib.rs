@@ -16,6 +16,7 @@ pub mod net;
 pub mod pixels;
 pub mod process;
 pub mod rest;
+pub mod rig;
 pub mod server;
 pub mod shots;
 pub mod skip;

@@ -84,17 +84,48 @@ impl Rest {
         v["id"].as_str().expect("file id").to_owned()
     }
 
-    /// Signs `user` up (password "correct horse battery"); (token, user id).
-    pub async fn register(&self, user: &str) -> (String, String) {
-        let v = self
+    /// A workspace named `name` that `owner` creates and `guest` joins
+    /// through an invite (both are tokens); its id.
+    pub async fn shared_workspace(&self, owner: &str, guest: &str, name: &str) -> String {
+        let ws = self
+            .call("POST", "/workspaces", Some(owner), json!({"name": name}))
+            .await;
+        let id = ws["id"].as_str().expect("workspace id").to_owned();
+        let invite = self
             .call(
                 "POST",
-                "/auth/register",
-                None,
-                json!({"username": user, "email": format!("{user}@example.com"),
-                       "password": "correct horse battery", "display_name": user}),
+                &format!("/workspaces/{id}/invites"),
+                Some(owner),
+                json!({}),
             )
             .await;
+        let code = invite["code"].as_str().expect("invite code");
+        self.call(
+            "POST",
+            &format!("/invites/{code}/accept"),
+            Some(guest),
+            json!({}),
+        )
+        .await;
+        id
+    }
+
+    /// Signs `user` up as `name` (password "correct horse battery"); the
+    /// whole answer (tokens, expiry, the user).
+    pub async fn register_session(&self, user: &str, name: &str) -> Value {
+        self.call(
+            "POST",
+            "/auth/register",
+            None,
+            json!({"username": user, "email": format!("{user}@example.com"),
+                   "password": "correct horse battery", "display_name": name}),
+        )
+        .await
+    }
+
+    /// Signs `user` up (password "correct horse battery"); (token, user id).
+    pub async fn register(&self, user: &str) -> (String, String) {
+        let v = self.register_session(user, user).await;
         let token = v["access_token"].as_str().expect("token").to_owned();
         let id = v["user"]["id"].as_str().expect("user id").to_owned();
         (token, id)

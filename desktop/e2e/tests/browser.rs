@@ -10,89 +10,25 @@
 //! [`World`], set up once (one server, one chromedriver, two browsers) and
 //! run in order; a failure names its step.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use parley_e2e::chrome::Chrome;
+use parley_e2e::rig::{Rig, ONE_AT_A_TIME};
 use parley_e2e::run_steps;
-use parley_e2e::server::{web_dir, Server};
 use parley_e2e::shots::shot;
-use parley_e2e::skip::unavailable;
 use parley_e2e::webdriver::{click, js, msg_with, type_into, wait_js, Session, ENTER, SECS5, UP};
 use serde_json::{json, Value};
 
-/// Skips (loudly) outside CI, fails in CI.
-fn skip(why: &str) {
-    unavailable(
+/// The browser tests' rig (see `parley_e2e::rig`).
+async fn rig(name: &str) -> Option<Rig> {
+    Rig::start(
         "browser",
-        why,
         "./scripts/test (it installs chromium and builds the UI)",
-    );
-}
-
-/// What every browser test starts from: a temporary folder, a server that
-/// serves the built UI, and a chromedriver.
-struct Rig {
-    tmp: PathBuf,
-    server: Server,
-    chrome: Chrome,
-}
-
-impl Rig {
-    /// Sets up in a fresh temporary folder named after `name`; `None`,
-    /// after saying why, when the test cannot run here.
-    async fn start(name: &str) -> Option<Rig> {
-        let (chromium, chromedriver) = match Chrome::find() {
-            Ok(found) => found,
-            Err(why) => {
-                skip(why);
-                return None;
-            }
-        };
-        let web = web_dir();
-        if !web.join("index.html").is_file() {
-            skip(&format!(
-                "the UI is not built ({} is missing; run scripts/build-ui)",
-                web.display()
-            ));
-            return None;
-        }
-        let tmp = std::env::temp_dir().join(format!("parley-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).expect("temp dir");
-        let server = Server::start(
-            &tmp.join("data"),
-            &[
-                ("PARLEY_WEB_DIR", web.display().to_string()),
-                // Typing stops showing soon after the typist goes quiet.
-                ("PARLEY_TYPING_EXPIRY", "3s".into()),
-                // Pings every 3 s, so a silent connection is noticed in ~10 s.
-                ("PARLEY_WS_HEARTBEAT", "6s".into()),
-            ],
-        )
-        .await;
-        let chrome = Chrome::start(chromium, &chromedriver).await;
-        Some(Rig {
-            tmp,
-            server,
-            chrome,
-        })
-    }
-
-    /// A browser with a profile of its own, `profile`.
-    async fn browser(&self, profile: &str) -> Session {
-        self.chrome.session(&self.tmp.join(profile)).await
-    }
-
-    /// Closes the browsers, stops the server, removes the folder.
-    async fn finish(mut self, sessions: Vec<Session>) {
-        for c in sessions {
-            let _ = c.close().await;
-        }
-        self.server.down().await;
-        let _ = std::fs::remove_dir_all(&self.tmp);
-    }
+        name,
+        &[],
+    )
+    .await
 }
 
 async fn sign_up(c: &Session, base: &str, user: &str, name: &str) {
@@ -114,10 +50,6 @@ async fn sign_up(c: &Session, base: &str, user: &str, name: &str) {
     click(c, "#auth-submit").await;
 }
 
-/// The browser tests share two cores with everything else: one at a time,
-/// so the latency assertion measures the app and not the neighbours.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The two people's conversation: what it runs on, and what it has made
 /// that later steps use.
 struct World {
@@ -137,7 +69,7 @@ struct World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_chat_in_the_browser() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(rig) = Rig::start("e2e").await else {
+    let Some(rig) = rig("e2e").await else {
         return;
     };
     let mut world = World {
@@ -921,7 +853,7 @@ return null;
 #[ignore = "design review tool, not a test"]
 async fn screenshots_of_a_busy_workspace() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(rig) = Rig::start("demo").await else {
+    let Some(rig) = rig("demo").await else {
         return;
     };
     let base = rig.server.base.clone();
@@ -1070,7 +1002,7 @@ const done = arguments[arguments.length - 1];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_history_scrolls_with_a_bounded_dom() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some(rig) = Rig::start("e2e-long").await else {
+    let Some(rig) = rig("e2e-long").await else {
         return;
     };
     let total: u64 = std::env::var("PARLEY_E2E_HISTORY")

@@ -251,31 +251,9 @@ impl World {
         // Alice uses the app; Bob is the other client.
         let (alice_token, alice_id) = rest.register("alice").await;
         let (bob_token, bob_id) = rest.register("bob").await;
-        let ws = rest
-            .call(
-                "POST",
-                "/workspaces",
-                Some(&alice_token),
-                json!({"name": "Desk"}),
-            )
+        let ws_id = rest
+            .shared_workspace(&alice_token, &bob_token, "Desk")
             .await;
-        let ws_id = ws["id"].as_str().expect("workspace id").to_owned();
-        let invite = rest
-            .call(
-                "POST",
-                &format!("/workspaces/{ws_id}/invites"),
-                Some(&alice_token),
-                json!({}),
-            )
-            .await;
-        let code = invite["code"].as_str().expect("invite code").to_owned();
-        rest.call(
-            "POST",
-            &format!("/invites/{code}/accept"),
-            Some(&bob_token),
-            json!({}),
-        )
-        .await;
         let channels = rest
             .call(
                 "GET",

@@ -1,0 +1,634 @@
+//! End-to-end: calls between two headless Chromium sessions (separate
+//! profiles, fake camera, microphone and screen) through a real
+//! parley-server: a channel call with sound, camera, a shared screen,
+//! mute and leave; the same call relayed through coturn and through the
+//! server's embedded TURN relay; and a DM call that rings.
+//!
+//! Needs `chromium`, `chromium-driver` and, for the coturn scenario,
+//! `turnserver` (`coturn`; scripts/test installs them), and a built UI.
+//! Without them a scenario warns loudly and passes, except under `CI=true`,
+//! where it fails. Screenshots land in `PARLEY_E2E_SHOTS` (default /tmp).
+//!
+//! The page is observed, never reached into: before a call the test wraps
+//! `RTCPeerConnection` (the app's glue looks it up when it makes one) to
+//! keep each connection, and reads `getStats()` from them — received audio
+//! energy, the selected candidate pair — and the `<video>` elements.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use parley_e2e::net::{free_port, wait_for_ports};
+use parley_e2e::process::Proc;
+use parley_e2e::rest::Rest;
+use parley_e2e::rig::{Rig, ONE_AT_A_TIME};
+use parley_e2e::shots::shot;
+use parley_e2e::skip::{find_binary, unavailable};
+use parley_e2e::webdriver::{click, js, msg_with, wait_js, Session, SECS5};
+use serde_json::{json, Value};
+
+const FIX: &str = "./scripts/test (it installs chromium and coturn and builds the UI)";
+
+/// Fake devices with no prompt; remote audio may play without a click; ICE
+/// between two browsers on one machine (loopback, real addresses rather
+/// than mDNS names nobody resolves here).
+const MEDIA: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
+
+/// A wait for media to start flowing on a busy two-core machine.
+const MEDIA_WAIT: Duration = Duration::from_secs(15);
+
+/// Keeps every peer connection the page makes in `window.__pcs`.
+const SPY_JS: &str = r#"
+if (!window.__pcs) {
+  window.__pcs = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+}
+return null;
+"#;
+
+/// For each open connection: its state, the received audio energy, and the
+/// type of the local candidate of the pair in use.
+const STATS_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const out = [];
+  for (const pc of (window.__pcs || []).filter(pc => pc.connectionState !== 'closed')) {
+    const stats = await pc.getStats();
+    const byId = new Map();
+    stats.forEach(s => byId.set(s.id, s));
+    let energy = 0, local = null;
+    stats.forEach(s => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') energy += s.totalAudioEnergy || 0;
+      if (s.type === 'transport' && s.selectedCandidatePairId) {
+        const pair = byId.get(s.selectedCandidatePairId);
+        const cand = pair && byId.get(pair.localCandidateId);
+        local = cand ? cand.candidateType : null;
+      }
+    });
+    out.push({state: pc.connectionState, energy, local});
+  }
+  done(out);
+})().catch(e => done({error: String(e)}));
+"#;
+
+/// Two people, a workspace, a channel and a DM, and their two browsers.
+struct Pair {
+    rig: Rig,
+    a: Session,
+    b: Session,
+    /// #standup, which both are in.
+    channel: String,
+    /// Alice and Bob's DM.
+    dm: String,
+}
+
+impl Pair {
+    /// Sets up (`None` when the test cannot run here); `env` are the
+    /// server's call settings for the scenario.
+    async fn start(name: &str, env: &[(&str, String)]) -> Option<Pair> {
+        let rig = Rig::start("calls", FIX, name, env).await?;
+        let base = rig.server.base.clone();
+        let rest = Rest::new(&base);
+        let alice = rest.register_session("alice", "Alice Kim").await;
+        let bob = rest.register_session("bob", "Bob Lee").await;
+        let (ta, tb) = (token(&alice), token(&bob));
+        let bob_id = bob["user"]["id"].clone();
+        let ws = rest.shared_workspace(&ta, &tb, "Acme").await;
+        let channel = rest
+            .call(
+                "POST",
+                &format!("/workspaces/{ws}/channels"),
+                Some(&ta),
+                json!({"name": "standup", "topic": "Daily sync", "member_ids": [bob_id.clone()]}),
+            )
+            .await;
+        let dm = rest
+            .call("POST", "/dm", Some(&ta), json!({"user_ids": [bob_id]}))
+            .await;
+        let a = rig.browser_with("profile-a", MEDIA).await;
+        let b = rig.browser_with("profile-b", MEDIA).await;
+        sign_in(&a, &base, &alice).await;
+        sign_in(&b, &base, &bob).await;
+        Some(Pair {
+            channel: channel["id"].as_str().expect("channel id").to_owned(),
+            dm: dm["id"].as_str().expect("dm id").to_owned(),
+            rig,
+            a,
+            b,
+        })
+    }
+
+    /// Opens a conversation in `c` and watches its peer connections.
+    async fn open(&self, c: &Session, conversation: &str) {
+        let base = &self.rig.server.base;
+        c.goto(&format!("{base}/c/{conversation}"))
+            .await
+            .expect("open the conversation");
+        wait_js(
+            c,
+            "document.querySelector('#composer-input')",
+            SECS5,
+            "the conversation",
+        )
+        .await;
+        js(c, SPY_JS).await;
+    }
+
+    async fn finish(self) {
+        let Pair { rig, a, b, .. } = self;
+        rig.finish(vec![a, b]).await;
+    }
+}
+
+fn token(auth: &Value) -> String {
+    auth["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+/// Puts the session from a REST sign-up into the page's storage, as a
+/// sign-in would.
+async fn sign_in(c: &Session, base: &str, auth: &Value) {
+    c.goto(&format!("{base}/login"))
+        .await
+        .expect("open the app");
+    let tokens = json!({
+        "access": auth["access_token"],
+        "refresh": auth["refresh_token"],
+        "expires_at": 0,
+    });
+    let script = format!(
+        "const t = {tokens}; t.expires_at = Date.now() + 600000; \
+         localStorage.setItem('parley.tokens', JSON.stringify(t)); return null;"
+    );
+    js(c, &script).await;
+}
+
+/// What `STATS_JS` says about the page's connections.
+async fn stats(c: &Session) -> Vec<Value> {
+    let v = c
+        .execute_async(STATS_JS, Vec::new())
+        .await
+        .expect("stats script");
+    match v {
+        Value::Array(list) => list,
+        other => panic!("getStats failed: {other}"),
+    }
+}
+
+/// The audio energy `c` has received so far, over its open connections.
+async fn energy(c: &Session) -> f64 {
+    stats(c)
+        .await
+        .iter()
+        .filter_map(|s| s["energy"].as_f64())
+        .sum()
+}
+
+/// How much audio energy reaches `c` during `span`.
+async fn energy_during(c: &Session, span: Duration) -> f64 {
+    let before = energy(c).await;
+    tokio::time::sleep(span).await;
+    energy(c).await - before
+}
+
+/// Waits until `c` receives sound (its energy grows); the growth seen.
+async fn hears(c: &Session, who: &str) -> f64 {
+    let start = Instant::now();
+    loop {
+        // The fake microphone beeps about once a second: a window a bit
+        // longer than that always holds some of a beep.
+        let got = energy_during(c, Duration::from_millis(1200)).await;
+        if got > 1e-3 {
+            return got;
+        }
+        assert!(
+            start.elapsed() < MEDIA_WAIT,
+            "{who} receives no audio: {:?}",
+            stats(c).await
+        );
+    }
+}
+
+/// Waits until one of `c`'s connections is up.
+async fn connected(c: &Session, who: &str) {
+    wait_js(
+        c,
+        "(window.__pcs || []).some(pc => pc.connectionState === 'connected')",
+        MEDIA_WAIT,
+        &format!("{who}'s peer connection"),
+    )
+    .await;
+}
+
+/// Both join the call in `conversation`, Alice first (Bob offers), and
+/// media flows both ways; `shot_as` names a screenshot of Bob's page
+/// while Alice is in the call alone.
+async fn both_join(p: &Pair, conversation: &str, shot_as: Option<&str>) {
+    p.open(&p.a, conversation).await;
+    p.open(&p.b, conversation).await;
+    click(&p.a, "#call-button").await;
+    wait_js(
+        &p.a,
+        "document.querySelector('#call-panel:not(.pending)')",
+        SECS5,
+        "Alice in the call",
+    )
+    .await;
+    // Bob's header counts the call Alice started.
+    wait_js(
+        &p.b,
+        "document.querySelector('#call-button')?.innerText.includes('Join (1)')",
+        SECS5,
+        "Join (1) in Bob's header",
+    )
+    .await;
+    if let Some(name) = shot_as {
+        wait_js(
+            &p.b,
+            "document.querySelector('.call-join')",
+            SECS5,
+            "Join in the timeline",
+        )
+        .await;
+        shot(&p.b, name).await;
+    }
+    click(&p.b, "#call-button").await;
+    connected(&p.a, "Alice").await;
+    connected(&p.b, "Bob").await;
+}
+
+/// Waits until the `<video>` at `el` (a JS expression) shows frames.
+async fn plays(c: &Session, el: &str, what: &str) {
+    wait_js(c, &format!("{el}?.videoWidth > 0"), MEDIA_WAIT, what).await;
+}
+
+/// A remote tile's `<video>` (`feed`: camera or screen), as JS.
+fn remote_video(feed: &str) -> String {
+    format!("document.querySelector('.tile[data-who^=\"p-\"][data-feed=\"{feed}\"] video')")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_call_with_sound_video_and_a_shared_screen() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(p) = Pair::start("calls", &[]).await else {
+        return;
+    };
+    let started = Instant::now();
+    let channel = p.channel.clone();
+    both_join(&p, &channel, Some("call-live")).await;
+    // The sidebar of both shows the call and how many are in it.
+    wait_js(
+        &p.a,
+        "document.querySelector('.side-item.active .side-call')?.innerText.trim() === '2'",
+        SECS5,
+        "2 in the call in Alice's sidebar",
+    )
+    .await;
+
+    // Each hears the other (the fake microphone beeps).
+    let a_hears = hears(&p.a, "Alice").await;
+    let b_hears = hears(&p.b, "Bob").await;
+    eprintln!("audio energy per 1.2 s: Alice hears {a_hears:.5}, Bob hears {b_hears:.5}");
+    // And Bob's bar rings Alice's avatar while she beeps.
+    wait_js(
+        &p.b,
+        "document.querySelector('.call-person.speaking[data-who^=\"p-\"]')",
+        MEDIA_WAIT,
+        "Alice speaking in Bob's call bar",
+    )
+    .await;
+
+    // Alice's camera plays at Bob's.
+    click(&p.a, "#call-camera").await;
+    plays(&p.b, &remote_video("camera"), "Alice's camera at Bob's").await;
+
+    // Alice's screen reaches Bob at its real size. The capture's settings
+    // settle with its first frames (a fake screen may start 4:3 and then
+    // send 16:9), so both sides are read until they agree.
+    click(&p.a, "#call-screen").await;
+    let sent = "(() => { const v = document.querySelector('.tile[data-who=\"me\"][data-feed=\"screen\"] video'); \
+                const t = v && v.srcObject && v.srcObject.getVideoTracks()[0]; \
+                return t && v.videoWidth ? [t.getSettings().width, t.getSettings().height] : null; })()";
+    let got = format!(
+        "(() => {{ const v = {}; return v && v.videoWidth ? [v.videoWidth, v.videoHeight] : null; }})()",
+        remote_video("screen")
+    );
+    let start = Instant::now();
+    let size = loop {
+        let mine = js(&p.a, &format!("return {sent};")).await;
+        let theirs = js(&p.b, &format!("return {got};")).await;
+        if !mine.is_null() && mine == theirs {
+            break mine;
+        }
+        assert!(
+            start.elapsed() < MEDIA_WAIT,
+            "Alice shares a {mine} screen, Bob gets {theirs}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("the screen arrived at {size} after {:?}", start.elapsed());
+    // Shared screens take the large view.
+    wait_js(
+        &p.b,
+        "document.querySelector('.stage-main .tile.screen[data-who^=\"p-\"]')",
+        SECS5,
+        "the screen in Bob's large view",
+    )
+    .await;
+
+    // Muted, Alice sends no sound; Bob sees it.
+    click(&p.a, "#call-mute").await;
+    wait_js(
+        &p.b,
+        "document.querySelector('.call-person[data-who^=\"p-\"] .person-muted')",
+        SECS5,
+        "Alice muted in Bob's bar",
+    )
+    .await;
+    // What was in flight plays out first.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let muted = energy_during(&p.b, Duration::from_millis(1500)).await;
+    eprintln!("audio energy at Bob's while Alice is muted, per 1.5 s: {muted:.6}");
+    assert!(
+        muted < b_hears / 20.0,
+        "Bob still hears Alice: {muted} against {b_hears} unmuted"
+    );
+
+    // Bob's connection drops and comes back (the app treats the window's
+    // `online` event as a changed network): he joins again as a new
+    // participant, offers afresh, and Alice hears him again.
+    let before = js(&p.b, "return window.__pcs.length;").await;
+    js(
+        &p.b,
+        "window.dispatchEvent(new Event('online')); return null;",
+    )
+    .await;
+    wait_js(
+        &p.b,
+        &format!(
+            "window.__pcs.length > {before} && window.__pcs.at(-1).connectionState === 'connected' \
+             && !document.querySelector('#call-panel.pending')"
+        ),
+        MEDIA_WAIT,
+        "Bob back in the call on a new connection",
+    )
+    .await;
+    let again = hears(&p.a, "Alice, after Bob's reconnect").await;
+    eprintln!("after the reconnect Alice hears {again:.5}");
+
+    // Both leave: the call ends and says so in the channel.
+    click(&p.a, "#call-leave").await;
+    wait_js(
+        &p.a,
+        "!document.querySelector('#call-panel')",
+        SECS5,
+        "Alice out of the call",
+    )
+    .await;
+    wait_js(
+        &p.b,
+        "document.querySelectorAll('.call-person').length === 1",
+        SECS5,
+        "Bob alone in the call",
+    )
+    .await;
+    click(&p.b, "#call-leave").await;
+    for (c, who) in [(&p.a, "Alice"), (&p.b, "Bob")] {
+        wait_js(
+            c,
+            &msg_with("Call ended"),
+            SECS5,
+            &format!("'Call ended' at {who}'s"),
+        )
+        .await;
+        wait_js(
+            c,
+            "!document.querySelector('.side-call') && document.querySelector('#call-button')?.title === 'Start a call'",
+            SECS5,
+            &format!("no call left at {who}'s"),
+        )
+        .await;
+    }
+    shot(&p.a, "call-ended").await;
+    let ended = js(
+        &p.a,
+        &format!("return {}.innerText;", msg_with("Call ended")),
+    )
+    .await;
+    eprintln!("system message: {ended}");
+    let text = ended.as_str().unwrap_or_default();
+    assert!(
+        text.contains("Alice Kim") && text.contains("Bob Lee"),
+        "{text}"
+    );
+    eprintln!("the channel call took {:?}", started.elapsed());
+    p.finish().await;
+}
+
+/// Both in a call relayed by the TURN server the server hands out: the
+/// pair in use is a relay one on both sides, and sound flows.
+async fn relayed_call(p: &Pair) {
+    let channel = p.channel.clone();
+    both_join(p, &channel, None).await;
+    for (c, who) in [(&p.a, "Alice"), (&p.b, "Bob")] {
+        let start = Instant::now();
+        loop {
+            let s = stats(c).await;
+            let local: Vec<&str> = s.iter().filter_map(|x| x["local"].as_str()).collect();
+            if !local.is_empty() {
+                assert!(
+                    local.iter().all(|t| *t == "relay"),
+                    "{who}'s candidate pairs: {s:?}"
+                );
+                break;
+            }
+            assert!(
+                start.elapsed() < MEDIA_WAIT,
+                "{who} has no selected pair: {s:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let heard = hears(c, who).await;
+        eprintln!("{who} hears {heard:.5} through the relay");
+    }
+    click(&p.a, "#call-leave").await;
+    click(&p.b, "#call-leave").await;
+    wait_js(&p.a, &msg_with("Call ended"), SECS5, "the call ended").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_relayed_through_coturn() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(turnserver) = find_binary(&["turnserver"]) else {
+        unavailable(
+            "calls (coturn)",
+            "turnserver is not installed (apt-get install -y coturn)",
+            FIX,
+        );
+        return;
+    };
+    let port = free_port();
+    // A relay range of its own, away from the ports the OS hands out.
+    let low = 40_000 + (std::process::id() % 200) as u16 * 100;
+    let secret = "e2e-turn-secret";
+    let _coturn = Proc::group(
+        Command::new(turnserver)
+            .args([
+                "-n",
+                "--listening-ip=127.0.0.1",
+                "--relay-ip=127.0.0.1",
+                &format!("--listening-port={port}"),
+                &format!("--min-port={low}"),
+                &format!("--max-port={}", low + 99),
+                "--realm=parley.test",
+                "--use-auth-secret",
+                &format!("--static-auth-secret={secret}"),
+                "--no-tls",
+                "--no-dtls",
+                "--no-cli",
+                "--allow-loopback-peers",
+                "--log-file=stdout",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .expect("start turnserver");
+    wait_for_ports(&[port], "turnserver").await;
+    let env = [
+        (
+            "PARLEY_TURN_URLS",
+            format!("turn:127.0.0.1:{port}?transport=udp"),
+        ),
+        ("PARLEY_TURN_SECRET", secret.to_owned()),
+        ("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned()),
+    ];
+    let Some(p) = Pair::start("calls-coturn", &env).await else {
+        return;
+    };
+    relayed_call(&p).await;
+    p.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_relayed_through_the_embedded_turn_server() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let env = [("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned())];
+    let Some(p) = Pair::start("calls-embedded-turn", &env).await else {
+        return;
+    };
+    relayed_call(&p).await;
+    p.finish().await;
+}
+
+/// Saves `name`-light and `name`-dark of what `c` shows.
+async fn shots_in_both_themes(c: &Session, name: &str) {
+    for theme in ["light", "dark"] {
+        js(
+            c,
+            &format!("document.documentElement.dataset.theme = '{theme}'; return null;"),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shot(c, &format!("{name}-{theme}")).await;
+    }
+    js(
+        c,
+        "document.documentElement.dataset.theme = 'light'; return null;",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_call_rings_and_can_be_declined_or_accepted() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(p) = Pair::start("calls-dm", &[]).await else {
+        return;
+    };
+    let (dm, channel) = (p.dm.clone(), p.channel.clone());
+    p.open(&p.a, &dm).await;
+    p.open(&p.b, &channel).await;
+
+    // Alice calls; Bob, reading #standup, is rung.
+    click(&p.a, "#call-button").await;
+    wait_js(
+        &p.b,
+        "document.querySelector('#ring-dialog')",
+        SECS5,
+        "the ringing at Bob's",
+    )
+    .await;
+    let caller = js(
+        &p.b,
+        "return document.querySelector('#ring-title').innerText;",
+    )
+    .await;
+    assert_eq!(caller, json!("Alice Kim"));
+    wait_js(
+        &p.a,
+        "document.querySelector('#call-status')?.innerText === 'Ringing…'",
+        SECS5,
+        "Ringing… at Alice's",
+    )
+    .await;
+    shots_in_both_themes(&p.b, "call-ringing").await;
+
+    // Declined: the ringing stops and Alice's call, which nobody else
+    // joined, ends.
+    click(&p.b, "#ring-decline").await;
+    wait_js(
+        &p.b,
+        "!document.querySelector('#ring-dialog')",
+        SECS5,
+        "the ringing stopped",
+    )
+    .await;
+    wait_js(
+        &p.a,
+        "!document.querySelector('#call-panel')",
+        SECS5,
+        "Alice's call ended by the decline",
+    )
+    .await;
+
+    // Again, accepted: Bob lands in the DM, in the call.
+    click(&p.a, "#call-button").await;
+    click(&p.b, "#ring-accept").await;
+    wait_js(
+        &p.b,
+        &format!("location.pathname === '/c/{dm}' && document.querySelector('#call-panel:not(.pending)')"),
+        SECS5,
+        "Bob in the DM's call",
+    )
+    .await;
+    js(&p.b, SPY_JS).await;
+    connected(&p.a, "Alice").await;
+    click(&p.a, "#call-camera").await;
+    click(&p.b, "#call-camera").await;
+    plays(&p.b, &remote_video("camera"), "Alice's camera at Bob's").await;
+    plays(
+        &p.b,
+        "document.querySelector('.tile.mine video')",
+        "Bob's own camera",
+    )
+    .await;
+    shots_in_both_themes(&p.b, "call-bar").await;
+
+    click(&p.a, "#call-screen").await;
+    plays(&p.b, &remote_video("screen"), "Alice's screen at Bob's").await;
+    shots_in_both_themes(&p.b, "call-screen").await;
+
+    click(&p.a, "#call-leave").await;
+    click(&p.b, "#call-leave").await;
+    wait_js(&p.b, &msg_with("Call ended"), SECS5, "the DM call ended").await;
+    p.finish().await;
+}
