@@ -1,7 +1,8 @@
 //! Notifications and the desktop shell's events: which server
-//! notifications become system ones (the same mute rules as the server,
-//! checked again for a preference changed here a moment ago), do not
-//! disturb, and opening the message a clicked notification was about.
+//! notifications (and ringing calls) become system ones (the same mute
+//! rules as the server, checked again for a preference changed here a
+//! moment ago), do not disturb, and opening the message a clicked
+//! notification was about.
 
 use std::rc::Rc;
 
@@ -15,8 +16,15 @@ use crate::platform::SharedPlatform;
 use crate::store::Action;
 
 /// Shows a system notification for mentions and DMs when the user is not
-/// looking at that channel (or at the app at all).
+/// looking at that channel (or at the app at all), and for a DM call that
+/// rings while the app is out of sight (its dialog would go unseen).
 pub(super) fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
+    if let ServerEvent::CallRing {
+        channel_id, from, ..
+    } = ev
+    {
+        return notify_ring(platform, *channel_id, *from);
+    }
     let ServerEvent::Notification {
         channel_id,
         message,
@@ -57,6 +65,33 @@ pub(super) fn notify(platform: &SharedPlatform, ev: &ServerEvent) {
     let title = reason.title(kind, who, &place);
     let body: String = message.content.chars().take(140).collect();
     platform.notify_message(&title, &body, *channel_id, message.id, message.seq);
+}
+
+fn notify_ring(platform: &SharedPlatform, channel: ChannelId, from: parley_shared::UserId) {
+    let s = latest();
+    let seen = !page_hidden()
+        && web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.has_focus().unwrap_or(true));
+    if seen || s.0.ringing.is_none() || platform.load("parley.notify").as_deref() == Some("off") {
+        return;
+    }
+    let now = crate::api::now_ms() as i64;
+    if let Some(me) = &s.0.me {
+        if muted(
+            &me.preferences,
+            channel,
+            NotificationReason::DirectMessage,
+            now,
+        ) {
+            return;
+        }
+    }
+    let who =
+        s.0.users
+            .get(&from)
+            .map_or("Someone", crate::util::display_name);
+    platform.notify(&format!("{who} is calling you"), "Open Parley to answer.");
 }
 
 /// Whether the account's preferences silence this notification right now:
