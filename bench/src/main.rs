@@ -6,7 +6,9 @@
 //! Scenarios: fanout, channels, idle (nodes=N for more than one process
 //! can hold), persist, two-nodes, baseline, all; and faults (its own
 //! PostgreSQL, Redis and RabbitMQ; only=redis,rabbitmq,node,postgres,
-//! elasticsearch=URL), which fails when a message is lost or duplicated.
+//! elasticsearch=URL), which fails when a message is lost or duplicated;
+//! and calls (calls=N pairs, seconds=S: the server's cost per call in
+//! progress, signaling only).
 //! Keys: members, messages, rate, connections, channels, seconds,
 //! postgres=URL (admin URL; a fresh database is made per run), redis=URL,
 //! via=ws (persist: send over WebSocket instead of REST), senders=N,
@@ -17,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
+mod calls;
 mod chart;
 mod client;
 mod faults;
@@ -92,6 +95,21 @@ async fn main() -> anyhow::Result<()> {
             format!("{out}/faults.json"),
             serde_json::to_string_pretty(&report)?,
         )?;
+        return Ok(());
+    }
+    if scenario == "calls" {
+        let report = json!({
+            "machine": machine(),
+            "args": std::env::args().collect::<Vec<_>>(),
+            "results": [calls::run(num(&kv, "calls", 50), num(&kv, "seconds", 10)).await?],
+        });
+        let out = kv.get("out").map_or("bench-results", String::as_str);
+        std::fs::create_dir_all(out)?;
+        std::fs::write(
+            format!("{out}/calls.json"),
+            serde_json::to_string_pretty(&report)?,
+        )?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     if scenario == "baseline-server" {

@@ -137,6 +137,9 @@ pub struct CallsConfig {
     /// The host name in the embedded relay's URLs; unset: the host the
     /// client reached the API at.
     pub turn_host: Option<String>,
+    /// Whether the embedded relay sends to private addresses; unset: when
+    /// its own address is private (a LAN server), not when it is public.
+    pub turn_private_peers: Option<bool>,
     pub ice_transport_policy: parley_shared::call::IceTransportPolicy,
     /// A participant not heard from for this long leaves its call.
     pub participant_timeout: Duration,
@@ -234,6 +237,12 @@ fn calls_config(get: &dyn Fn(&str) -> Option<String>) -> Result<CallsConfig, Con
             .transpose()
             .map_err(|_| bad("PARLEY_TURN_PUBLIC_IP", "expected an IP address"))?,
         turn_host: get("PARLEY_TURN_HOST"),
+        turn_private_peers: match get("PARLEY_TURN_PRIVATE_PEERS").as_deref() {
+            None => None,
+            Some("allow") => Some(true),
+            Some("deny") => Some(false),
+            Some(_) => return Err(bad("PARLEY_TURN_PRIVATE_PEERS", "expected allow or deny")),
+        },
         participant_timeout: match get("PARLEY_CALL_TIMEOUT") {
             Some(v) => humantime::parse_duration(&v)
                 .ok()
