@@ -558,6 +558,27 @@ async fn a_dm_call_rings_and_can_be_declined_or_accepted() {
     p.open(&p.a, &dm).await;
     p.open(&p.b, &channel).await;
 
+    // Bob's devices, named (the fake ones), in Preferences.
+    click(&p.b, "#open-settings").await;
+    wait_js(
+        &p.b,
+        "document.querySelector('#device-mic')?.options.length > 1",
+        SECS5,
+        "the microphones in Preferences",
+    )
+    .await;
+    js(
+        &p.b,
+        "document.querySelector('.modal .setting:has(#device-mic)').scrollIntoView(); return null;",
+    )
+    .await;
+    shot(&p.b, "call-devices").await;
+    js(
+        &p.b,
+        "document.querySelector('.modal-head .icon-btn').click(); return null;",
+    )
+    .await;
+
     // Alice calls; Bob, reading #standup, is rung.
     click(&p.a, "#call-button").await;
     wait_js(

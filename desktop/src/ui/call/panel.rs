@@ -116,7 +116,9 @@ pub fn call_panel() -> Html {
     let ctx = use_ctx();
     let speaking_now = use_speaking(&ctx.calls);
     let now = use_clock();
-    let collapsed = use_state(|| false);
+    // `None` until the person chooses: then the stage shows over the
+    // call's own conversation only, not over whatever else they read.
+    let collapsed = use_state(|| None::<bool>);
     let state = ctx.state();
     let mine = state.call.clone();
     // The caller of a DM hears it ring until someone picks up.
@@ -168,9 +170,10 @@ pub fn call_panel() -> Html {
         Callback::from(move |_: MouseEvent| f(&calls))
     };
     let muted_talking = mine.muted && speaking_now.contains(&Who::Me);
+    let hidden = (*collapsed).unwrap_or(state.active != Some(channel));
     let toggle_stage = {
         let collapsed = collapsed.clone();
-        Callback::from(move |_: MouseEvent| collapsed.set(!*collapsed))
+        Callback::from(move |_: MouseEvent| collapsed.set(Some(!hidden)))
     };
     let people = seats.iter().map(|s| {
         let key = s.key();
@@ -210,9 +213,9 @@ pub fn call_panel() -> Html {
                         { icon("screen") }
                     </button>
                     if any_video {
-                        <button class="call-btn" id="call-stage-toggle" title={if *collapsed { "Show video" } else { "Hide video" }}
-                            aria-label={if *collapsed { "Show video" } else { "Hide video" }} onclick={toggle_stage}>
-                            { icon(if *collapsed { "expand" } else { "collapse" }) }
+                        <button class="call-btn" id="call-stage-toggle" title={if hidden { "Show video" } else { "Hide video" }}
+                            aria-label={if hidden { "Show video" } else { "Hide video" }} onclick={toggle_stage}>
+                            { icon(if hidden { "expand" } else { "collapse" }) }
                         </button>
                     }
                     <button id="call-leave" class="call-btn leave" title="Leave the call" aria-label="Leave the call" onclick={on(CallClient::leave)}>
@@ -223,7 +226,7 @@ pub fn call_panel() -> Html {
             if let Some(n) = notice {
                 { notice_row(&ctx, &n) }
             }
-            if any_video && !*collapsed {
+            if any_video && !hidden {
                 <Stage seats={seats.clone()} />
             }
         </section>
