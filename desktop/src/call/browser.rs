@@ -673,6 +673,9 @@ impl MediaEngine for BrowserEngine {
             .retain(|(who, _), _| *who != Who::Peer(peer));
     }
 
+    // The views stay: after this device rejoins, the others keep their
+    // participant ids and tiles, and the new connections' tracks go to
+    // the same elements.
     fn reset(&self) {
         let peers = std::mem::take(&mut self.0.borrow_mut().peers);
         for (_, mut p) in peers {
