@@ -10,11 +10,12 @@
 //! a short-lived link — presigned by S3, or signed by this server (HMAC) and
 //! streamed from the local directory.
 
-use std::io::Cursor as IoCursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use image::{DynamicImage, ImageError, ImageFormat, ImageReader, Limits};
+use image::{ImageError, ImageReader};
+use parley_content::file_type::{self, Sniffed};
+use parley_content::images;
 use parley_shared::api::{FileInfo, FileLink, User};
 use parley_shared::validate::ValidationError;
 use parley_shared::{ChannelId, FileId, Timestamp, UserId};
@@ -22,7 +23,6 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::convert::{file_info, user};
-use super::file_type::{self, Sniffed};
 use super::{access, now_ms, users};
 use crate::blobs::{BlobError, BlobReader, Disposition};
 use crate::error::{ApiError, ApiResult};
@@ -33,10 +33,6 @@ use crate::store::{FileRow, NewJob};
 pub const MAX_ATTACHMENTS: usize = 10;
 /// Larger images are refused: decoding them could take gigabytes
 /// (decompression bombs).
-const MAX_SIDE: u32 = 16_384;
-const MAX_PIXELS: u64 = 50_000_000;
-const THUMB_SIDE: u32 = 360;
-const AVATAR_SIDE: u32 = 256;
 /// Lifetime of download links.
 pub const LINK_TTL: Duration = Duration::from_secs(15 * 60);
 /// Bytes kept in memory to learn the type.
@@ -157,10 +153,13 @@ async fn image_size(path: &Path) -> ApiResult<(u32, u32)> {
     .map_err(ApiError::internal)?;
     let (w, h) =
         dims.map_err(|e| ApiError::UnsupportedMediaType(format!("the image cannot be read: {e}")))?;
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+    if !images::fits(w, h) {
         return Err(ValidationError::new(
             "file",
-            format!("images may be at most {MAX_SIDE} pixels a side and 50 megapixels"),
+            format!(
+                "images may be at most {} pixels a side and 50 megapixels",
+                images::MAX_SIDE
+            ),
         )
         .into());
     }
@@ -456,28 +455,6 @@ async fn read_blob(state: &AppState, key: &str) -> ApiResult<Vec<u8>> {
     Ok(bytes)
 }
 
-fn decode(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
-    let mut reader = ImageReader::new(IoCursor::new(bytes)).with_guessed_format()?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
-    reader.limits(limits);
-    reader.decode()
-}
-
-/// JPEG for opaque images (small), PNG when transparency must survive.
-fn encode(img: &DynamicImage, keep_alpha: bool) -> Result<(Vec<u8>, &'static str), ImageError> {
-    let mut out = IoCursor::new(Vec::new());
-    if keep_alpha && img.color().has_alpha() {
-        img.write_to(&mut out, ImageFormat::Png)?;
-        Ok((out.into_inner(), "png"))
-    } else {
-        DynamicImage::ImageRgb8(img.to_rgb8()).write_to(&mut out, ImageFormat::Jpeg)?;
-        Ok((out.into_inner(), "jpeg"))
-    }
-}
-
 /// Makes the thumbnail of an image upload unless it exists; returns its
 /// key. Idempotent: the thumbnail job and an impatient reader may both run
 /// it, and they write the same bytes under the same key.
@@ -494,13 +471,10 @@ pub async fn ensure_thumbnail(state: &AppState, file_id: FileId) -> ApiResult<St
         return Err(ApiError::NotFound("thumbnail"));
     }
     let bytes = read_blob(state, &row.storage_key).await?;
-    let (thumb, ext) = tokio::task::spawn_blocking(move || {
-        let img = decode(&bytes)?;
-        encode(&img.thumbnail(THUMB_SIDE, THUMB_SIDE), true)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::internal(anyhow::anyhow!("thumbnail of file {file_id}: {e}")))?;
+    let (thumb, ext) = tokio::task::spawn_blocking(move || images::thumbnail(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("thumbnail of file {file_id}: {e}")))?;
     let key = format!("thumbs/{file_id}-{ext}");
     state
         .blobs
@@ -532,18 +506,10 @@ pub async fn set_avatar(
     let bytes = tokio::fs::read(&spool.path)
         .await
         .map_err(ApiError::internal)?;
-    let (avatar, _) = tokio::task::spawn_blocking(move || {
-        let img = decode(&bytes)?;
-        let square = img.resize_to_fill(
-            AVATAR_SIDE,
-            AVATAR_SIDE,
-            image::imageops::FilterType::Lanczos3,
-        );
-        encode(&square, false)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::UnsupportedMediaType(format!("the image cannot be read: {e}")))?;
+    let avatar = tokio::task::spawn_blocking(move || images::avatar(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::UnsupportedMediaType(format!("the image cannot be read: {e}")))?;
     let id = state.next_id();
     state
         .blobs

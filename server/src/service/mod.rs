@@ -7,7 +7,6 @@ pub mod calls;
 pub mod channels;
 pub mod convert;
 pub mod events;
-pub mod file_type;
 pub mod files;
 pub mod jobs;
 pub mod messages;
