@@ -42,17 +42,32 @@ const MEDIA: &[&str] = &[
 /// A wait for media to start flowing on a busy two-core machine.
 const MEDIA_WAIT: Duration = Duration::from_secs(15);
 
-/// Keeps every peer connection the page makes in `window.__pcs`.
+/// Keeps every peer connection the page makes in `window.__pcs`, and
+/// every track its microphone, camera and screen give in `window.__local`.
 const SPY_JS: &str = r#"
 if (!window.__pcs) {
   window.__pcs = [];
+  window.__local = [];
   const Native = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Native {
     constructor(...args) { super(...args); window.__pcs.push(this); }
   };
+  const md = navigator.mediaDevices;
+  for (const name of ['getUserMedia', 'getDisplayMedia']) {
+    const f = md[name].bind(md);
+    md[name] = async (...args) => {
+      const s = await f(...args);
+      window.__local.push(...s.getTracks());
+      return s;
+    };
+  }
 }
 return null;
 "#;
+
+/// Whether every device track the page opened is stopped again, as JS.
+const DEVICES_OFF: &str =
+    "window.__local.length > 0 && window.__local.every(t => t.readyState === 'ended')";
 
 /// For each open connection: its state, the received audio energy, and the
 /// type of the local candidate of the pair in use.
@@ -383,6 +398,18 @@ async fn a_channel_call_with_sound_video_and_a_shared_screen() {
         "Bob back in the call on a new connection",
     )
     .await;
+    // Alice's camera tile at Bob's plays the new connection's track.
+    wait_js(
+        &p.b,
+        &format!(
+            "(() => {{ const v = {}; const t = v && v.srcObject && v.srcObject.getVideoTracks()[0]; \
+             return t && window.__pcs.at(-1).getReceivers().some(r => r.track === t); }})()",
+            remote_video("camera")
+        ),
+        MEDIA_WAIT,
+        "Alice's camera on Bob's new connection",
+    )
+    .await;
     let again = hears(&p.a, "Alice, after Bob's reconnect").await;
     eprintln!("after the reconnect Alice hears {again:.5}");
 
@@ -395,6 +422,8 @@ async fn a_channel_call_with_sound_video_and_a_shared_screen() {
         "Alice out of the call",
     )
     .await;
+    // Her microphone, camera and screen are released.
+    wait_js(&p.a, DEVICES_OFF, SECS5, "Alice's devices stopped").await;
     wait_js(
         &p.b,
         "document.querySelectorAll('.call-person').length === 1",

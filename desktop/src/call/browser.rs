@@ -7,6 +7,10 @@
 //! remote candidate that arrives before its description is kept until the
 //! description is set; and no borrow of the engine is held across an
 //! `await` (the peer connections' events come in between).
+//!
+//! `MediaStream` and `MediaStreamTrack` have an inherent `clone()`, the
+//! JS one, which makes a new stream or track (a second capture to stop):
+//! a second handle to the same object is `Clone::clone(&x)` here.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -218,7 +222,7 @@ impl BrowserEngine {
     async fn open_mic(&self, mic: Option<&str>) -> Result<(), String> {
         let track = local_track(devices::audio_constraints(mic), false, "microphone").await?;
         let mut inner = self.0.borrow_mut();
-        if let Some(old) = inner.mic.replace(track.clone()) {
+        if let Some(old) = inner.mic.replace(Clone::clone(&track)) {
             old.stop();
         }
         inner.mic_meter = match (&inner.audio, stream_of_track(&track)) {
@@ -232,7 +236,7 @@ impl BrowserEngine {
     async fn open_camera(&self, camera: Option<&str>) -> Result<(), String> {
         let track = local_track(devices::video_constraints(camera), false, "camera").await?;
         let mut inner = self.0.borrow_mut();
-        if let Some(old) = inner.camera.replace(track.clone()) {
+        if let Some(old) = inner.camera.replace(Clone::clone(&track)) {
             old.stop();
         }
         if let Some(s) = stream_of_track(&track) {
@@ -257,7 +261,7 @@ impl BrowserEngine {
         });
         track.set_onended(Some(ended.as_ref().unchecked_ref()));
         let mut inner = self.0.borrow_mut();
-        if let Some(old) = inner.screen.replace(track.clone()) {
+        if let Some(old) = inner.screen.replace(Clone::clone(&track)) {
             old.set_onended(None);
             old.stop();
         }
@@ -377,7 +381,7 @@ impl BrowserEngine {
         else {
             return;
         };
-        peer.streams[i] = Some(stream.clone());
+        peer.streams[i] = Some(Clone::clone(&stream));
         if i == AUDIO {
             attach(&peer.player, Some(&stream));
             peer.meter = audio.and_then(|ctx| Meter::new(&ctx, &stream));
