@@ -2,7 +2,9 @@
 //! profiles, fake camera, microphone and screen) through a real
 //! parley-server: a channel call with sound, camera, a shared screen,
 //! mute and leave; the same call relayed through coturn and through the
-//! server's embedded TURN relay; and a DM call that rings.
+//! server's embedded TURN relay; and a DM call that rings. And, ignored
+//! by the normal run, a benchmark of how long joining a call takes until
+//! sound plays, in those three ways (`call_setup_benchmark_*`).
 //!
 //! Needs `chromium`, `chromium-driver` and, for the coturn scenario,
 //! `turnserver` (`coturn`; scripts/test installs them), and a built UI.
@@ -109,6 +111,12 @@ impl Pair {
     /// Sets up (`None` when the test cannot run here); `env` are the
     /// server's call settings for the scenario.
     async fn start(name: &str, env: &[(&str, String)]) -> Option<Pair> {
+        Pair::start_with(name, env, MEDIA).await
+    }
+
+    /// The same with the browsers' Chromium flags `args` in place of
+    /// [`MEDIA`].
+    async fn start_with(name: &str, env: &[(&str, String)], args: &[&str]) -> Option<Pair> {
         let rig = Rig::start("calls", FIX, name, env).await?;
         let base = rig.server.base.clone();
         let rest = Rest::new(&base);
@@ -128,8 +136,8 @@ impl Pair {
         let dm = rest
             .call("POST", "/dm", Some(&ta), json!({"user_ids": [bob_id]}))
             .await;
-        let a = rig.browser_with("profile-a", MEDIA).await;
-        let b = rig.browser_with("profile-b", MEDIA).await;
+        let a = rig.browser_with("profile-a", args).await;
+        let b = rig.browser_with("profile-b", args).await;
         sign_in(&a, &base, &alice).await;
         sign_in(&b, &base, &bob).await;
         Some(Pair {
@@ -251,6 +259,25 @@ async fn connected(c: &Session, who: &str) {
 async fn both_join(p: &Pair, conversation: &str, shot_as: Option<&str>) {
     p.open(&p.a, conversation).await;
     p.open(&p.b, conversation).await;
+    alice_calls(p).await;
+    if let Some(name) = shot_as {
+        wait_js(
+            &p.b,
+            "document.querySelector('.call-join')",
+            SECS5,
+            "Join in the timeline",
+        )
+        .await;
+        shot(&p.b, name).await;
+    }
+    click(&p.b, "#call-button").await;
+    connected(&p.a, "Alice").await;
+    connected(&p.b, "Bob").await;
+}
+
+/// Alice starts a call in the conversation both have open, alone, and
+/// Bob's header offers to join it.
+async fn alice_calls(p: &Pair) {
     click(&p.a, "#call-button").await;
     wait_js(
         &p.a,
@@ -267,19 +294,39 @@ async fn both_join(p: &Pair, conversation: &str, shot_as: Option<&str>) {
         "Join (1) in Bob's header",
     )
     .await;
-    if let Some(name) = shot_as {
-        wait_js(
-            &p.b,
-            "document.querySelector('.call-join')",
-            SECS5,
-            "Join in the timeline",
-        )
-        .await;
-        shot(&p.b, name).await;
+}
+
+/// Waits until `c` shows no call in progress: none in the sidebar, and
+/// the header's button starts one.
+async fn call_over(c: &Session, who: &str) {
+    wait_js(
+        c,
+        "!document.querySelector('.side-call') && document.querySelector('#call-button')?.title === 'Start a call'",
+        SECS5,
+        &format!("no call left at {who}'s"),
+    )
+    .await;
+}
+
+/// The types of the local candidates of the pairs `c`'s connections use,
+/// once they have chosen one.
+async fn selected_local(c: &Session, who: &str) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let s = stats(c).await;
+        let local: Vec<String> = s
+            .iter()
+            .filter_map(|x| x["local"].as_str().map(str::to_owned))
+            .collect();
+        if !local.is_empty() {
+            return local;
+        }
+        assert!(
+            start.elapsed() < MEDIA_WAIT,
+            "{who} has no selected pair: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    click(&p.b, "#call-button").await;
-    connected(&p.a, "Alice").await;
-    connected(&p.b, "Bob").await;
 }
 
 /// Waits until the `<video>` at `el` (a JS expression) shows frames.
@@ -440,13 +487,7 @@ async fn a_channel_call_with_sound_video_and_a_shared_screen() {
             &format!("'Call ended' at {who}'s"),
         )
         .await;
-        wait_js(
-            c,
-            "!document.querySelector('.side-call') && document.querySelector('#call-button')?.title === 'Start a call'",
-            SECS5,
-            &format!("no call left at {who}'s"),
-        )
-        .await;
+        call_over(c, who).await;
     }
     shot(&p.a, "call-ended").await;
     let ended = js(
@@ -470,23 +511,11 @@ async fn relayed_call(p: &Pair) {
     let channel = p.channel.clone();
     both_join(p, &channel, None).await;
     for (c, who) in [(&p.a, "Alice"), (&p.b, "Bob")] {
-        let start = Instant::now();
-        loop {
-            let s = stats(c).await;
-            let local: Vec<&str> = s.iter().filter_map(|x| x["local"].as_str()).collect();
-            if !local.is_empty() {
-                assert!(
-                    local.iter().all(|t| *t == "relay"),
-                    "{who}'s candidate pairs: {s:?}"
-                );
-                break;
-            }
-            assert!(
-                start.elapsed() < MEDIA_WAIT,
-                "{who} has no selected pair: {s:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        let local = selected_local(c, who).await;
+        assert!(
+            local.iter().all(|t| t == "relay"),
+            "{who}'s candidate pairs: {local:?}"
+        );
         let heard = hears(c, who).await;
         eprintln!("{who} hears {heard:.5} through the relay");
     }
@@ -495,22 +524,23 @@ async fn relayed_call(p: &Pair) {
     wait_js(&p.a, &msg_with("Call ended"), SECS5, "the call ended").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_relayed_through_coturn() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+/// Starts coturn on a free port; it (stopped when dropped) and the
+/// server settings that hand it out, relay-only. `None`, after a loud
+/// skip, when it is not installed.
+async fn coturn() -> Option<(Proc, [(&'static str, String); 3])> {
     let Some(turnserver) = find_binary(&["turnserver"]) else {
         unavailable(
             "calls (coturn)",
             "turnserver is not installed (apt-get install -y coturn)",
             FIX,
         );
-        return;
+        return None;
     };
     let port = free_port();
     // A relay range of its own, away from the ports the OS hands out.
     let low = 40_000 + (std::process::id() % 200) as u16 * 100;
     let secret = "e2e-turn-secret";
-    let _coturn = Proc::group(
+    let coturn = Proc::group(
         Command::new(turnserver)
             .args([
                 "-n",
@@ -541,6 +571,15 @@ async fn a_call_relayed_through_coturn() {
         ("PARLEY_TURN_SECRET", secret.to_owned()),
         ("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned()),
     ];
+    Some((coturn, env))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_relayed_through_coturn() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_coturn, env)) = coturn().await else {
+        return;
+    };
     let Some(p) = Pair::start("calls-coturn", &env).await else {
         return;
     };
@@ -681,4 +720,266 @@ async fn a_dm_call_rings_and_can_be_declined_or_accepted() {
     click(&p.b, "#call-leave").await;
     wait_js(&p.b, &msg_with("Call ended"), SECS5, "the DM call ended").await;
     p.finish().await;
+}
+
+// The call set-up benchmark (docs/benchmarks.md, "Calls in the browser:
+// set-up time"). `#[ignore]`d: 3 × 20 calls, about 40 s, that the normal
+// test run (and CI) must not spend. Run with `cargo test -p parley-e2e
+// --test calls call_setup_benchmark -- --ignored --nocapture
+// --test-threads=1`; it writes bench-results/call-setup.json.
+
+/// Calls per mode: `PARLEY_E2E_CALLS`, or 20.
+fn bench_calls() -> usize {
+    std::env::var("PARLEY_E2E_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(20)
+}
+
+/// Clicks Join at this page and waits, polling `getStats()` every 20 ms,
+/// until remote audio plays (an inbound audio stream with energy or a
+/// level above zero) on a connection made since the click. Resolves to
+/// when each step was first seen, in ms of the page's `performance.now()`
+/// from just before the click: the connection made, connected, the first
+/// audio packet, audio playing (and its `audioLevel` then, 0..1).
+/// `arguments[0]` is how long to wait, in ms.
+const SETUP_JS: &str = r#"
+const limit = arguments[0];
+const done = arguments[arguments.length - 1];
+const before = window.__pcs.length;
+const t0 = performance.now();
+document.querySelector('#call-button').click();
+const at = {};
+const mark = (k) => { if (at[k] === undefined) at[k] = Math.round((performance.now() - t0) * 10) / 10; };
+(async () => {
+  while (performance.now() - t0 < limit) {
+    for (const pc of window.__pcs.slice(before)) {
+      mark('pc');
+      if (pc.connectionState === 'connected') mark('connected');
+      (await pc.getStats()).forEach(s => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+        if (s.packetsReceived > 0) mark('packet');
+        if ((s.totalAudioEnergy > 0 || s.audioLevel > 0) && at.audio === undefined) {
+          mark('audio');
+          at.level = s.audioLevel;
+        }
+      });
+    }
+    if (at.audio !== undefined) return done(at);
+    await new Promise(r => setTimeout(r, 20));
+  }
+  done({error: 'no remote audio', at});
+})().catch(e => done({error: String(e), at}));
+"#;
+
+/// A second of a steady 440 Hz tone (48 kHz, 16-bit mono WAV) for the
+/// fake microphones to loop. Chromium's own fake microphone beeps about
+/// once a second and is silent in between, and that silence decodes to an
+/// `audioLevel` of 2 in 32768 — above zero with nothing to hear — so "above
+/// zero" would time the first packet, not sound. The tone is heard at a
+/// level of about 0.2 from its first frames.
+fn write_tone(path: &std::path::Path) -> std::io::Result<()> {
+    const RATE: u32 = 48_000;
+    let data_len = RATE * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend(b"RIFF");
+    wav.extend((36 + data_len).to_le_bytes());
+    wav.extend(b"WAVEfmt ");
+    wav.extend(16u32.to_le_bytes()); // the fmt chunk's size
+    wav.extend(1u16.to_le_bytes()); // PCM
+    wav.extend(1u16.to_le_bytes()); // mono
+    wav.extend(RATE.to_le_bytes());
+    wav.extend((RATE * 2).to_le_bytes()); // bytes per second
+    wav.extend(2u16.to_le_bytes()); // bytes per frame
+    wav.extend(16u16.to_le_bytes()); // bits per sample
+    wav.extend(b"data");
+    wav.extend(data_len.to_le_bytes());
+    for i in 0..RATE {
+        // 440 whole periods a second: the loop has no seam.
+        let phase = f64::from(i) * 440.0 * std::f64::consts::TAU / f64::from(RATE);
+        wav.extend(((phase.sin() * 8000.0) as i16).to_le_bytes());
+    }
+    std::fs::write(path, wav)
+}
+
+/// The nearest-rank `q` quantile of `sorted` (with 20 samples p99 is the
+/// largest one).
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.max(1) - 1).copied()
+}
+
+/// p50, p99 and max of `samples`, rounded to 0.1 ms.
+fn summary(samples: &[f64]) -> Value {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let round = |v: Option<f64>| v.map(|ms| (ms * 10.0).round() / 10.0);
+    json!({
+        "count": sorted.len(),
+        "p50_ms": round(quantile(&sorted, 0.50)),
+        "p99_ms": round(quantile(&sorted, 0.99)),
+        "max_ms": round(sorted.last().copied()),
+    })
+}
+
+/// `bench-results/call-setup.json` at the repository's root.
+fn bench_file() -> std::path::PathBuf {
+    // desktop/e2e → the root.
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.ancestors().nth(2).unwrap_or(manifest);
+    root.join("bench-results/call-setup.json")
+}
+
+/// What the results were measured on.
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        });
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    json!({
+        "cpu": cpu,
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).ok(),
+        "server": "parley-server in the test's process, debug build (cargo test's dev profile)",
+        "commit": commit,
+    })
+}
+
+/// Adds `result` as `mode` to the results file, keeping the other modes'
+/// (each mode is a test of its own, run one after the other).
+fn record(mode: &str, result: &Value) {
+    let path = bench_file();
+    let mut doc = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .filter(|d| d["modes"].is_object())
+        .unwrap_or_else(|| json!({"modes": {}}));
+    doc["benchmark"] = json!("call set-up in the browser");
+    doc["what"] = json!(
+        "the second person's click on Join in the channel header until remote audio plays at \
+         their side (inbound-rtp audio with totalAudioEnergy or audioLevel > 0), by the page's \
+         performance.now(), getStats() polled every 20 ms; the first person is already in the call; \
+         the fake microphones loop a steady 440 Hz tone"
+    );
+    doc["command"] = json!(
+        "cargo test -p parley-e2e --test calls call_setup_benchmark -- --ignored --nocapture --test-threads=1"
+    );
+    doc["machine"] = machine();
+    doc["modes"][mode] = result.clone();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create bench-results");
+    }
+    let text = serde_json::to_string_pretty(&doc).expect("results as JSON");
+    std::fs::write(&path, text + "\n").expect("write bench-results/call-setup.json");
+    eprintln!("wrote {}", path.display());
+}
+
+/// Times `bench_calls()` calls in #standup with the server settings `env`
+/// (`mode` names them in the results): Alice starts each call, Bob's
+/// click on Join starts the clock and remote audio at Bob's stops it;
+/// then both leave and the call ends before the next. Every call must use
+/// a pair whose local candidate is of type `local` at both ends.
+async fn call_setup_benchmark(mode: &str, env: &[(&str, String)], local: &str) {
+    let tone = std::env::temp_dir().join(format!("parley-tone-{}.wav", std::process::id()));
+    write_tone(&tone).expect("write the tone");
+    let tone_flag = format!("--use-file-for-fake-audio-capture={}", tone.display());
+    let args: Vec<&str> = MEDIA.iter().copied().chain([tone_flag.as_str()]).collect();
+    let Some(p) = Pair::start_with(&format!("bench-{mode}"), env, &args).await else {
+        let _ = std::fs::remove_file(&tone);
+        return;
+    };
+    let channel = p.channel.clone();
+    p.open(&p.a, &channel).await;
+    p.open(&p.b, &channel).await;
+    let limit = MEDIA_WAIT.as_millis() as u64;
+    let mut calls = Vec::new();
+    for i in 0..bench_calls() {
+        alice_calls(&p).await;
+        let at =
+            p.b.execute_async(SETUP_JS, vec![json!(limit)])
+                .await
+                .expect("set-up script");
+        assert!(
+            at["audio"].is_number(),
+            "call {i}: Bob hears nothing: {at} {:?}",
+            stats(&p.b).await
+        );
+        for (c, who) in [(&p.a, "Alice"), (&p.b, "Bob")] {
+            let pairs = selected_local(c, who).await;
+            assert!(
+                pairs.iter().all(|t| t == local),
+                "call {i}: {who}'s pairs are {pairs:?}, not {local}"
+            );
+        }
+        eprintln!("{mode} call {i}: {at}");
+        calls.push(at);
+        click(&p.a, "#call-leave").await;
+        click(&p.b, "#call-leave").await;
+        call_over(&p.a, "Alice").await;
+        call_over(&p.b, "Bob").await;
+    }
+    let step = |k: &str| -> Vec<f64> { calls.iter().filter_map(|at| at[k].as_f64()).collect() };
+    let setup = step("audio");
+    let chromium = js(&p.b, "return navigator.userAgent;").await;
+    let result = json!({
+        "mode": mode,
+        "local_candidate": local,
+        "setup": summary(&setup),
+        "samples_ms": setup,
+        // Where the time went: each step's distribution from the click.
+        "steps": {
+            "peer_connection": summary(&step("pc")),
+            "connected": summary(&step("connected")),
+            "first_audio_packet": summary(&step("packet")),
+            "audio_playing": summary(&setup),
+        },
+        "calls": calls,
+        "browser": chromium,
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .ok(),
+    });
+    println!("{}", json!({"call_setup": result}));
+    record(mode, &result);
+    p.finish().await;
+    let _ = std::fs::remove_file(&tone);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: 20 calls, about 15 s"]
+async fn call_setup_benchmark_direct() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // The server's settings as the direct-call test has them: it still
+    // hands out its embedded relay, and the loopback host pair wins.
+    call_setup_benchmark("direct", &[], "host").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: 20 calls through coturn, about 15 s"]
+async fn call_setup_benchmark_coturn() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_coturn, env)) = coturn().await else {
+        return;
+    };
+    call_setup_benchmark("coturn", &env, "relay").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: 20 calls through the embedded relay, about 15 s"]
+async fn call_setup_benchmark_embedded_turn() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let env = [("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned())];
+    call_setup_benchmark("embedded-turn", &env, "relay").await;
 }
