@@ -29,7 +29,7 @@ use crate::ui::composer::Composer;
 use crate::util;
 use header::ChannelHeader;
 use rows::{message_rows, RowsOf};
-use scroll::{element, jump_latest, on_scroll, use_list_scroll, ListScroll};
+use scroll::{element, jump_latest, on_scroll, use_list_scroll, use_stick_on_resize, ListScroll};
 
 #[derive(Properties, PartialEq)]
 pub struct ChannelProps {
@@ -43,6 +43,11 @@ pub fn channel_view(p: &ChannelProps) -> Html {
     let editing = use_state(|| None::<MessageId>);
     let load_error = use_state(|| None::<String>);
     let scroll = use_list_scroll();
+    // Re-armed once the list exists (the first render may have no channel yet).
+    use_stick_on_resize(
+        &scroll,
+        (p.channel, state.channels.contains_key(&p.channel)),
+    );
     let ListScroll {
         end_seq,
         stick,

@@ -47,6 +47,34 @@ pub fn use_list_scroll() -> ListScroll {
     }
 }
 
+/// Keeps a list that follows the newest message at the bottom when the
+/// list itself changes size (the call's video stage opens above it, the
+/// window is resized): a resize moves no scroll position and fires no
+/// scroll event, so nothing else would.
+#[hook]
+pub fn use_stick_on_resize(s: &ListScroll, list_of: (ChannelId, bool)) {
+    let (list_ref, stick) = (s.list_ref.clone(), s.stick.clone());
+    use_effect_with(list_of, move |_| {
+        let list = list_ref.cast::<web_sys::HtmlElement>();
+        let observer = list.as_ref().and_then(|list| {
+            let target = list.clone();
+            let follow = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                if *stick.borrow() {
+                    target.set_scroll_top(target.scroll_height());
+                }
+            });
+            let observer = web_sys::ResizeObserver::new(follow.as_ref().unchecked_ref()).ok()?;
+            observer.observe(list);
+            Some((observer, follow))
+        });
+        move || {
+            if let Some((observer, _follow)) = observer {
+                observer.disconnect();
+            }
+        }
+    });
+}
+
 pub(super) fn element(id: &str) -> Option<web_sys::HtmlElement> {
     web_sys::window()?
         .document()?
