@@ -201,6 +201,10 @@ struct Inner {
     pinger: Option<gloo_timers::callback::Interval>,
 }
 
+/// Shown instead of joining where the page has no WebRTC.
+const NO_WEBRTC: &str = "Calls are not available in this window yet (its web view has no \
+    WebRTC): join the call from a browser.";
+
 /// The call client: one per app, beside the WebSocket client.
 #[derive(Clone)]
 pub struct CallClient(Rc<RefCell<Inner>>);
@@ -244,8 +248,13 @@ impl CallClient {
         ws.send(f);
     }
 
-    /// Joins (or starts) the call in `channel`, leaving any other first.
+    /// Joins (or starts) the call in `channel`, leaving any other first
+    /// (where calls cannot carry media, says so instead).
     pub fn join(&self, channel: ChannelId, video: bool) {
+        if !self.0.borrow().api.platform().calls_supported() {
+            self.dispatch(Action::CallNotice(Some(NO_WEBRTC.into())));
+            return;
+        }
         let current = self.0.borrow().channel;
         if current == Some(channel) {
             return;

@@ -85,6 +85,16 @@ pub trait Platform {
     }
     /// Shows a file [`Platform::download`] saved in the file manager.
     fn show_download(&self, _id: u64) {}
+    /// Whether calls can carry media here: the page has WebRTC, or the
+    /// host brings its own engine. Debian's WebKitGTK (the desktop app's web
+    /// view on Linux) has no `RTCPeerConnection`; joining there would put
+    /// the person in a call nobody can hear.
+    fn calls_supported(&self) -> bool {
+        web_sys::window().is_some_and(|w| {
+            js_sys::Reflect::has(&w, &wasm_bindgen::JsValue::from_str("RTCPeerConnection"))
+                .unwrap_or(false)
+        })
+    }
     /// The media engine for a call: the page's own WebRTC
     /// (`RTCPeerConnection`) unless the host brings a native one.
     fn call_engine(
