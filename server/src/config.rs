@@ -158,6 +158,28 @@ impl std::fmt::Debug for CallsConfig {
     }
 }
 
+/// A duration setting of at least `min`; `None` when unset.
+fn duration_at_least(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: Duration,
+) -> Result<Option<Duration>, ConfigError> {
+    get(name)
+        .map(|v| {
+            humantime::parse_duration(&v)
+                .ok()
+                .filter(|d| *d >= min)
+                .ok_or_else(|| {
+                    let min = humantime::format_duration(min);
+                    bad(
+                        name,
+                        format!("expected a duration of at least {min}, like 12h"),
+                    )
+                })
+        })
+        .transpose()
+}
+
 fn calls_config(get: &dyn Fn(&str) -> Option<String>) -> Result<CallsConfig, ConfigError> {
     let first = |names: &[&str]| names.iter().find_map(|n| get(n));
     let mut ice_urls = Vec::new();
@@ -208,18 +230,8 @@ fn calls_config(get: &dyn Fn(&str) -> Option<String>) -> Result<CallsConfig, Con
         Some("off" | "false" | "0") => false,
         Some(_) => return Err(bad("PARLEY_TURN_EMBEDDED", "expected on or off")),
     };
-    let turn_ttl = match get("PARLEY_TURN_TTL") {
-        Some(v) => humantime::parse_duration(&v)
-            .ok()
-            .filter(|d| *d >= Duration::from_secs(60))
-            .ok_or_else(|| {
-                bad(
-                    "PARLEY_TURN_TTL",
-                    "expected a duration of at least 1m, like 12h",
-                )
-            })?,
-        None => Duration::from_secs(12 * 3600),
-    };
+    let turn_ttl = duration_at_least(get, "PARLEY_TURN_TTL", Duration::from_secs(60))?
+        .unwrap_or(Duration::from_secs(12 * 3600));
     Ok(CallsConfig {
         ice_urls,
         turn_secret: first(&["PARLEY_TURN_SECRET", "TURN_SECRET"]),
@@ -243,13 +255,10 @@ fn calls_config(get: &dyn Fn(&str) -> Option<String>) -> Result<CallsConfig, Con
             Some("deny") => Some(false),
             Some(_) => return Err(bad("PARLEY_TURN_PRIVATE_PEERS", "expected allow or deny")),
         },
-        participant_timeout: match get("PARLEY_CALL_TIMEOUT") {
-            Some(v) => humantime::parse_duration(&v)
-                .ok()
-                .filter(|d| *d >= Duration::from_secs(3))
-                .ok_or_else(|| bad("PARLEY_CALL_TIMEOUT", "expected a duration of at least 3s"))?,
-            None => Duration::from_millis(parley_shared::call::PARTICIPANT_TIMEOUT_MS),
-        },
+        participant_timeout: duration_at_least(get, "PARLEY_CALL_TIMEOUT", Duration::from_secs(3))?
+            .unwrap_or(Duration::from_millis(
+                parley_shared::call::PARTICIPANT_TIMEOUT_MS,
+            )),
         ice_transport_policy: match get("PARLEY_ICE_TRANSPORT_POLICY").as_deref() {
             None | Some("all") => parley_shared::call::IceTransportPolicy::All,
             Some("relay") => parley_shared::call::IceTransportPolicy::Relay,

@@ -18,6 +18,7 @@ use futures_util::SinkExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_shared::api::SendMessageRequest;
 use parley_shared::call;
+use parley_shared::validate::ValidationError;
 use parley_shared::ws::{
     close, ChannelState, ClientFrame, Hello, PresenceStatus, PresenceUpdate, ServerEvent,
     MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_SUBSCRIPTIONS, MAX_READ_FRAME_BYTES,
@@ -444,13 +445,17 @@ impl Connection<'_> {
     }
 
     /// Relays a signaling frame to participant `to` of `call_id`, from this
-    /// connection's participant.
+    /// connection's participant, once its payload passed `checked`.
     async fn relay(
         &self,
         call_id: CallId,
         to: ParticipantId,
+        checked: Result<(), ValidationError>,
         frame: impl FnOnce(ParticipantId) -> ServerEvent,
     ) -> Reply {
+        if let Err(e) = checked {
+            return Reply::event(error_event(&e.into(), None));
+        }
         let (state, me) = (self.state, self.user);
         let Some(from) = self.participant_in(call_id) else {
             return Reply::event(error_event(
@@ -695,10 +700,8 @@ impl Connection<'_> {
                 }
             }
             ClientFrame::CallOffer { call_id, to, sdp } => {
-                if let Err(e) = call::sdp(&sdp) {
-                    return Reply::event(error_event(&e.into(), None));
-                }
-                self.relay(call_id, to, |from| ServerEvent::CallOffer {
+                let checked = call::sdp(&sdp).map(drop);
+                self.relay(call_id, to, checked, |from| ServerEvent::CallOffer {
                     call_id,
                     from,
                     from_user: me,
@@ -707,10 +710,8 @@ impl Connection<'_> {
                 .await
             }
             ClientFrame::CallAnswer { call_id, to, sdp } => {
-                if let Err(e) = call::sdp(&sdp) {
-                    return Reply::event(error_event(&e.into(), None));
-                }
-                self.relay(call_id, to, |from| ServerEvent::CallAnswer {
+                let checked = call::sdp(&sdp).map(drop);
+                self.relay(call_id, to, checked, |from| ServerEvent::CallAnswer {
                     call_id,
                     from,
                     from_user: me,
@@ -723,10 +724,8 @@ impl Connection<'_> {
                 to,
                 candidate,
             } => {
-                if let Err(e) = call::candidate(&candidate) {
-                    return Reply::event(error_event(&e.into(), None));
-                }
-                self.relay(call_id, to, |from| ServerEvent::IceCandidate {
+                let checked = call::candidate(&candidate);
+                self.relay(call_id, to, checked, |from| ServerEvent::IceCandidate {
                     call_id,
                     from,
                     from_user: me,

@@ -313,18 +313,31 @@ pub async fn update(
     }
 }
 
-/// Why `me`, whose connection is not in `call_id`, may not act in it: 404 for a call
-/// that does not exist, has ended or is in a conversation `me` cannot see;
-/// 403 for a member of the conversation who has not joined.
-pub async fn outside_call(state: &AppState, me: UserId, call_id: CallId) -> ApiError {
-    let call = match state.store.fetch_call(call_id.get()).await {
-        Ok(Some(c)) if c.ended_at.is_none() => c,
-        Ok(_) => return ApiError::NotFound("call"),
-        Err(e) => return e.into(),
+/// A call in progress and `me`'s access to its conversation, if `me` is
+/// a member there; 404 `call` otherwise, exactly as for a call that does
+/// not exist or has ended.
+async fn member_call(
+    state: &AppState,
+    me: UserId,
+    call_id: CallId,
+) -> ApiResult<(CallRow, access::ChannelAccess)> {
+    let call = match state.store.fetch_call(call_id.get()).await? {
+        Some(c) if c.ended_at.is_none() => c,
+        _ => return Err(ApiError::NotFound("call")),
     };
     match access::channel(state, me, ChannelId(call.channel_id)).await {
-        Ok(a) if a.is_member() => ApiError::Forbidden("join the call first"),
-        Ok(_) | Err(ApiError::NotFound(_)) => ApiError::NotFound("call"),
+        Ok(a) if a.is_member() => Ok((call, a)),
+        Ok(_) | Err(ApiError::NotFound(_)) => Err(ApiError::NotFound("call")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Why `me`, whose connection is not in `call_id`, may not act in it: 404
+/// for a call that does not exist, has ended or is in a conversation `me`
+/// cannot see; 403 for a member of the conversation who has not joined.
+pub async fn outside_call(state: &AppState, me: UserId, call_id: CallId) -> ApiError {
+    match member_call(state, me, call_id).await {
+        Ok(_) => ApiError::Forbidden("join the call first"),
         Err(e) => e,
     }
 }
@@ -360,16 +373,8 @@ pub async fn relay(
 /// devices stop ringing), and in a 1:1 DM that nobody else joined, the call
 /// ends.
 pub async fn decline(state: &AppState, me: UserId, call_id: CallId) -> ApiResult<()> {
-    let call = match state.store.fetch_call(call_id.get()).await? {
-        Some(c) if c.ended_at.is_none() => c,
-        _ => return Err(ApiError::NotFound("call")),
-    };
+    let (call, access) = member_call(state, me, call_id).await?;
     let channel = ChannelId(call.channel_id);
-    let access = match access::channel(state, me, channel).await {
-        Ok(a) if a.is_member() => a,
-        Ok(_) | Err(ApiError::NotFound(_)) => return Err(ApiError::NotFound("call")),
-        Err(e) => return Err(e),
-    };
     let now = now_ms();
     let declined = ServerEvent::CallDeclined {
         channel_id: channel,

@@ -37,6 +37,14 @@ pub struct ParticipantRow {
 const CALL_COLS: &str = "id, channel_id, started_by, started_at, ended_at, live_count";
 const PARTICIPANT_COLS: &str = "id, call_id, user_id, muted, video, screen, joined_at";
 
+/// A call's live participants, in the order they joined.
+fn live_participants_sql() -> String {
+    format!(
+        "SELECT {PARTICIPANT_COLS} FROM call_participants \
+         WHERE call_id = $1 AND left_at IS NULL ORDER BY joined_at, id"
+    )
+}
+
 /// What changed, for the service to announce.
 pub enum CallChange<'a> {
     Started {
@@ -291,10 +299,10 @@ impl Store {
         &self,
         participant_id: i64,
     ) -> StoreResult<Option<CallRow>> {
-        Ok(sqlx::query_as(
-            "SELECT c.id, c.channel_id, c.started_by, c.started_at, c.ended_at, c.live_count \
-             FROM calls c JOIN call_participants p ON p.call_id = c.id WHERE p.id = $1",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CALL_COLS} FROM calls \
+             WHERE id = (SELECT call_id FROM call_participants WHERE id = $1)"
+        ))
         .bind(participant_id)
         .fetch_optional(&self.read)
         .await?)
@@ -302,11 +310,10 @@ impl Store {
 
     /// The calls `user_id` is in now (on any device).
     pub async fn fetch_user_calls(&self, user_id: i64) -> StoreResult<Vec<CallRow>> {
-        Ok(sqlx::query_as(
-            "SELECT c.id, c.channel_id, c.started_by, c.started_at, c.ended_at, c.live_count \
-             FROM calls c JOIN call_participants p ON p.call_id = c.id \
-             WHERE p.user_id = $1 AND p.left_at IS NULL",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CALL_COLS} FROM calls WHERE id IN \
+             (SELECT call_id FROM call_participants WHERE user_id = $1 AND left_at IS NULL)"
+        ))
         .bind(user_id)
         .fetch_all(&self.read)
         .await?)
@@ -320,13 +327,10 @@ impl Store {
     }
 
     pub async fn fetch_live_participants(&self, call_id: i64) -> StoreResult<Vec<ParticipantRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {PARTICIPANT_COLS} FROM call_participants \
-             WHERE call_id = $1 AND left_at IS NULL ORDER BY joined_at, id"
-        ))
-        .bind(call_id)
-        .fetch_all(&self.read)
-        .await?)
+        Ok(sqlx::query_as(&live_participants_sql())
+            .bind(call_id)
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// (participant, call) of those of `ids` still in a call.
@@ -348,12 +352,11 @@ impl Store {
         &self,
         user_id: i64,
     ) -> StoreResult<Vec<(CallRow, Vec<ParticipantRow>)>> {
-        let calls: Vec<CallRow> = sqlx::query_as(
-            "SELECT c.id, c.channel_id, c.started_by, c.started_at, c.ended_at, c.live_count \
-             FROM calls c JOIN channel_members m ON m.channel_id = c.channel_id \
-             JOIN channels ch ON ch.id = c.channel_id \
-             WHERE m.user_id = $1 AND c.ended_at IS NULL AND ch.archived_at IS NULL",
-        )
+        let calls: Vec<CallRow> = sqlx::query_as(&format!(
+            "SELECT {CALL_COLS} FROM calls WHERE ended_at IS NULL AND channel_id IN \
+             (SELECT m.channel_id FROM channel_members m JOIN channels ch ON ch.id = m.channel_id \
+              WHERE m.user_id = $1 AND ch.archived_at IS NULL)"
+        ))
         .bind(user_id)
         .fetch_all(&self.read)
         .await?;
@@ -419,13 +422,10 @@ impl Store {
         tx: &mut Transaction<'static, Any>,
         call_id: i64,
     ) -> StoreResult<Vec<ParticipantRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {PARTICIPANT_COLS} FROM call_participants \
-             WHERE call_id = $1 AND left_at IS NULL ORDER BY joined_at, id"
-        ))
-        .bind(call_id)
-        .fetch_all(&mut **tx)
-        .await?)
+        Ok(sqlx::query_as(&live_participants_sql())
+            .bind(call_id)
+            .fetch_all(&mut **tx)
+            .await?)
     }
 
     async fn leave_tx(
