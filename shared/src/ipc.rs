@@ -102,6 +102,168 @@ command!(
     SetWebviewZoom { pub value: f64 } => (), "plugin:webview|set_webview_zoom"
 );
 
+// Calls in the desktop app: the shell's native WebRTC engine (WebKitGTK
+// has no RTCPeerConnection). The UI keeps the signaling (it owns the
+// WebSocket) and drives the engine with these commands; the engine asks
+// for signaling with [`event::CALL_SIGNAL`] and announces video frames with
+// [`event::CALL_VIDEO`], whose pictures the UI reads with [`CallFrame`].
+
+command!(
+    /// Opens the local media for a call: the microphone (`mic`: a device
+    /// name from [`CallDevices`], None for the system default), the speaker,
+    /// the camera when `camera`; `processing` turns echo cancellation and
+    /// noise suppression on. `ice` is `GET /api/v1/calls/ice-servers`
+    /// (None: host candidates only). Any previous call's media is closed.
+    CallOpen {
+        pub ice: Option<crate::call::IceServers>,
+        pub mic: Option<String>,
+        pub speaker: Option<String>,
+        pub camera: bool,
+        pub processing: bool,
+    } => CallOpened, "call_open"
+);
+command!(
+    /// Connects to a participant already in the call: this side offers.
+    CallConnect { pub peer: crate::ParticipantId } => (), "call_connect"
+);
+command!(
+    /// A participant's offer (this side answers through [`event::CALL_SIGNAL`]).
+    CallRemoteOffer { pub from: crate::ParticipantId, pub sdp: String } => (), "call_remote_offer"
+);
+command!(
+    /// The answer to this side's offer.
+    CallRemoteAnswer { pub from: crate::ParticipantId, pub sdp: String } => (), "call_remote_answer"
+);
+command!(
+    /// A participant's ICE candidate.
+    CallRemoteCandidate {
+        pub from: crate::ParticipantId,
+        pub candidate: crate::call::IceCandidate,
+    } => (), "call_remote_candidate"
+);
+command!(
+    /// A participant left: their connection closes.
+    CallRemove { pub peer: crate::ParticipantId } => (), "call_remove"
+);
+command!(
+    /// Closes every connection, keeping the local media (a rejoin).
+    CallReset {} => (), "call_reset"
+);
+command!(
+    /// Ends the call's media: devices released, connections closed.
+    CallClose {} => (), "call_close"
+);
+command!(
+    /// Mutes or unmutes the microphone (unmuting may open one that failed).
+    CallMute { pub muted: bool } => (), "call_mute"
+);
+command!(
+    /// Turns the camera on or off.
+    CallCamera { pub on: bool } => (), "call_camera"
+);
+command!(
+    /// Shares a screen or window (`source`: an id from [`CallSources`]), or
+    /// stops sharing (None).
+    CallScreen { pub source: Option<String> } => (), "call_screen"
+);
+command!(
+    /// How loud each audio is now, 0–1 (the microphone has no `peer`).
+    CallLevels {} => Vec<CallLevel>, "call_levels"
+);
+command!(
+    /// The screens and windows that can be shared.
+    CallSources {} => Vec<ScreenSource>, "call_sources"
+);
+command!(
+    /// The audio devices (names as [`CallOpen`] takes them).
+    CallDevices {} => AudioDevices, "call_devices"
+);
+command!(
+    /// Switches the microphone and speaker mid-call (None: the default,
+    /// followed when it changes) and the audio processing.
+    CallUseDevices {
+        pub mic: Option<String>,
+        pub speaker: Option<String>,
+        pub processing: bool,
+    } => (), "call_use_devices"
+);
+command!(
+    /// The tray's call items: "In a call" with Mute and Leave while
+    /// `active`, "You are sharing" with Stop while `sharing`.
+    CallTray { pub active: bool, pub muted: bool, pub sharing: bool } => (), "call_tray"
+);
+
+/// What [`CallOpen`] managed: the microphone's and the camera's trouble,
+/// if any (the call goes on muted or without video).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallOpened {
+    pub mic_error: Option<String>,
+    pub camera: bool,
+    pub camera_error: Option<String>,
+}
+
+/// One audio level of [`CallLevels`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallLevel {
+    /// None: this device's microphone.
+    pub peer: Option<crate::ParticipantId>,
+    pub level: f32,
+}
+
+/// A screen or a window that can be shared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenSource {
+    pub id: String,
+    pub name: String,
+    pub kind: SourceKind,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Screen,
+    Window,
+}
+
+/// The audio devices of [`CallDevices`], by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioDevices {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+/// Which video of a participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoFeed {
+    Camera,
+    Screen,
+}
+
+/// The newest picture of a video as JPEG (empty when there is none):
+/// `peer` None is this device's own camera or screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallFrame {
+    pub peer: Option<crate::ParticipantId>,
+    pub feed: VideoFeed,
+}
+
+impl BytesCommand for CallFrame {
+    const NAME: &'static str = "call_frame";
+}
+
+/// A thumbnail (JPEG) of a [`ScreenSource`], for the picker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallSourceThumbnail {
+    pub id: String,
+}
+
+impl BytesCommand for CallSourceThumbnail {
+    const NAME: &'static str = "call_source_thumbnail";
+}
+
 /// A file dropped on the window, read once by the id the drop granted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DroppedFile {
@@ -145,6 +307,44 @@ pub mod event {
     pub const FILES_DROPPED: &str = "files-dropped";
     /// A download ended: a [`DownloadFinished`].
     pub const DOWNLOAD_FINISHED: &str = "download-finished";
+
+    /// The call engine needs something signaled: a [`CallSignal`].
+    pub const CALL_SIGNAL: &str = "call-signal";
+    /// A video has a new picture, or stopped: a [`CallVideo`].
+    pub const CALL_VIDEO: &str = "call-video";
+    /// A tray call item was clicked: `"mute"`, `"leave"` or `"stop-sharing"`.
+    pub const CALL_TRAY: &str = "call-tray";
+
+    /// The payload of [`CALL_SIGNAL`].
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    pub enum CallSignal {
+        Offer {
+            to: crate::ParticipantId,
+            sdp: String,
+        },
+        Answer {
+            to: crate::ParticipantId,
+            sdp: String,
+        },
+        Candidate {
+            to: crate::ParticipantId,
+            candidate: crate::call::IceCandidate,
+        },
+        /// The shared screen or window went away.
+        ScreenEnded,
+    }
+
+    /// The payload of [`CALL_VIDEO`]: `frame` counts the pictures (0: the
+    /// video stopped); read the picture with [`super::CallFrame`].
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct CallVideo {
+        pub peer: Option<crate::ParticipantId>,
+        pub feed: super::VideoFeed,
+        pub frame: u64,
+        pub width: u32,
+        pub height: u32,
+    }
 
     /// The payload of [`FILES_DROPPED`]: the files the drop granted and
     /// those it did not.
