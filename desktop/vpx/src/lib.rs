@@ -368,7 +368,7 @@ mod tests {
                 if let Some(p) = dec.decode(&f.data)? {
                     assert_eq!((p.width, p.height), (w, h));
                     // The square's middle is bright, a corner stays grey.
-                    let mid = p.i420[(40 + 16) * w as usize + (10 + i as usize * 8 + 16)];
+                    let mid = p.i420[(40 + 16) * w as usize + (10 + i * 8 + 16)];
                     assert!(mid > 200, "frame {i}: {mid}");
                     assert!(p.i420[5 * w as usize + 300].abs_diff(128) < 10);
                     pictures += 1;
