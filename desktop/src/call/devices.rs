@@ -1,10 +1,12 @@
-//! The microphone, speaker and camera a person picked in Preferences,
-//! remembered in the platform's storage, and the constraints that ask the
-//! browser for them.
+//! The microphone, speaker and camera a person picked in Preferences (and
+//! whether the desktop app's engine cleans up the microphone), remembered
+//! in the platform's storage, and the constraints that ask the browser for
+//! them.
 //!
 //! What must stay true: a remembered device that is gone (a headset
 //! unplugged) is a preference, never a requirement: the constraints ask
-//! for it as `ideal`, so the browser falls back to the default one.
+//! for it as `ideal`, so the browser falls back to the default one (the
+//! desktop app's engine takes the default likewise).
 
 use serde_json::json;
 use wasm_bindgen::JsCast;
@@ -15,13 +17,31 @@ use crate::platform::Platform;
 pub const MIC_KEY: &str = "parley.call.mic";
 pub const CAMERA_KEY: &str = "parley.call.camera";
 pub const SPEAKER_KEY: &str = "parley.call.speaker";
+/// Echo cancellation and noise suppression in the desktop app's engine:
+/// on unless this holds [`OFF`] (the browser always asks for them).
+pub const PROCESSING_KEY: &str = "parley.call.processing";
+pub const OFF: &str = "off";
 
 /// The devices chosen (`None`: the system's default).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceChoice {
     pub mic: Option<String>,
     pub camera: Option<String>,
     pub speaker: Option<String>,
+    /// Echo cancellation and noise suppression (on by default: without
+    /// them a call on laptop speakers echoes).
+    pub processing: bool,
+}
+
+impl Default for DeviceChoice {
+    fn default() -> DeviceChoice {
+        DeviceChoice {
+            mic: None,
+            camera: None,
+            speaker: None,
+            processing: true,
+        }
+    }
 }
 
 impl DeviceChoice {
@@ -31,6 +51,7 @@ impl DeviceChoice {
             mic: get(MIC_KEY),
             camera: get(CAMERA_KEY),
             speaker: get(SPEAKER_KEY),
+            processing: get(PROCESSING_KEY).as_deref() != Some(OFF),
         }
     }
 }
@@ -130,6 +151,32 @@ pub async fn list() -> Result<Devices, String> {
     Ok(out)
 }
 
+/// What the desktop app's engine can pick from: its audio devices, by
+/// name (it chooses no camera: `CallOpen` takes the default one).
+pub async fn list_native() -> Result<Devices, String> {
+    let found = crate::platform::invoke(&parley_shared::ipc::CallDevices {}).await?;
+    Ok(native_devices(found))
+}
+
+/// The shell's device names as choices: a name is also the id it takes.
+fn native_devices(found: parley_shared::ipc::AudioDevices) -> Devices {
+    let named = |names: Vec<String>| {
+        names
+            .into_iter()
+            .map(|n| Device {
+                id: n.clone(),
+                label: n,
+            })
+            .collect()
+    };
+    Devices {
+        mics: named(found.inputs),
+        cameras: Vec::new(),
+        speakers: named(found.outputs),
+        named: true,
+    }
+}
+
 /// Whether remote audio can be sent to a chosen speaker
 /// (`HTMLMediaElement.setSinkId`; Firefox and Safari lack it or hide it).
 pub fn speaker_choice_supported() -> bool {
@@ -162,5 +209,21 @@ mod tests {
         let c = DeviceChoice::load(&p);
         assert_eq!(c.mic.as_deref(), Some("m"));
         assert_eq!(c.speaker, None, "empty is the default device");
+        assert!(c.processing, "processing is on unless turned off");
+        p.save(PROCESSING_KEY, OFF);
+        assert!(!DeviceChoice::load(&p).processing);
+        assert!(DeviceChoice::default().processing);
+    }
+
+    #[test]
+    fn the_shells_device_names_are_their_ids() {
+        let d = native_devices(parley_shared::ipc::AudioDevices {
+            inputs: vec!["USB Mic".into()],
+            outputs: vec!["Speakers".into(), "Headset".into()],
+        });
+        assert_eq!(d.mics[0].id, "USB Mic");
+        assert_eq!(d.mics[0].label, "USB Mic");
+        assert_eq!(d.speakers.len(), 2);
+        assert!(d.cameras.is_empty() && d.named);
     }
 }

@@ -71,3 +71,38 @@ pub fn media_error(e: &JsValue, device: &str) -> String {
             .unwrap_or_else(|| format!("The {device} did not start.")),
     }
 }
+
+/// A `blob:` URL of a JPEG picture (a video frame, a screen's thumbnail),
+/// revoked when dropped: each frame makes a new one, and an unrevoked URL
+/// keeps its picture in memory for the page's life.
+pub struct BlobUrl(String);
+
+impl BlobUrl {
+    /// The URL of `bytes` as a JPEG; None when empty (no picture) or when
+    /// the page refuses the blob.
+    pub fn jpeg(bytes: &js_sys::ArrayBuffer) -> Option<BlobUrl> {
+        if bytes.byte_length() == 0 {
+            return None;
+        }
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("image/jpeg");
+        let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(
+            &js_sys::Array::of1(bytes),
+            &opts,
+        )
+        .ok()?;
+        web_sys::Url::create_object_url_with_blob(&blob)
+            .ok()
+            .map(BlobUrl)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for BlobUrl {
+    fn drop(&mut self) {
+        let _ = web_sys::Url::revoke_object_url(&self.0);
+    }
+}

@@ -19,18 +19,23 @@
 //! or the server drops it; after a reconnect it joins again as a new
 //! participant and offers afresh.
 //!
-//! The engine is in `browser`, the speaking meters in `meter`, the chosen
-//! devices in `devices`, the ring tones in `ring`, untyped browser calls in
-//! `js`.
+//! The engines are in `browser` and `native` (the desktop app's: the
+//! shell's own WebRTC, driven through its commands), the speaking meters
+//! in `meter`, the chosen devices in `devices`, the ring tones in `ring`,
+//! untyped browser calls in `js`. In the desktop app the client also keeps
+//! the tray's call items in step with this device's call.
 
 mod browser;
 pub mod devices;
 pub(crate) mod js;
 pub mod meter;
+mod native;
 pub mod ring;
 
 pub use browser::BrowserEngine;
 pub use devices::DeviceChoice;
+pub use js::BlobUrl;
+pub use native::NativeEngine;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -39,6 +44,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use parley_shared::call::{IceCandidate, IceServers, IceTransportPolicy, CALL_PING_INTERVAL_MS};
+use parley_shared::ipc::{self, ScreenSource};
 use parley_shared::ws::{ClientFrame, ServerEvent};
 use parley_shared::{ChannelId, ParticipantId};
 use serde_json::json;
@@ -135,14 +141,35 @@ pub trait MediaEngine {
     /// Unmuting may open a microphone that failed before.
     fn set_muted(&self, muted: bool) -> Later<Result<(), String>>;
     fn set_camera(&self, on: bool) -> Later<Result<(), String>>;
+    /// Shares a screen (`on`: through the browser's picker; an engine with
+    /// [`MediaEngine::screen_sources`] takes a screen of its own choosing),
+    /// or stops sharing.
     fn set_screen(&self, on: bool) -> Later<Result<(), String>>;
+    /// The screens and windows to offer in the app's own picker; None
+    /// where [`MediaEngine::set_screen`] shows the browser's.
+    fn screen_sources(&self) -> Option<Later<Result<Vec<ScreenSource>, String>>> {
+        None
+    }
+    /// A thumbnail of one of [`MediaEngine::screen_sources`] (None: none).
+    fn source_thumbnail(&self, _id: String) -> Later<Option<BlobUrl>> {
+        Box::pin(async { None })
+    }
+    /// Shares the source picked from [`MediaEngine::screen_sources`].
+    fn share_source(&self, _id: String) -> Later<Result<(), String>> {
+        self.set_screen(true)
+    }
     /// How loud each audio is now (the microphone as [`Who::Me`]).
     fn levels(&self) -> Vec<(Who, f32)>;
-    /// Shows `who`'s `feed` in `el` (a `<video>`), now and whenever it
-    /// (re)starts.
+    /// Shows `who`'s `feed` in `el` (a `<video>`, or an `<img>` where
+    /// [`MediaEngine::native_video`]), now and whenever it (re)starts.
     fn show(&self, who: Who, feed: Feed, el: &web_sys::Element);
     /// Whether `who`'s `feed` has video now.
     fn has_video(&self, who: Who, feed: Feed) -> bool;
+    /// Whether [`MediaEngine::show`] wants an `<img>` (pictures the engine
+    /// decodes itself) rather than a `<video>`.
+    fn native_video(&self) -> bool {
+        false
+    }
     /// Stops everything.
     fn close(&self);
 }
@@ -199,6 +226,8 @@ struct Inner {
     /// Who this device has a connection with.
     peers: BTreeSet<ParticipantId>,
     pinger: Option<gloo_timers::callback::Interval>,
+    /// What the tray's call items last showed (the desktop app only).
+    tray: Option<ipc::CallTray>,
 }
 
 /// Shown instead of joining where the page has no WebRTC.
@@ -219,9 +248,37 @@ fn my_call() -> Option<MyCall> {
     latest().0.call.clone()
 }
 
+/// A click on one of the tray's call items (`event::CALL_TRAY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrayClick {
+    Mute,
+    Leave,
+    StopSharing,
+}
+
+impl TrayClick {
+    fn parse(v: &serde_json::Value) -> Option<TrayClick> {
+        match v.as_str()? {
+            "mute" => Some(TrayClick::Mute),
+            "leave" => Some(TrayClick::Leave),
+            "stop-sharing" => Some(TrayClick::StopSharing),
+            _ => None,
+        }
+    }
+}
+
+/// What the tray's call items show for this device's call.
+fn tray_of(call: Option<&MyCall>) -> ipc::CallTray {
+    ipc::CallTray {
+        active: call.is_some(),
+        muted: call.is_some_and(|c| c.muted),
+        sharing: call.is_some_and(|c| c.screen),
+    }
+}
+
 impl CallClient {
     pub fn new(api: Api, ws: WsClient, dispatch: Rc<dyn Fn(Action)>) -> CallClient {
-        CallClient(Rc::new(RefCell::new(Inner {
+        let client = CallClient(Rc::new(RefCell::new(Inner {
             api,
             ws,
             dispatch,
@@ -230,7 +287,42 @@ impl CallClient {
             attempt: 0,
             peers: BTreeSet::new(),
             pinger: None,
-        })))
+            tray: None,
+        })));
+        if crate::platform::in_tauri() {
+            client.follow_tray();
+        }
+        client
+    }
+
+    /// The tray's Mute, Leave and Stop sharing act on this device's call.
+    fn follow_tray(&self) {
+        let weak = Rc::downgrade(&self.0);
+        crate::platform::listen(ipc::event::CALL_TRAY, move |v| {
+            let (Some(inner), Some(call)) = (weak.upgrade(), my_call()) else {
+                return;
+            };
+            let me = CallClient(inner);
+            match TrayClick::parse(&v) {
+                Some(TrayClick::Mute) => me.toggle_mute(),
+                Some(TrayClick::Leave) => me.leave(),
+                Some(TrayClick::StopSharing) if call.screen => me.toggle_screen(),
+                _ => {}
+            }
+        });
+    }
+
+    /// Tells the tray this device's call state when it changed.
+    fn sync_tray(&self) {
+        if !crate::platform::in_tauri() {
+            return;
+        }
+        let now = tray_of(my_call().as_ref());
+        let changed = self.0.borrow().tray.as_ref() != Some(&now);
+        if changed {
+            self.0.borrow_mut().tray = Some(now.clone());
+            crate::platform::invoke_later(now);
+        }
     }
 
     /// The media engine while in a call (tiles and meters read it).
@@ -241,6 +333,7 @@ impl CallClient {
     fn dispatch(&self, a: Action) {
         let d = self.0.borrow().dispatch.clone();
         d(a);
+        self.sync_tray();
     }
 
     fn send(&self, f: ClientFrame) {
@@ -435,6 +528,12 @@ impl CallClient {
         self.switch(|e| e.set_screen(on), move |c| c.screen = on);
     }
 
+    /// Shares the screen or window picked in the app's own picker (where
+    /// the engine has one: [`MediaEngine::screen_sources`]).
+    pub fn share_source(&self, id: String) {
+        self.switch(|e| e.share_source(id), |c| c.screen = true);
+    }
+
     /// Preferences changed a device: the call switches to it now.
     pub fn devices_changed(&self) {
         let Some(engine) = self.engine() else { return };
@@ -554,6 +653,7 @@ impl CallClient {
         if my_call().is_none() && self.0.borrow().channel.is_some() {
             self.teardown();
         }
+        self.sync_tray();
     }
 }
 
@@ -595,6 +695,43 @@ mod tests {
         assert_eq!(elapsed(42_900), "0:42");
         assert_eq!(elapsed(725_000), "12:05");
         assert_eq!(elapsed(3_729_000), "1:02:09");
+    }
+
+    #[test]
+    fn the_tray_follows_this_devices_call() {
+        assert_eq!(
+            tray_of(None),
+            ipc::CallTray {
+                active: false,
+                muted: false,
+                sharing: false
+            }
+        );
+        let call = MyCall {
+            channel_id: ChannelId(1),
+            call_id: None,
+            me: None,
+            phase: crate::store::CallPhase::Joining,
+            muted: true,
+            video: false,
+            screen: true,
+        };
+        assert_eq!(
+            tray_of(Some(&call)),
+            ipc::CallTray {
+                active: true,
+                muted: true,
+                sharing: true
+            }
+        );
+        assert_eq!(TrayClick::parse(&json!("mute")), Some(TrayClick::Mute));
+        assert_eq!(TrayClick::parse(&json!("leave")), Some(TrayClick::Leave));
+        assert_eq!(
+            TrayClick::parse(&json!("stop-sharing")),
+            Some(TrayClick::StopSharing)
+        );
+        assert_eq!(TrayClick::parse(&json!("quit")), None);
+        assert_eq!(TrayClick::parse(&json!(1)), None);
     }
 
     #[test]

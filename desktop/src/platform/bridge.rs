@@ -3,6 +3,9 @@
 //! message; its JSON answer is decoded into the command's answer type.
 //! Names, arguments and answers are typed once, in `parley_shared::ipc`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use parley_shared::ipc::{BytesCommand, Command};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -51,7 +54,7 @@ async fn invoke_js(cmd: &str, args: &impl Serialize) -> Result<JsValue, String> 
 }
 
 /// Calls a command whose answer does not matter; failures go to the console.
-pub(super) fn invoke_later<C: Command + 'static>(args: C) {
+pub fn invoke_later<C: Command + 'static>(args: C) {
     wasm_bindgen_futures::spawn_local(async move {
         let cmd = C::NAME;
         // Any answer will do: it is not read.
@@ -63,6 +66,13 @@ pub(super) fn invoke_later<C: Command + 'static>(args: C) {
 
 /// Runs `f` with each payload of the shell event `name`, for the app's life.
 pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
+    // Listened to for the whole session.
+    std::mem::forget(listen_until(name, f));
+}
+
+/// Runs `f` with each payload of the shell event `name` until the handle
+/// is dropped.
+pub fn listen_until(name: &'static str, f: impl Fn(serde_json::Value) + 'static) -> Listening {
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload"))
             .ok()
@@ -72,17 +82,69 @@ pub fn listen(name: &'static str, f: impl Fn(serde_json::Value) + 'static) {
             .unwrap_or(serde_json::Value::Null);
         f(payload);
     });
+    let state = Rc::new(RefCell::new(ListenState {
+        unlisten: None,
+        stopped: false,
+    }));
+    let handler: js_sys::Function = cb.as_ref().clone().unchecked_into();
+    let handle = Listening {
+        state: state.clone(),
+        cb: Some(cb),
+    };
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = tauri_listen(name, cb.as_ref().unchecked_ref()).await {
-            web_sys::console::error_2(&format!("parley: cannot listen to {name}").into(), &e);
+        match tauri_listen(name, &handler).await {
+            Ok(unlisten) => {
+                let Ok(unlisten) = unlisten.dyn_into::<js_sys::Function>() else {
+                    return;
+                };
+                let mut s = state.borrow_mut();
+                // Dropped while the shell was still registering it.
+                if s.stopped {
+                    let _ = unlisten.call0(&JsValue::NULL);
+                } else {
+                    s.unlisten = Some(unlisten);
+                }
+            }
+            Err(e) => {
+                web_sys::console::error_2(&format!("parley: cannot listen to {name}").into(), &e)
+            }
         }
-        // Listened to for the whole session.
-        cb.forget();
     });
+    handle
+}
+
+struct ListenState {
+    /// What `event.listen` answered, once it has.
+    unlisten: Option<js_sys::Function>,
+    stopped: bool,
+}
+
+/// A shell event listened to: dropping it stops listening.
+pub struct Listening {
+    state: Rc<RefCell<ListenState>>,
+    cb: Option<Closure<dyn FnMut(JsValue)>>,
+}
+
+/// How long a stopped listener's closure is kept: an event the shell sent
+/// before the unlisten reached it may still be on its way, and calling a
+/// dropped closure throws.
+const LISTENER_GRACE_MS: u32 = 5_000;
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let mut s = self.state.borrow_mut();
+        s.stopped = true;
+        if let Some(unlisten) = s.unlisten.take() {
+            let _ = unlisten.call0(&JsValue::NULL);
+        }
+        if let Some(cb) = self.cb.take() {
+            gloo_timers::callback::Timeout::new(LISTENER_GRACE_MS, move || drop(cb)).forget();
+        }
+    }
 }
 
 /// Calls a shell command that answers raw bytes (an `ArrayBuffer`).
-pub(super) async fn invoke_bytes<C: BytesCommand>(args: &C) -> Result<js_sys::ArrayBuffer, String> {
+pub async fn invoke_bytes<C: BytesCommand>(args: &C) -> Result<js_sys::ArrayBuffer, String> {
     let cmd = C::NAME;
     invoke_js(cmd, args)
         .await?

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use parley_shared::call::IceServers;
 use parley_shared::{ChannelId, MessageId};
 
-pub use bridge::{invoke, listen};
+pub use bridge::{invoke, invoke_bytes, invoke_later, listen, listen_until, Listening};
 pub use browser::BrowserPlatform;
 pub use tauri::TauriPlatform;
 pub use window::is_external;
@@ -94,6 +94,11 @@ pub trait Platform {
             js_sys::Reflect::has(&w, &wasm_bindgen::JsValue::from_str("RTCPeerConnection"))
                 .unwrap_or(false)
         })
+    }
+    /// Whether calls run in the host's own engine (the desktop app): its
+    /// device list, its screen picker, its tray.
+    fn native_calls(&self) -> bool {
+        false
     }
     /// The media engine for a call: the page's own WebRTC
     /// (`RTCPeerConnection`) unless the host brings a native one.

@@ -1,11 +1,13 @@
 //! The desktop shell's [`Platform`]: secrets in the OS keychain through the
 //! shell's commands, OS notifications, the tray's counts, native paste,
-//! downloads and opening at login.
+//! downloads, opening at login, and calls carried by the shell's own
+//! WebRTC engine ([`NativeEngine`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use parley_shared::call::IceServers;
 use parley_shared::{ipc, ChannelId, MessageId};
 
 use super::bridge::file_of;
@@ -15,6 +17,7 @@ use super::window::{
     SAVED_EARLY, SAVING,
 };
 use super::{BrowserPlatform, Platform, Saved};
+use crate::call::{MediaEngine, NativeEngine, SignalSink};
 
 /// Keys whose values are secrets: kept in the OS keychain, never in the
 /// webview's storage.
@@ -196,5 +199,16 @@ impl Platform for TauriPlatform {
             mentions: u32::try_from(mentions).unwrap_or(u32::MAX),
             paused_until: paused_until.map(str::to_owned),
         });
+    }
+    // The webview may lack WebRTC (Debian's WebKitGTK does): the shell
+    // carries the media whatever the webview has.
+    fn calls_supported(&self) -> bool {
+        true
+    }
+    fn native_calls(&self) -> bool {
+        true
+    }
+    fn call_engine(&self, ice: Option<&IceServers>, signal: SignalSink) -> Rc<dyn MediaEngine> {
+        Rc::new(NativeEngine::new(ice, signal))
     }
 }

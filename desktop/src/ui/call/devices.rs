@@ -1,10 +1,13 @@
 //! Preferences' "Calls" section: which microphone, speaker and camera a
-//! call uses, remembered on this device; a call in progress switches at
-//! once.
+//! call uses (in the desktop app: microphone, speaker, and whether echo
+//! cancellation and noise suppression run), remembered on this device; a
+//! call in progress switches at once.
 //!
-//! What must stay true: the lists are the browser's own
-//! (`enumerateDevices`); names show only after the browser allowed media
-//! once, so the section offers to ask rather than list blank entries.
+//! What must stay true: the lists are those of whatever carries the media:
+//! the browser's own (`enumerateDevices`), whose names show only after the
+//! browser allowed media once, so the section offers to ask rather than
+//! list blank entries; in the desktop app the shell's audio devices, by
+//! name (its engine takes the default camera).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -12,8 +15,8 @@ use yew::prelude::*;
 
 use crate::app::use_ctx;
 use crate::call::devices::{
-    self, audio_constraints, speaker_choice_supported, Device, Devices, CAMERA_KEY, MIC_KEY,
-    SPEAKER_KEY,
+    self, audio_constraints, speaker_choice_supported, Device, Devices, CAMERA_KEY, MIC_KEY, OFF,
+    PROCESSING_KEY, SPEAKER_KEY,
 };
 
 /// Asks for the microphone and camera once (and stops them at once), so
@@ -41,16 +44,35 @@ async fn unlock_names() {
 #[function_component(CallDevices)]
 pub fn call_devices() -> Html {
     let ctx = use_ctx();
+    let native = ctx.platform().native_calls();
     let list = use_state(|| None::<Result<Devices, String>>);
     let refresh = use_state(|| 0u32);
     {
         let list = list.clone();
         use_effect_with(*refresh, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                list.set(Some(devices::list().await));
+                list.set(Some(if native {
+                    devices::list_native().await
+                } else {
+                    devices::list().await
+                }));
             });
         });
     }
+    let processing = ctx.platform().load(PROCESSING_KEY).as_deref() != Some(OFF);
+    let toggle_processing = {
+        let (platform, calls, refresh) =
+            (ctx.platform().clone(), ctx.calls.clone(), refresh.clone());
+        Callback::from(move |_: MouseEvent| {
+            if processing {
+                platform.save(PROCESSING_KEY, OFF);
+            } else {
+                platform.remove(PROCESSING_KEY);
+            }
+            calls.devices_changed();
+            refresh.set(*refresh + 1);
+        })
+    };
     let ask = {
         let refresh = refresh.clone();
         Callback::from(move |_: MouseEvent| {
@@ -97,10 +119,12 @@ pub fn call_devices() -> Html {
         Some(Ok(d)) => html! {
             <>
                 { picker(MIC_KEY, "device-mic", "Microphone", &d.mics) }
-                if speaker_choice_supported() {
+                if native || speaker_choice_supported() {
                     { picker(SPEAKER_KEY, "device-speaker", "Speaker", &d.speakers) }
                 }
-                { picker(CAMERA_KEY, "device-camera", "Camera", &d.cameras) }
+                if !native {
+                    { picker(CAMERA_KEY, "device-camera", "Camera", &d.cameras) }
+                }
                 if !d.named {
                     <p class="muted small">
                         { "Your browser names its devices once Parley may use them. " }
@@ -113,7 +137,15 @@ pub fn call_devices() -> Html {
     html! {
         <section class="setting">
             <h3>{ "Calls" }</h3>
-            <div class="devices">{ body }</div>
+            <div class="devices">
+                { body }
+                if native {
+                    <label class="check">
+                        <input type="checkbox" id="device-processing" checked={processing} onclick={toggle_processing} />
+                        <span>{ "Echo cancellation and noise suppression" }</span>
+                    </label>
+                }
+            </div>
         </section>
     }
 }

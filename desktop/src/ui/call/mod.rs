@@ -1,7 +1,8 @@
 //! The call screens: the channel header's call button (here), the call
 //! panel with its bar and video stage (`panel`, tiles in `tiles`), the
-//! ringing dialog (`ringing`), the call rows in the timeline (`system`) and
-//! the device choice in Preferences (`devices`).
+//! ringing dialog (`ringing`), the call rows in the timeline (`system`),
+//! the desktop app's screen share picker (`picker`) and the device choice
+//! in Preferences (`devices`).
 //!
 //! What must stay true: every button acts through the call client
 //! (`Ctx::calls`) and shows what the store says, so the screens never
@@ -9,6 +10,7 @@
 
 mod devices;
 mod panel;
+mod picker;
 mod ringing;
 mod system;
 mod tiles;

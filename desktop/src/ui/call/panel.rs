@@ -1,6 +1,8 @@
 //! The call panel over the open channel while this device is in a call:
 //! the bar (where, how long, who — with a ring around whoever speaks — and
-//! mute, camera, screen, leave) and, when anyone shows video, the stage.
+//! mute, camera, screen, leave), "You are sharing" while this device shares
+//! a screen, the desktop app's screen picker and, when anyone shows video,
+//! the stage.
 //!
 //! What must stay true: the speaking rings come from the engine's meters,
 //! read a few times a second into this component's own state, never into
@@ -8,11 +10,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use parley_shared::ipc::ScreenSource;
 use parley_shared::ChannelId;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use super::person;
+use super::picker::ScreenPicker;
 use super::tiles::{Seat, Stage};
 use crate::api::now_ms;
 use crate::app::{use_ctx, Route};
@@ -119,6 +123,10 @@ pub fn call_panel() -> Html {
     // `None` until the person chooses: then the stage shows over the
     // call's own conversation only, not over whatever else they read.
     let collapsed = use_state(|| None::<bool>);
+    // The desktop app's own screen picker: open, and what it lists (None
+    // while the engine looks).
+    let picking = use_state(|| false);
+    let sources = use_state(|| None::<Result<Vec<ScreenSource>, String>>);
     let state = ctx.state();
     let mine = state.call.clone();
     // The caller of a DM hears it ring until someone picks up.
@@ -169,6 +177,36 @@ pub fn call_panel() -> Html {
         let calls = calls.clone();
         Callback::from(move |_: MouseEvent| f(&calls))
     };
+    // Sharing starts at the app's own picker where the engine has one,
+    // else at the browser's (behind `toggle_screen`).
+    let share = {
+        let (calls, picking, sources, sharing) =
+            (calls.clone(), picking.clone(), sources.clone(), mine.screen);
+        Callback::from(move |_: MouseEvent| {
+            let listing = (!sharing)
+                .then(|| calls.engine().and_then(|e| e.screen_sources()))
+                .flatten();
+            let Some(listing) = listing else {
+                calls.toggle_screen();
+                return;
+            };
+            sources.set(None);
+            picking.set(true);
+            let sources = sources.clone();
+            wasm_bindgen_futures::spawn_local(async move { sources.set(Some(listing.await)) });
+        })
+    };
+    let close_picker = {
+        let picking = picking.clone();
+        Callback::from(move |()| picking.set(false))
+    };
+    let pick = {
+        let (calls, picking) = (calls.clone(), picking.clone());
+        Callback::from(move |id: String| {
+            picking.set(false);
+            calls.share_source(id);
+        })
+    };
     let muted_talking = mine.muted && speaking_now.contains(&Who::Me);
     let hidden = (*collapsed).unwrap_or(state.active != Some(channel));
     let toggle_stage = {
@@ -209,7 +247,7 @@ pub fn call_panel() -> Html {
                     </button>
                     <button id="call-screen" class={classes!("call-btn", mine.screen.then_some("active"))}
                         aria-pressed={mine.screen.to_string()} title={if mine.screen { "Stop sharing" } else { "Share your screen" }}
-                        aria-label={if mine.screen { "Stop sharing" } else { "Share your screen" }} onclick={on(CallClient::toggle_screen)}>
+                        aria-label={if mine.screen { "Stop sharing" } else { "Share your screen" }} onclick={share}>
                         { icon("screen") }
                     </button>
                     if any_video {
@@ -223,8 +261,18 @@ pub fn call_panel() -> Html {
                     </button>
                 </div>
             </div>
+            if mine.screen {
+                <div class="sharing-bar" id="call-sharing" role="status">
+                    <span class="sharing-dot" aria-hidden="true"></span>
+                    <span class="sharing-text">{ "You are sharing" }</span>
+                    <button type="button" class="btn small" id="call-stop-sharing" onclick={on(CallClient::toggle_screen)}>{ "Stop sharing" }</button>
+                </div>
+            }
             if let Some(n) = notice {
                 { notice_row(&ctx, &n) }
+            }
+            if *picking {
+                <ScreenPicker sources={(*sources).clone()} on_pick={pick} on_close={close_picker} />
             }
             if any_video && !hidden {
                 <Stage seats={seats.clone()} />

@@ -2,7 +2,8 @@
 //! off) and the large view of a shared screen, which keeps the screen's
 //! own aspect ratio and can go fullscreen.
 //!
-//! What must stay true: a tile hands its `<video>` to the engine after
+//! What must stay true: a tile hands its `<video>` (an `<img>` where the
+//! engine decodes the pictures itself: the desktop app) to the engine after
 //! every render that may have replaced it, so a stream that starts later
 //! (a camera turned on, a peer connecting) shows without another render.
 
@@ -64,9 +65,10 @@ pub fn tile(p: &TileProps) -> Html {
         Feed::Camera => seat.video,
         Feed::Screen => seat.screen,
     };
+    let native = ctx.calls.engine().is_some_and(|e| e.native_video());
     {
         let (calls, video_ref, who) = (ctx.calls.clone(), video_ref.clone(), seat.who);
-        use_effect_with((who, feed, shows_video), move |_| {
+        use_effect_with((who, feed, shows_video, native), move |_| {
             if let (Some(engine), Some(el)) = (calls.engine(), video_ref.cast::<web_sys::Element>())
             {
                 engine.show(who, feed, &el);
@@ -105,7 +107,9 @@ pub fn tile(p: &TileProps) -> Html {
     html! {
         <div class={classes} ref={box_ref} data-who={seat.key()} data-feed={feed_name}
             role="button" tabindex="0" aria-label={format!("{label}, show larger")} onclick={select}>
-            if shows_video {
+            if shows_video && native {
+                <img ref={video_ref} class="tile-video native" alt="" />
+            } else if shows_video {
                 // Muted: the sound plays through the call's own audio
                 // element, once, not from every tile.
                 <video ref={video_ref} class="tile-video" autoplay=true playsinline=true muted=true />
