@@ -18,6 +18,7 @@
 
 pub mod autostart;
 pub mod badge;
+pub mod call;
 pub mod downloads;
 pub mod files;
 pub mod ipc;
@@ -55,13 +56,32 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             secrets::token_delete,
             notify::notify,
             tray::tray_set_counts,
+            tray::call_tray,
             files::dropped_file,
             files::clipboard_image,
             downloads::download,
             downloads::download_show,
             autostart::autostart_get,
             autostart::autostart_set,
+            call::call_open,
+            call::call_connect,
+            call::call_remote_offer,
+            call::call_remote_answer,
+            call::call_remote_candidate,
+            call::call_remove,
+            call::call_reset,
+            call::call_close,
+            call::call_mute,
+            call::call_camera,
+            call::call_screen,
+            call::call_levels,
+            call::call_sources,
+            call::call_source_thumbnail,
+            call::call_devices,
+            call::call_use_devices,
+            call::call_frame,
         ])
+        .manage(call::Calls::default())
         .manage(files::DroppedFiles::default())
         .manage(downloads::Downloads::default())
         .manage(badge::Badge::default())

@@ -59,6 +59,26 @@ pub fn dnd_status(paused_until: Option<&str>) -> String {
 /// The Do-not-disturb status line, to rewrite it.
 pub struct DndStatus<R: Runtime>(MenuItem<R>);
 
+/// The call's items: a status line ("In a call", "In a call · muted",
+/// "You are sharing your screen"), Mute/Unmute, Stop sharing and Leave,
+/// enabled only while this device is in a call.
+pub struct CallItems<R: Runtime> {
+    status: MenuItem<R>,
+    mute: MenuItem<R>,
+    stop_sharing: MenuItem<R>,
+    leave: MenuItem<R>,
+}
+
+/// The call status line for a call state.
+pub fn call_status(active: bool, muted: bool, sharing: bool) -> String {
+    match (active, muted, sharing) {
+        (false, _, _) => "Not in a call".into(),
+        (true, _, true) => "In a call · You are sharing".into(),
+        (true, true, false) => "In a call · muted".into(),
+        (true, false, false) => "In a call".into(),
+    }
+}
+
 pub fn create<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     let status = MenuItem::with_id(app, "dnd-status", dnd_status(None), false, None::<&str>)?;
     let dnd = Submenu::with_items(
@@ -73,16 +93,41 @@ pub fn create<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<TrayIcon<R
             &MenuItem::with_id(app, "dnd-off", "Off", true, None::<&str>)?,
         ],
     )?;
+    let calls = CallItems {
+        status: MenuItem::with_id(
+            app,
+            "call-status",
+            call_status(false, false, false),
+            false,
+            None::<&str>,
+        )?,
+        mute: MenuItem::with_id(app, "call-mute", "Mute", false, None::<&str>)?,
+        stop_sharing: MenuItem::with_id(
+            app,
+            "call-stop-sharing",
+            "Stop sharing",
+            false,
+            None::<&str>,
+        )?,
+        leave: MenuItem::with_id(app, "call-leave", "Leave call", false, None::<&str>)?,
+    };
     let menu = Menu::with_items(
         app,
         &[
             &MenuItem::with_id(app, "open", "Open Parley", true, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &calls.status,
+            &calls.mute,
+            &calls.stop_sharing,
+            &calls.leave,
+            &PredefinedMenuItem::separator(app)?,
             &dnd,
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?,
         ],
     )?;
     app.manage(DndStatus(status));
+    app.manage(calls);
     let mut b = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip(tooltip(0, 0, None))
         .menu(&menu)
@@ -109,7 +154,10 @@ fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, event: MenuEvent) {
         "open" => crate::show_main(app),
         "quit" => app.exit(0),
         id => {
-            if let Some(what) = id.strip_prefix("dnd-") {
+            if let Some(what) = id.strip_prefix("call-") {
+                // Payload `"mute"`, `"leave"` or `"stop-sharing"`.
+                let _ = app.emit(event::CALL_TRAY, what);
+            } else if let Some(what) = id.strip_prefix("dnd-") {
                 // Payload `"1h"`, `"tomorrow"` or `"off"`.
                 let _ = app.emit(event::DND, what);
             }
@@ -170,6 +218,25 @@ pub fn mark_icon(rgba: &[u8], width: u32, mark: Mark) -> Vec<u8> {
     out
 }
 
+/// Called by the UI whenever this device's call state changes.
+#[tauri::command]
+pub fn call_tray<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    Args(shared::CallTray {
+        active,
+        muted,
+        sharing,
+    }): Args<shared::CallTray>,
+) -> Answer<shared::CallTray> {
+    if let Some(items) = app.try_state::<CallItems<R>>() {
+        let _ = items.status.set_text(call_status(active, muted, sharing));
+        let _ = items.mute.set_text(if muted { "Unmute" } else { "Mute" });
+        let _ = items.mute.set_enabled(active);
+        let _ = items.stop_sharing.set_enabled(active && sharing);
+        let _ = items.leave.set_enabled(active);
+    }
+}
+
 /// Called by the UI whenever its totals change.
 #[tauri::command]
 pub fn tray_set_counts<R: Runtime>(
@@ -214,7 +281,18 @@ pub fn tray_set_counts<R: Runtime>(
 
 #[cfg(test)]
 mod tests {
-    use super::{dnd_status, mark_icon, tooltip, Mark};
+    use super::{call_status, dnd_status, mark_icon, tooltip, Mark};
+
+    #[test]
+    fn the_call_status_says_what_this_device_does() {
+        assert_eq!(call_status(false, true, true), "Not in a call");
+        assert_eq!(call_status(true, false, false), "In a call");
+        assert_eq!(call_status(true, true, false), "In a call · muted");
+        assert_eq!(
+            call_status(true, false, true),
+            "In a call · You are sharing"
+        );
+    }
 
     #[test]
     fn the_icon_is_marked_in_its_corner() {

@@ -12,6 +12,8 @@
 
 #![allow(unsafe_code)]
 
+pub mod convert;
+
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use std::os::raw::{c_int, c_uint};
