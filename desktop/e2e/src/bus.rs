@@ -59,7 +59,17 @@ pub async fn wait_for(out: &Arc<Mutex<String>>, needle: &str, timeout: Duration)
 }
 
 pub fn secret_tool_lookup(account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
+    secret_tool_lookup_on(None, account)
+}
+
+/// [`secret_tool_lookup`] in the keychain on the bus at `bus` (an address;
+/// None: the session's).
+pub fn secret_tool_lookup_on(bus: Option<&str>, account: &str) -> Option<String> {
+    let mut cmd = Command::new("secret-tool");
+    if let Some(address) = bus {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+    }
+    let out = cmd
         .args(["lookup", "service", "parley", "username", account])
         .output()
         .ok()?;
@@ -166,4 +176,53 @@ pub fn dunstctl(args: &[&str]) {
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok, "dunstctl {args:?} failed");
+}
+
+/// A session bus of its own (see [`private_bus`]; its socket in `dir`)
+/// with an unlocked gnome-keyring on it: the Secret Service of a second
+/// desktop, for a second instance of the app. `env` is that instance's
+/// (HOME, XDG_RUNTIME_DIR, XDG_DATA_HOME: where the keyring keeps its
+/// files). The processes (stopped when dropped) and the bus's address.
+pub fn keyring_bus(dir: &Path, env: &[(String, String)]) -> (Vec<Proc>, String) {
+    let (bus, address) = private_bus(dir);
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gnome-keyring-daemon");
+    // The password that unlocks (and creates) the login keyring; closing
+    // its input ends it.
+    if let Some(mut stdin) = keyring.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"parley-test");
+    }
+    let keyring = Proc::new(keyring);
+    let start = Instant::now();
+    while !bus_has(&address, "org.freedesktop.secrets") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no Secret Service on {address}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (vec![keyring, bus], address)
+}
+
+/// Whether `name` has an owner on the bus at `address`.
+fn bus_has(address: &str, name: &str) -> bool {
+    Command::new("dbus-send")
+        .args([
+            &format!("--bus={address}"),
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{name}"),
+        ])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
 }

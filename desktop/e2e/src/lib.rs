@@ -10,6 +10,7 @@
 //! nothing here starts a server, a driver or a browser unless a test calls it
 //! (the CI run time is the tests' to spend).
 
+pub mod audio;
 pub mod bus;
 pub mod chrome;
 pub mod net;
@@ -24,4 +25,5 @@ pub mod steps;
 pub mod tauri;
 pub mod tray;
 pub mod webdriver;
+pub mod webrtc;
 pub mod x11;

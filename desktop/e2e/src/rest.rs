@@ -91,6 +91,13 @@ impl Rest {
             .call("POST", "/workspaces", Some(owner), json!({"name": name}))
             .await;
         let id = ws["id"].as_str().expect("workspace id").to_owned();
+        self.join_workspace(owner, guest, &id).await;
+        id
+    }
+
+    /// `guest` joins the workspace `id` through an invite `owner` makes
+    /// (both are tokens).
+    pub async fn join_workspace(&self, owner: &str, guest: &str, id: &str) {
         let invite = self
             .call(
                 "POST",
@@ -107,7 +114,6 @@ impl Rest {
             json!({}),
         )
         .await;
-        id
     }
 
     /// Signs `user` up as `name` (password "correct horse battery"); the

@@ -37,3 +37,25 @@ pub fn find_binary(names: &[&str]) -> Option<PathBuf> {
     }
     None
 }
+
+/// What a test of the desktop app needs from its session: the environment
+/// variables `vars` set (DISPLAY, the D-Bus session…), the built app
+/// (`PARLEY_DESKTOP_BIN`), tauri-driver, and `tools` on `PATH`. The app
+/// and tauri-driver, or why the test cannot run.
+pub fn desktop_rig(vars: &[&str], tools: &[&str]) -> Result<(PathBuf, PathBuf), String> {
+    if let Some(var) = vars.iter().find(|v| std::env::var_os(v).is_none()) {
+        return Err(format!("{var} is not set (no desktop session)"));
+    }
+    let app_bin = std::env::var_os("PARLEY_DESKTOP_BIN")
+        .map(PathBuf::from)
+        .ok_or("PARLEY_DESKTOP_BIN is not set (the built parley-desktop)")?;
+    if !app_bin.is_file() {
+        return Err(format!("{} does not exist", app_bin.display()));
+    }
+    let tauri_driver = find_binary(&["tauri-driver"])
+        .ok_or("tauri-driver is missing (cargo install tauri-driver --version 2.1.0 --locked)")?;
+    if let Some(tool) = tools.iter().find(|t| find_binary(&[t]).is_none()) {
+        return Err(format!("{tool} is missing"));
+    }
+    Ok((app_bin, tauri_driver))
+}

@@ -1,5 +1,7 @@
 //! The desktop app (parley-desktop) under tauri-driver: starting it as a
-//! WebDriver session on its webview, ending it, finding its process.
+//! WebDriver session on its webview, ending it, finding its process; and
+//! several instances side by side, each under a driver of its own with an
+//! environment of its own (home, display, sound devices, session bus).
 //!
 //! What must stay true: ending a session waits until the app's process is
 //! gone, so the next start is a real start (one instance, its saved state
@@ -25,9 +27,21 @@ impl TauriDriver {
     /// Starts `tauri_driver` on free ports and waits until both listen (a
     /// session asked for before would be refused).
     pub async fn start(tauri_driver: &Path) -> TauriDriver {
-        let (port, native_port) = (free_port(), free_port());
+        TauriDriver::start_with(tauri_driver, (free_port(), free_port()), &[]).await
+    }
+
+    /// Starts `tauri_driver` on `(port, native_port)` (its own and
+    /// WebKitWebDriver's) with `env` set for it, for WebKitWebDriver and so
+    /// for every app it launches: two drivers with two environments run
+    /// two instances of the app side by side.
+    pub async fn start_with(
+        tauri_driver: &Path,
+        (port, native_port): (u16, u16),
+        env: &[(String, String)],
+    ) -> TauriDriver {
         let driver = Proc::new(
             Command::new(tauri_driver)
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .args([
                     "--port",
                     &port.to_string(),

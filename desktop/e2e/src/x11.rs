@@ -1,6 +1,8 @@
 //! The X display the desktop app runs on (Xvfb in the tests): its windows
 //! (through xdotool and X11 requests), pictures of them, the pointer, and
-//! the clipboard — what a person or another app does to the window.
+//! the clipboard — what a person or another app does to the window; and a
+//! second display showing a known pattern, for an app that shares its
+//! screen.
 //!
 //! What must stay true: these act as the desktop does (real X events, the
 //! window manager's close request, XTEST pointer moves), never through the
@@ -16,7 +18,20 @@ use crate::webdriver::SECS20;
 
 /// Runs xdotool; its output's lines (window ids for `search`).
 pub fn xdotool(args: &[&str]) -> Vec<String> {
-    let out = Command::new("xdotool")
+    xdotool_at(None, args)
+}
+
+/// [`xdotool`] on another X display (`:N`).
+pub fn xdotool_on(display: &str, args: &[&str]) -> Vec<String> {
+    xdotool_at(Some(display), args)
+}
+
+fn xdotool_at(display: Option<&str>, args: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new("xdotool");
+    if let Some(d) = display {
+        cmd.env("DISPLAY", d);
+    }
+    let out = cmd
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
@@ -29,10 +44,24 @@ pub fn xdotool(args: &[&str]) -> Vec<String> {
 /// The app's one visible top-level window (GTK also maps a 1×1 window
 /// off screen for drag and drop; that one does not count).
 pub fn the_window(pid: u32) -> String {
-    let windows: Vec<String> = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
+    one_window(None, &["--pid", &pid.to_string()])
+}
+
+/// The one visible top-level window of the app on `display` (`:N`), where
+/// it is the only app with a window.
+pub fn the_window_on(display: &str) -> String {
+    one_window(Some(display), &["--name", "."])
+}
+
+/// The one visible window (larger than 1×1) on `display` that xdotool's
+/// `search` with `by` finds.
+fn one_window(display: Option<&str>, by: &[&str]) -> String {
+    let mut args = vec!["search", "--onlyvisible"];
+    args.extend(by);
+    let windows: Vec<String> = xdotool_at(display, &args)
         .into_iter()
         .filter(|w| {
-            let (_, _, width, height) = geometry(w);
+            let (_, _, width, height) = geometry_at(display, w);
             width > 1 && height > 1
         })
         .collect();
@@ -44,7 +73,11 @@ pub fn the_window(pid: u32) -> String {
 
 /// (x, y, width, height) of an X window.
 pub fn geometry(window: &str) -> (i64, i64, i64, i64) {
-    let lines = xdotool(&["getwindowgeometry", "--shell", window]);
+    geometry_at(None, window)
+}
+
+fn geometry_at(display: Option<&str>, window: &str) -> (i64, i64, i64, i64) {
+    let lines = xdotool_at(display, &["getwindowgeometry", "--shell", window]);
     let field = |name: &str| {
         lines
             .iter()
@@ -82,12 +115,97 @@ pub fn request_close(window: &str) {
 
 /// A PNG of an X window (`root`: the whole screen) as the X server shows it.
 pub fn x_picture(window: &str, file: &Path) {
-    let ok = Command::new("import")
+    x_picture_at(None, window, file);
+}
+
+/// [`x_picture`] on another X display (`:N`).
+pub fn x_picture_on(display: &str, window: &str, file: &Path) {
+    x_picture_at(Some(display), window, file);
+}
+
+fn x_picture_at(display: Option<&str>, window: &str, file: &Path) {
+    let mut cmd = Command::new("import");
+    if let Some(d) = display {
+        cmd.env("DISPLAY", d);
+    }
+    let ok = cmd
         .args(["-window", window])
         .arg(file)
         .status()
         .is_ok_and(|s| s.success());
-    assert!(ok, "import -window {window} failed");
+    assert!(ok, "import -window {window} on {display:?} failed");
+}
+
+/// A second X server (Xvfb) whose screen shows vertical bars of known
+/// colours: what an app on it shares when it shares "the screen". Stopped
+/// when dropped.
+pub struct PatternDisplay {
+    _xvfb: Proc,
+    /// Its name, `:N`, for an app's `DISPLAY`.
+    pub display: String,
+    /// The bars' colours, left to right.
+    pub colours: Vec<[u8; 3]>,
+}
+
+impl PatternDisplay {
+    /// Starts `Xvfb :N` (the first free N from 90) with a `width`×`height`
+    /// screen, paints `colours` as equally wide vertical bars on its root
+    /// window (ImageMagick's `display -window root`, the picture written
+    /// into `dir`), and checks that a picture of the screen shows them.
+    pub async fn start(dir: &Path, width: u32, height: u32, colours: &[[u8; 3]]) -> PatternDisplay {
+        let n = (90..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let display = format!(":{n}");
+        let xvfb = Proc::new(
+            Command::new("Xvfb")
+                .arg(&display)
+                .args(["-screen", "0", &format!("{width}x{height}x24")])
+                // -noreset: the painted root outlives the painter.
+                .args(["-nolisten", "tcp", "-noreset"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start Xvfb"),
+        );
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let start = Instant::now();
+        while !Path::new(&socket).exists() {
+            assert!(start.elapsed() < SECS20, "Xvfb {display} did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let pattern = dir.join("pattern.png");
+        std::fs::write(&pattern, crate::pixels::bars_png(width, height, colours))
+            .expect("write the pattern");
+        // `display` exits once the root shows the picture (with status 1
+        // here, so the picture below is the check, not its status).
+        let _ = Command::new("display")
+            .args(["-display", &display, "-window", "root"])
+            .arg(&pattern)
+            .status();
+        let shot = dir.join("pattern-shown.png");
+        x_picture_on(&display, "root", &shot);
+        let png = std::fs::read(&shot).expect("the pattern display's picture");
+        let bar = width / colours.len() as u32;
+        for (i, colour) in colours.iter().enumerate() {
+            let x = bar * i as u32;
+            let rect = [x + bar / 4, height / 4, x + bar * 3 / 4, height * 3 / 4];
+            let area = (rect[2] - rect[0]) as usize * (rect[3] - rect[1]) as usize;
+            let near = crate::pixels::pixels_near(&png, &rect, *colour);
+            assert!(
+                near == area,
+                "bar {i} of {display} shows {near}/{area} pixels of {colour:?}"
+            );
+        }
+        PatternDisplay {
+            _xvfb: xvfb,
+            display,
+            colours: colours.to_vec(),
+        }
+    }
 }
 
 /// Drags `file` out of another app's window (`tests/tools/drag_source.py`,

@@ -19,6 +19,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use parley_e2e::audio::{sine, wav};
 use parley_e2e::net::{free_port, wait_for_ports};
 use parley_e2e::process::Proc;
 use parley_e2e::rest::Rest;
@@ -26,75 +27,16 @@ use parley_e2e::rig::{Rig, ONE_AT_A_TIME};
 use parley_e2e::shots::shot;
 use parley_e2e::skip::{find_binary, unavailable};
 use parley_e2e::webdriver::{click, js, msg_with, wait_js, Session, SECS5};
+use parley_e2e::webrtc::{
+    connected, energy_during, hears, sign_in, stats, token, MEDIA, MEDIA_WAIT, SPY_JS,
+};
 use serde_json::{json, Value};
 
 const FIX: &str = "./scripts/test (it installs chromium and coturn and builds the UI)";
 
-/// Fake devices with no prompt; remote audio may play without a click; ICE
-/// between two browsers on one machine (loopback, real addresses rather
-/// than mDNS names nobody resolves here).
-const MEDIA: &[&str] = &[
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
-
-/// A wait for media to start flowing on a busy two-core machine.
-const MEDIA_WAIT: Duration = Duration::from_secs(15);
-
-/// Keeps every peer connection the page makes in `window.__pcs`, and
-/// every track its microphone, camera and screen give in `window.__local`.
-const SPY_JS: &str = r#"
-if (!window.__pcs) {
-  window.__pcs = [];
-  window.__local = [];
-  const Native = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-  const md = navigator.mediaDevices;
-  for (const name of ['getUserMedia', 'getDisplayMedia']) {
-    const f = md[name].bind(md);
-    md[name] = async (...args) => {
-      const s = await f(...args);
-      window.__local.push(...s.getTracks());
-      return s;
-    };
-  }
-}
-return null;
-"#;
-
 /// Whether every device track the page opened is stopped again, as JS.
 const DEVICES_OFF: &str =
     "window.__local.length > 0 && window.__local.every(t => t.readyState === 'ended')";
-
-/// For each open connection: its state, the received audio energy, and the
-/// type of the local candidate of the pair in use.
-const STATS_JS: &str = r#"
-const done = arguments[arguments.length - 1];
-(async () => {
-  const out = [];
-  for (const pc of (window.__pcs || []).filter(pc => pc.connectionState !== 'closed')) {
-    const stats = await pc.getStats();
-    const byId = new Map();
-    stats.forEach(s => byId.set(s.id, s));
-    let energy = 0, local = null;
-    stats.forEach(s => {
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') energy += s.totalAudioEnergy || 0;
-      if (s.type === 'transport' && s.selectedCandidatePairId) {
-        const pair = byId.get(s.selectedCandidatePairId);
-        const cand = pair && byId.get(pair.localCandidateId);
-        local = cand ? cand.candidateType : null;
-      }
-    });
-    out.push({state: pc.connectionState, energy, local});
-  }
-  done(out);
-})().catch(e => done({error: String(e)}));
-"#;
 
 /// Two people, a workspace, a channel and a DM, and their two browsers.
 struct Pair {
@@ -169,88 +111,6 @@ impl Pair {
         let Pair { rig, a, b, .. } = self;
         rig.finish(vec![a, b]).await;
     }
-}
-
-fn token(auth: &Value) -> String {
-    auth["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
-}
-
-/// Puts the session from a REST sign-up into the page's storage, as a
-/// sign-in would.
-async fn sign_in(c: &Session, base: &str, auth: &Value) {
-    c.goto(&format!("{base}/login"))
-        .await
-        .expect("open the app");
-    let tokens = json!({
-        "access": auth["access_token"],
-        "refresh": auth["refresh_token"],
-        "expires_at": 0,
-    });
-    let script = format!(
-        "const t = {tokens}; t.expires_at = Date.now() + 600000; \
-         localStorage.setItem('parley.tokens', JSON.stringify(t)); return null;"
-    );
-    js(c, &script).await;
-}
-
-/// What `STATS_JS` says about the page's connections.
-async fn stats(c: &Session) -> Vec<Value> {
-    let v = c
-        .execute_async(STATS_JS, Vec::new())
-        .await
-        .expect("stats script");
-    match v {
-        Value::Array(list) => list,
-        other => panic!("getStats failed: {other}"),
-    }
-}
-
-/// The audio energy `c` has received so far, over its open connections.
-async fn energy(c: &Session) -> f64 {
-    stats(c)
-        .await
-        .iter()
-        .filter_map(|s| s["energy"].as_f64())
-        .sum()
-}
-
-/// How much audio energy reaches `c` during `span`.
-async fn energy_during(c: &Session, span: Duration) -> f64 {
-    let before = energy(c).await;
-    tokio::time::sleep(span).await;
-    energy(c).await - before
-}
-
-/// Waits until `c` receives sound (its energy grows); the growth seen.
-async fn hears(c: &Session, who: &str) -> f64 {
-    let start = Instant::now();
-    loop {
-        // The fake microphone beeps about once a second: a window a bit
-        // longer than that always holds some of a beep.
-        let got = energy_during(c, Duration::from_millis(1200)).await;
-        if got > 1e-3 {
-            return got;
-        }
-        assert!(
-            start.elapsed() < MEDIA_WAIT,
-            "{who} receives no audio: {:?}",
-            stats(c).await
-        );
-    }
-}
-
-/// Waits until one of `c`'s connections is up.
-async fn connected(c: &Session, who: &str) {
-    wait_js(
-        c,
-        "(window.__pcs || []).some(pc => pc.connectionState === 'connected')",
-        MEDIA_WAIT,
-        &format!("{who}'s peer connection"),
-    )
-    .await;
 }
 
 /// Both join the call in `conversation`, Alice first (Bob offers), and
@@ -780,27 +640,7 @@ const mark = (k) => { if (at[k] === undefined) at[k] = Math.round((performance.n
 /// zero" would time the first packet, not sound. The tone is heard at a
 /// level of about 0.2 from its first frames.
 fn write_tone(path: &std::path::Path) -> std::io::Result<()> {
-    const RATE: u32 = 48_000;
-    let data_len = RATE * 2;
-    let mut wav = Vec::with_capacity(44 + data_len as usize);
-    wav.extend(b"RIFF");
-    wav.extend((36 + data_len).to_le_bytes());
-    wav.extend(b"WAVEfmt ");
-    wav.extend(16u32.to_le_bytes()); // the fmt chunk's size
-    wav.extend(1u16.to_le_bytes()); // PCM
-    wav.extend(1u16.to_le_bytes()); // mono
-    wav.extend(RATE.to_le_bytes());
-    wav.extend((RATE * 2).to_le_bytes()); // bytes per second
-    wav.extend(2u16.to_le_bytes()); // bytes per frame
-    wav.extend(16u16.to_le_bytes()); // bits per sample
-    wav.extend(b"data");
-    wav.extend(data_len.to_le_bytes());
-    for i in 0..RATE {
-        // 440 whole periods a second: the loop has no seam.
-        let phase = f64::from(i) * 440.0 * std::f64::consts::TAU / f64::from(RATE);
-        wav.extend(((phase.sin() * 8000.0) as i16).to_le_bytes());
-    }
-    std::fs::write(path, wav)
+    std::fs::write(path, wav(&sine(440.0, 1.0, 8000.0 / 32767.0)))
 }
 
 /// The nearest-rank `q` quantile of `sorted` (with 20 samples p99 is the

@@ -28,7 +28,7 @@ use parley_e2e::rest::Rest;
 use parley_e2e::run_steps;
 use parley_e2e::server::Server;
 use parley_e2e::shots::shots_dir;
-use parley_e2e::skip::{find_binary, unavailable};
+use parley_e2e::skip::{desktop_rig, unavailable};
 use parley_e2e::steps::run_step;
 use parley_e2e::tauri::{app_pid, end, TauriDriver};
 use parley_e2e::tray::{wait_label, Tray};
@@ -315,23 +315,7 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a desktop session: run scripts/test-desktop"]
 async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
-    for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
-        if std::env::var_os(var).is_none() {
-            return skip(&format!("{var} is not set (no desktop session)"));
-        }
-    }
-    let Some(app_bin) = std::env::var_os("PARLEY_DESKTOP_BIN").map(PathBuf::from) else {
-        return skip("PARLEY_DESKTOP_BIN is not set (the built parley-desktop)");
-    };
-    if !app_bin.is_file() {
-        return skip(&format!("{} does not exist", app_bin.display()));
-    }
-    let Some(tauri_driver) = find_binary(&["tauri-driver"]) else {
-        return skip(
-            "tauri-driver is missing (cargo install tauri-driver --version 2.1.0 --locked)",
-        );
-    };
-    for tool in [
+    let tools = [
         "WebKitWebDriver",
         "dbus-monitor",
         "secret-tool",
@@ -339,11 +323,12 @@ async fn the_desktop_app_chats_notifies_and_keeps_tokens_in_the_keychain() {
         "gdbus",
         "dunstctl",
         "xclip",
-    ] {
-        if find_binary(&[tool]).is_none() {
-            return skip(&format!("{tool} is missing"));
-        }
-    }
+    ];
+    let (app_bin, tauri_driver) =
+        match desktop_rig(&["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"], &tools) {
+            Ok(found) => found,
+            Err(why) => return skip(&why),
+        };
     let gtk_python = Command::new("/usr/bin/python3")
         .args([
             "-c",
