@@ -203,9 +203,6 @@ pub struct Share {
 impl Share {
     /// Starts sharing `source` (an id from [`sources`]).
     pub fn start(session: &Arc<Session>, source: &str) -> Result<Share, String> {
-        let src = Source::find(source)?;
-        // The first capture proves the source can be captured at all.
-        src.capture()?;
         let stop = Arc::new(AtomicBool::new(false));
         let feedback = Arc::new(Feedback {
             keyframe: AtomicBool::new(true),
@@ -218,10 +215,29 @@ impl Share {
             Arc::clone(&stop),
             Arc::clone(&feedback),
         );
+        // The source is found on the capture thread (on Windows a screen
+        // or window handle may not move between threads); its first
+        // capture proves it can be captured at all.
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let source = source.to_owned();
         std::thread::Builder::new()
             .name("parley-screen".into())
-            .spawn(move || capture(src, weak, stop2, fb, tx))
+            .spawn(move || {
+                let found = Source::find(&source).and_then(|src| src.capture().map(|_| src));
+                match found {
+                    Ok(src) => {
+                        let _ = ready_tx.send(Ok(()));
+                        capture(src, weak, stop2, fb, tx);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })
             .map_err(|e| e.to_string())?;
+        ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| "The screen did not answer.".to_owned())??;
         Ok(Share { stop, feedback })
     }
 
