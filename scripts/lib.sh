@@ -46,13 +46,14 @@ pip_tool() { # pip_tool <package> <command>
 # What the desktop app links on Linux: Tauri v2 (WebKitGTK, GTK,
 # appindicator, libdbus, librsvg for the icons) and its call engine (Opus,
 # libvpx, ALSA for cpal, xcb/gbm/wayland/PipeWire for xcap's screen capture,
-# libclang for PipeWire's generated bindings).
+# libclang for PipeWire's generated bindings, WebRTC's audio processing for
+# echo cancellation).
 DESKTOP_BUILD_PKGS="libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
     libsoup-3.0-dev libssl-dev libxdo-dev libdbus-1-dev pkg-config build-essential
     libopus-dev libvpx-dev libasound2-dev libxcb1-dev libxcb-randr0-dev libgbm-dev
-    libwayland-dev libpipewire-0.3-dev libclang-dev"
+    libwayland-dev libpipewire-0.3-dev libclang-dev libwebrtc-audio-processing-dev"
 desktop_libs() {
     pkg-config --exists webkit2gtk-4.1 gtk+-3.0 ayatana-appindicator3-0.1 dbus-1 opus vpx alsa \
-        xcb-randr gbm wayland-client libpipewire-0.3 2>/dev/null \
+        xcb-randr gbm wayland-client libpipewire-0.3 webrtc-audio-processing 2>/dev/null \
         && compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null
 }

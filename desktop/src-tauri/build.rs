@@ -10,6 +10,7 @@ fn main() {
         "token_set",
         "token_delete",
         "notify",
+        "notify_call",
         "tray_set_counts",
         "dropped_file",
         "clipboard_image",

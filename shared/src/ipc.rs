@@ -188,6 +188,12 @@ command!(
     } => (), "call_use_devices"
 );
 command!(
+    /// A ringing call's OS notification: Accept and Decline buttons where
+    /// the system shows actions (else a click opens Parley); the answer
+    /// comes back as [`event::CALL_RING`].
+    NotifyCall { pub title: String, pub body: String, pub channel_id: String } => (), "notify_call"
+);
+command!(
     /// The tray's call items: "In a call" with Mute and Leave while
     /// `active`, "You are sharing" with Stop while `sharing`.
     CallTray { pub active: bool, pub muted: bool, pub sharing: bool } => (), "call_tray"
@@ -314,6 +320,25 @@ pub mod event {
     pub const CALL_VIDEO: &str = "call-video";
     /// A tray call item was clicked: `"mute"`, `"leave"` or `"stop-sharing"`.
     pub const CALL_TRAY: &str = "call-tray";
+    /// A ringing call's notification was answered: a [`CallRing`].
+    pub const CALL_RING: &str = "call-ring";
+
+    /// The payload of [`CALL_RING`].
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct CallRing {
+        pub channel_id: String,
+        pub answer: RingAnswer,
+    }
+
+    /// How a ringing call's notification was answered.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RingAnswer {
+        Accept,
+        Decline,
+        /// The notification itself was clicked.
+        Open,
+    }
 
     /// The payload of [`CALL_SIGNAL`].
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

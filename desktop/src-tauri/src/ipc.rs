@@ -51,6 +51,7 @@ mod tests {
             ipc::TokenSet::NAME,
             ipc::TokenDelete::NAME,
             ipc::Notify::NAME,
+            ipc::NotifyCall::NAME,
             ipc::TraySetCounts::NAME,
             ipc::DroppedFile::NAME,
             ipc::ClipboardImage::NAME,

@@ -55,6 +55,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             secrets::token_set,
             secrets::token_delete,
             notify::notify,
+            notify::notify_call,
             tray::tray_set_counts,
             tray::call_tray,
             files::dropped_file,

@@ -45,23 +45,91 @@ pub fn notify<R: Runtime>(
             n.app_id(&id);
         }
     }
+    show(n, move |response| {
+        if opens_the_message(response) {
+            crate::show_main(&app);
+            if let Some(t) = target {
+                let _ = app.emit(event::OPEN_MESSAGE, t);
+            }
+        }
+    })
+}
+
+/// Shows `n` and hands its answer to `then`.
+fn show(
+    n: notify_rust::Notification,
+    then: impl FnOnce(&NotificationResponse) + Send + 'static,
+) -> Result<(), String> {
     let handle = n.show().map_err(|e| format!("notification: {e}"))?;
     // Waiting blocks until the notification is clicked or closed (on macOS
     // the waiting is what sends it), so it gets its own short-lived thread.
     std::thread::Builder::new()
         .name("parley-notification".into())
         .spawn(move || {
+            let mut then = Some(then);
             let _ = handle.wait_for_response(|response: &NotificationResponse| {
-                if opens_the_message(response) {
-                    crate::show_main(&app);
-                    if let Some(t) = target {
-                        let _ = app.emit(event::OPEN_MESSAGE, t);
-                    }
+                if let Some(f) = then.take() {
+                    f(response);
                 }
             });
         })
         .map_err(|e| format!("notification: {e}"))?;
     Ok(())
+}
+
+/// The actions of a ringing call's notification.
+const ACCEPT_ACTION: &str = "accept";
+const DECLINE_ACTION: &str = "decline";
+
+/// How a ringing call's notification was answered, if it was.
+fn ring_answer(response: &NotificationResponse) -> Option<event::RingAnswer> {
+    match response {
+        NotificationResponse::Action(key) if key == ACCEPT_ACTION => {
+            Some(event::RingAnswer::Accept)
+        }
+        NotificationResponse::Action(key) if key == DECLINE_ACTION => {
+            Some(event::RingAnswer::Decline)
+        }
+        r if opens_the_message(r) => Some(event::RingAnswer::Open),
+        _ => None,
+    }
+}
+
+/// A ringing call: Accept and Decline on the notification itself where
+/// the system shows actions (Linux notification servers); elsewhere a
+/// click opens Parley, where the ringing dialog answers.
+#[tauri::command]
+pub fn notify_call<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    Args(shared::NotifyCall {
+        title,
+        body,
+        channel_id,
+    }): Args<shared::NotifyCall>,
+) -> Result<Answer<shared::NotifyCall>, String> {
+    let mut n = notify_rust::Notification::new();
+    n.appname("Parley").summary(&title).body(&body);
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        n.action(DEFAULT_ACTION, "Open")
+            .action(ACCEPT_ACTION, "Accept")
+            .action(DECLINE_ACTION, "Decline")
+            .icon("parley-desktop")
+            .urgency(notify_rust::Urgency::Critical);
+    }
+    #[cfg(windows)]
+    if let Some(id) = toast_app_id(&app) {
+        n.app_id(&id);
+    }
+    show(n, move |response| {
+        let Some(answer) = ring_answer(response) else {
+            return;
+        };
+        if answer != event::RingAnswer::Decline {
+            crate::show_main(&app);
+        }
+        let _ = app.emit(event::CALL_RING, event::CallRing { channel_id, answer });
+    })
 }
 
 /// A click on the notification's body, or on its "Open" button where the
@@ -126,6 +194,33 @@ mod tests {
         assert!(!opens_the_message(&NotificationResponse::Closed(
             notify_rust::CloseReason::Dismissed
         )));
+    }
+
+    #[test]
+    fn a_ringing_call_is_answered_from_its_notification() {
+        let action = |k: &str| NotificationResponse::Action(k.into());
+        assert_eq!(
+            ring_answer(&action("accept")),
+            Some(event::RingAnswer::Accept)
+        );
+        assert_eq!(
+            ring_answer(&action("decline")),
+            Some(event::RingAnswer::Decline)
+        );
+        assert_eq!(
+            ring_answer(&action("default")),
+            Some(event::RingAnswer::Open)
+        );
+        assert_eq!(
+            ring_answer(&NotificationResponse::Default),
+            Some(event::RingAnswer::Open)
+        );
+        assert_eq!(
+            ring_answer(&NotificationResponse::Closed(
+                notify_rust::CloseReason::Expired
+            )),
+            None
+        );
     }
 
     #[test]

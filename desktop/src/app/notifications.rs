@@ -91,7 +91,12 @@ fn notify_ring(platform: &SharedPlatform, channel: ChannelId, from: parley_share
         s.0.users
             .get(&from)
             .map_or("Someone", crate::util::display_name);
-    platform.notify(&format!("{who} is calling you"), "Open Parley to answer.");
+    let body = if platform.native_notifications() {
+        "Accept or decline."
+    } else {
+        "Open Parley to answer."
+    };
+    platform.notify_call(&format!("{who} is calling you"), body, channel);
 }
 
 /// Whether the account's preferences silence this notification right now:

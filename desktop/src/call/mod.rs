@@ -291,6 +291,7 @@ impl CallClient {
         })));
         if crate::platform::in_tauri() {
             client.follow_tray();
+            client.follow_ring();
         }
         client
     }
@@ -308,6 +309,29 @@ impl CallClient {
                 Some(TrayClick::Leave) => me.leave(),
                 Some(TrayClick::StopSharing) if call.screen => me.toggle_screen(),
                 _ => {}
+            }
+        });
+    }
+
+    /// A ringing call's notification answers it: Accept joins, Decline
+    /// declines (on every device), a click only shows the window, where the
+    /// ringing dialog is.
+    fn follow_ring(&self) {
+        let weak = Rc::downgrade(&self.0);
+        crate::platform::listen(ipc::event::CALL_RING, move |v| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Ok(ring) = serde_json::from_value::<ipc::event::CallRing>(v) else {
+                return;
+            };
+            let me = CallClient(inner);
+            let ringing = latest().0.ringing.clone();
+            let Some(r) = ringing.filter(|r| r.channel_id.to_string() == ring.channel_id) else {
+                return;
+            };
+            match ring.answer {
+                ipc::event::RingAnswer::Accept => me.accept(r.channel_id),
+                ipc::event::RingAnswer::Decline => me.decline(),
+                ipc::event::RingAnswer::Open => {}
             }
         });
     }

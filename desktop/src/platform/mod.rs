@@ -52,6 +52,11 @@ pub trait Platform {
     ) {
         self.notify(title, body);
     }
+    /// A ringing call in `channel`: the desktop app's notification can
+    /// accept or decline it; elsewhere a plain one.
+    fn notify_call(&self, title: &str, body: &str, _channel: ChannelId) {
+        self.notify(title, body);
+    }
     /// Whether notifications are the OS's own (no browser permission, no
     /// Web Push: the app itself runs in the background).
     fn native_notifications(&self) -> bool {

@@ -130,6 +130,13 @@ impl Platform for TauriPlatform {
             target: Some(target),
         });
     }
+    fn notify_call(&self, title: &str, body: &str, channel: ChannelId) {
+        invoke_later(ipc::NotifyCall {
+            title: title.into(),
+            body: body.into(),
+            channel_id: channel.to_string(),
+        });
+    }
     fn notifications_allowed(&self) -> bool {
         true
     }

@@ -1,5 +1,5 @@
 //! A call's audio: the microphone captured with cpal, cleaned of noise
-//! (nnnoiseless, RNNoise in Rust) when processing is on, Opus-encoded in
+//! (echo cancellation and noise suppression, [`super::processing`]) when processing is on, Opus-encoded in
 //! 20 ms frames at 48 kHz and sent on every connection; every connection's
 //! Opus packets through a small jitter buffer (packet loss concealed by
 //! Opus itself), decoded, mixed, and played with cpal. The levels of the
@@ -24,6 +24,7 @@ use parley_shared::ParticipantId;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use super::processing::{Cleaner, Echo};
 use super::Session;
 
 pub const RATE: u32 = 48_000;
@@ -168,6 +169,8 @@ struct Shared {
     peers: Mutex<HashMap<ParticipantId, Jitter>>,
     /// Encoded microphone frames on their way to the connections.
     outgoing: mpsc::Sender<Bytes>,
+    /// The echo canceller, where there is one (each stream takes a handle).
+    echo: Option<Echo>,
 }
 
 enum Command {
@@ -193,6 +196,7 @@ impl Audio {
             mic_level: Mutex::new(0.0),
             peers: Mutex::new(HashMap::new()),
             outgoing: tx,
+            echo: Echo::new(),
         });
         let (commands, inbox) = std_mpsc::channel();
         let (opened_tx, opened_rx) = std_mpsc::channel();
@@ -264,15 +268,22 @@ impl Audio {
     }
 
     /// Hands an encoded frame to the connections as if the microphone had
-    /// made it (the engine's own tests).
-    #[cfg(test)]
-    pub(crate) fn inject(&self, packet: Bytes) {
+    /// made it (the engine's tests and benchmark, [`super::loopback`]).
+    pub fn inject(&self, packet: Bytes) {
         let _ = self.shared.outgoing.try_send(packet);
     }
 
-    /// Packets waiting in `id`'s jitter buffer (the engine's own tests).
-    #[cfg(test)]
-    pub(crate) fn buffered(&self, id: ParticipantId) -> usize {
+    /// The next `n` samples of `id` as the speaker would play them (the
+    /// engine's tests and benchmark).
+    pub fn pull(&self, id: ParticipantId, n: usize) -> Vec<i16> {
+        match self.shared.peers.lock() {
+            Ok(mut p) => p.get_mut(&id).map_or_else(|| vec![0; n], |j| j.take(n)),
+            Err(_) => vec![0; n],
+        }
+    }
+
+    /// Packets and samples waiting for `id` (the engine's tests).
+    pub fn buffered(&self, id: ParticipantId) -> usize {
         self.shared
             .peers
             .lock()
@@ -399,13 +410,16 @@ fn open_streams(shared: &Arc<Shared>, choice: &Choice) -> (Streams, Option<Strin
     let mut mic_error = None;
     let input = match find(&host, choice.mic.as_deref(), true) {
         None => {
-            mic_error = Some("No microphone was found.".to_owned());
+            mic_error = Some(format!("No microphone was found.{}", mic_hint()));
             None
         }
         Some(dev) => match open_input(shared, &dev) {
             Ok(s) => Some(s),
             Err(e) => {
-                mic_error = Some(format!("The microphone could not be opened: {e}"));
+                mic_error = Some(format!(
+                    "The microphone could not be opened: {e}.{}",
+                    mic_hint()
+                ));
                 None
             }
         },
@@ -429,6 +443,17 @@ fn open_streams(shared: &Arc<Shared>, choice: &Choice) -> (Streams, Option<Strin
     )
 }
 
+/// Where to allow the microphone when the system refused it.
+pub fn mic_hint() -> &'static str {
+    if cfg!(target_os = "macos") {
+        " If macOS asked, allow Parley in System Settings → Privacy & Security → Microphone."
+    } else if cfg!(windows) {
+        " Check Settings → Privacy & security → Microphone: \"Let desktop apps access your microphone\" must be on."
+    } else {
+        ""
+    }
+}
+
 fn open_input(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream, String> {
     let channels = dev
         .default_input_config()
@@ -443,7 +468,7 @@ fn open_input(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream, 
     let mut encoder = opus::Encoder::new(RATE, opus::Channels::Mono, opus::Application::Voip)
         .map_err(|e| e.to_string())?;
     let _ = encoder.set_inband_fec(true);
-    let mut denoise = nnnoiseless::DenoiseState::new();
+    let mut cleaner = Cleaner::new(shared.echo.clone());
     let mut pending: Vec<f32> = Vec::with_capacity(FRAME * 2);
     let shared = Arc::clone(shared);
     let stream = dev
@@ -456,7 +481,7 @@ fn open_input(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream, 
                 }
                 while pending.len() >= FRAME {
                     let block: Vec<f32> = pending.drain(..FRAME).collect();
-                    send_block(&shared, &mut encoder, &mut denoise, block);
+                    send_block(&shared, &mut encoder, &mut cleaner, block);
                 }
             },
             |e| eprintln!("parley: microphone: {e}"),
@@ -471,25 +496,14 @@ fn open_input(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream, 
 fn send_block(
     shared: &Shared,
     encoder: &mut opus::Encoder,
-    denoise: &mut nnnoiseless::DenoiseState<'static>,
-    block: Vec<f32>,
+    cleaner: &mut Cleaner,
+    mut block: Vec<f32>,
 ) {
-    let mut scaled: Vec<f32> = block.iter().map(|s| s * 32767.0).collect();
     if shared.processing.load(Ordering::Relaxed) {
-        let mut out = vec![0f32; FRAME];
-        for (i, chunk) in scaled
-            .chunks(nnnoiseless::DenoiseState::FRAME_SIZE)
-            .enumerate()
-        {
-            let at = i * nnnoiseless::DenoiseState::FRAME_SIZE;
-            denoise.process_frame(&mut out[at..at + chunk.len()], chunk);
-        }
-        scaled = out;
+        cleaner.clean(&mut block);
     }
-    let pcm: Vec<i16> = scaled
-        .iter()
-        .map(|s| s.clamp(-32768.0, 32767.0) as i16)
-        .collect();
+    let scaled = block.iter().map(|s| s * 32767.0);
+    let pcm: Vec<i16> = scaled.map(|s| s.clamp(-32768.0, 32767.0) as i16).collect();
     if let Ok(mut l) = shared.mic_level.lock() {
         *l = rms(&pcm);
     }
@@ -516,6 +530,7 @@ fn open_output(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream,
         sample_rate: RATE,
         buffer_size: cpal::BufferSize::Default,
     };
+    let mut echo = shared.echo.clone();
     let shared = Arc::clone(shared);
     let stream = dev
         .build_output_stream(
@@ -530,6 +545,13 @@ fn open_output(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream,
                             *m += i32::from(s);
                         }
                     }
+                }
+                let mono: Vec<f32> = mix
+                    .iter()
+                    .map(|m| (*m).clamp(-32768, 32767) as f32 / 32768.0)
+                    .collect();
+                if let Some(e) = echo.as_mut() {
+                    e.render(&mono);
                 }
                 for (frame, m) in out.chunks_mut(ch).zip(mix) {
                     let v = (m.clamp(-32768, 32767) as f32) / 32768.0;
@@ -587,13 +609,7 @@ fn run(
 mod tests {
     use super::*;
 
-    fn tone(freq: f32, n: usize) -> Vec<i16> {
-        (0..n)
-            .map(|i| {
-                ((i as f32 * freq * std::f32::consts::TAU / RATE as f32).sin() * 8000.0) as i16
-            })
-            .collect()
-    }
+    use super::super::loopback::tone;
 
     #[test]
     fn the_jitter_buffer_plays_in_order_and_conceals_a_loss() {

@@ -22,7 +22,9 @@
 //! UI may race a leave against a late candidate).
 
 pub mod audio;
+pub mod loopback;
 pub mod peer;
+pub mod processing;
 pub mod screen;
 pub mod video;
 
@@ -100,12 +102,12 @@ impl Session {
         (self.out)(o);
     }
 
-    async fn peer(&self, id: ParticipantId) -> Option<Arc<peer::Peer>> {
+    pub async fn peer(&self, id: ParticipantId) -> Option<Arc<peer::Peer>> {
         self.peers.lock().await.get(&id).cloned()
     }
 
     /// Closes the connection to `id`, if any.
-    async fn remove(&self, id: ParticipantId) {
+    pub async fn remove(&self, id: ParticipantId) {
         let gone = self.peers.lock().await.remove(&id);
         if let Some(p) = gone {
             p.close().await;
@@ -121,7 +123,7 @@ impl Session {
         }
     }
 
-    async fn close(&self) {
+    pub async fn close(&self) {
         self.reset().await;
         self.stop_screen();
         self.audio.stop();
@@ -142,7 +144,7 @@ impl Session {
 pub struct Calls(Mutex<Option<Arc<Session>>>);
 
 impl Calls {
-    async fn session(&self) -> Option<Arc<Session>> {
+    pub async fn session(&self) -> Option<Arc<Session>> {
         self.0.lock().await.clone()
     }
 }
@@ -419,78 +421,15 @@ mod tests {
     use std::time::Duration;
     use tokio::sync::mpsc;
 
-    fn engine(tx: mpsc::UnboundedSender<Out>) -> (Calls, Sink) {
-        (
-            Calls::default(),
-            Arc::new(move |o| {
-                let _ = tx.send(o);
-            }),
-        )
-    }
-
-    async fn relay(
-        from: ParticipantId,
-        mut rx: mpsc::UnboundedReceiver<Out>,
-        to: Arc<Session>,
-        videos: mpsc::UnboundedSender<event::CallVideo>,
-    ) {
-        while let Some(o) = rx.recv().await {
-            match o {
-                Out::Signal(event::CallSignal::Offer { sdp, .. }) => {
-                    peer::answer(&to, from, sdp).await.expect("answer");
-                }
-                Out::Signal(event::CallSignal::Answer { sdp, .. }) => {
-                    if let Some(p) = to.peer(from).await {
-                        p.remote_answer(sdp).await.expect("remote answer");
-                    }
-                }
-                Out::Signal(event::CallSignal::Candidate { candidate, .. }) => {
-                    if let Some(p) = to.peer(from).await {
-                        p.remote_candidate(candidate).await;
-                    }
-                }
-                Out::Signal(event::CallSignal::ScreenEnded) => {}
-                Out::Video(v) => {
-                    let _ = videos.send(v);
-                }
-            }
-        }
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_engines_carry_audio_and_a_screen_between_them() {
-        std::env::set_var("PARLEY_CALL_UDP", "127.0.0.1:0");
-        let (a_id, b_id) = (ParticipantId(1), ParticipantId(2));
-        let (a_tx, a_rx) = mpsc::unbounded_channel();
-        let (b_tx, b_rx) = mpsc::unbounded_channel();
-        let (calls_a, sink_a) = engine(a_tx);
-        let (calls_b, sink_b) = engine(b_tx);
-        let open = |mic: &str| ipc::CallOpen {
-            ice: None,
-            // No such device: the call goes on muted, media still flows.
-            mic: Some(mic.into()),
-            speaker: None,
-            camera: false,
-            processing: false,
-        };
-        open_session(&calls_a, open("none-a"), sink_a).await;
-        open_session(&calls_b, open("none-b"), sink_b).await;
-        let a = calls_a.session().await.expect("a");
-        let b = calls_b.session().await.expect("b");
-        // What A signals reaches B as from A, and back; the pictures each
-        // engine announces are its own window's.
-        let (va_tx, _va_rx) = mpsc::unbounded_channel();
-        let (vb_tx, mut vb_rx) = mpsc::unbounded_channel();
-        tokio::spawn(relay(a_id, a_rx, Arc::clone(&b), va_tx));
-        tokio::spawn(relay(b_id, b_rx, Arc::clone(&a), vb_tx));
-        peer::connect(&a, b_id).await.expect("connect");
+        let mut pair = loopback::Pair::connect().await.expect("pair");
+        let (a, b, a_id) = (Arc::clone(&pair.a), Arc::clone(&pair.b), pair.a_id);
 
         // Audio: Opus frames from A land in B's jitter buffer for A.
         let mut enc = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip)
             .expect("opus");
-        let tone: Vec<i16> = (0..960)
-            .map(|i| ((i as f32 * 440.0 * std::f32::consts::TAU / 48_000.0).sin() * 8000.0) as i16)
-            .collect();
+        let tone = loopback::tone(440.0, audio::FRAME);
         let mut heard = false;
         for _ in 0..250 {
             let mut buf = [0u8; 1500];
@@ -515,7 +454,7 @@ mod tests {
                 let _ = tx.try_send((bytes::Bytes::from(f.data), Duration::from_millis(66)));
             }
             tokio::time::sleep(Duration::from_millis(66)).await;
-            if let Ok(v) = vb_rx.try_recv() {
+            if let Ok(v) = pair.b_videos.try_recv() {
                 seen = Some(v);
                 break;
             }
@@ -536,10 +475,5 @@ mod tests {
         a.close().await;
         b.remove(a_id).await;
         assert!(b.peers.lock().await.is_empty());
-    }
-
-    async fn open_session(calls: &Calls, args: ipc::CallOpen, out: Sink) {
-        let opened = open(calls, args, out).await;
-        assert!(opened.camera_error.is_none());
     }
 }

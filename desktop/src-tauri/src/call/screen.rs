@@ -194,6 +194,17 @@ pub fn thumbnail(id: &str) -> Result<Vec<u8>, String> {
     super::video::encode_jpeg(rgb.as_raw(), rgb.width(), rgb.height(), 70)
 }
 
+/// Where to allow screen capture when the system refused it.
+pub fn screen_hint() -> &'static str {
+    if cfg!(target_os = "macos") {
+        " Allow Parley in System Settings → Privacy & Security → Screen Recording, then share again."
+    } else if cfg!(target_os = "linux") {
+        " On Wayland, choose the screen in the sharing prompt and allow it."
+    } else {
+        ""
+    }
+}
+
 /// A running share.
 pub struct Share {
     stop: Arc<AtomicBool>,
@@ -223,7 +234,11 @@ impl Share {
         std::thread::Builder::new()
             .name("parley-screen".into())
             .spawn(move || {
-                let found = Source::find(&source).and_then(|src| src.capture().map(|_| src));
+                let found = Source::find(&source)
+                    .and_then(|src| src.capture().map(|_| src))
+                    .map_err(|e| {
+                        format!("The screen could not be captured: {e}.{}", screen_hint())
+                    });
                 match found {
                     Ok(src) => {
                         let _ = ready_tx.send(Ok(()));
@@ -253,7 +268,7 @@ impl Drop for Share {
 }
 
 /// Writes the encoded frames on every connection's screen track.
-pub(crate) fn spawn_sender(session: &Arc<Session>, mut rx: mpsc::Receiver<(Bytes, Duration)>) {
+pub fn spawn_sender(session: &Arc<Session>, mut rx: mpsc::Receiver<(Bytes, Duration)>) {
     let weak = Arc::downgrade(session);
     tokio::spawn(async move {
         while let Some((frame, duration)) = rx.recv().await {
