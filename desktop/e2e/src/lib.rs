@@ -16,6 +16,7 @@ pub mod chrome;
 pub mod net;
 pub mod pixels;
 pub mod process;
+pub mod relay;
 pub mod rest;
 pub mod rig;
 pub mod server;

@@ -1,19 +1,16 @@
 //! Pixels of PNG pictures: counting the clearly red ones in a box (the
 //! spelling underline, the tray icon's mention dot), or those near a given
-//! colour (a shared screen's known pattern), and writing a picture of
+//! colour (a shared screen's known pattern), telling a picture from a flat
+//! box (a shared screen of unknown content), and writing a picture of
 //! coloured bars (that pattern).
 //!
 //! What must stay true: "red" is strict enough that nothing else on the
 //! page or in the icon counts, so a count of zero means no mark; and a
 //! colour match allows only what video compression does to a flat colour.
 
-/// Pixels inside `rect` ([left, top, right, bottom]) of a PNG for which
-/// `matches(r, g, b)` holds.
-pub fn count_pixels(
-    png_bytes: &[u8],
-    rect: &[u32],
-    matches: impl Fn(i32, i32, i32) -> bool,
-) -> usize {
+/// The colours of the pixels inside `rect` ([left, top, right, bottom]) of
+/// a PNG, row by row (what of the box lies outside the picture is left out).
+fn pixels_in(png_bytes: &[u8], rect: &[u32]) -> Vec<[u8; 3]> {
     let [left, top, right, bottom] = rect else {
         panic!("a box is four numbers: {rect:?}")
     };
@@ -24,17 +21,49 @@ pub fn count_pixels(
     let info = reader.next_frame(&mut buf).expect("a PNG frame");
     let channels = info.color_type.samples();
     assert!(channels >= 3, "a colour screenshot");
-    let mut count = 0;
+    let mut found = Vec::new();
     for y in *top..(*bottom).min(info.height) {
         let row = &buf[y as usize * info.line_size..][..info.line_size];
         for x in *left..(*right).min(info.width) {
             let p = &row[x as usize * channels..][..3];
-            if matches(i32::from(p[0]), i32::from(p[1]), i32::from(p[2])) {
-                count += 1;
-            }
+            found.push([p[0], p[1], p[2]]);
         }
     }
-    count
+    found
+}
+
+/// Pixels inside `rect` ([left, top, right, bottom]) of a PNG for which
+/// `matches(r, g, b)` holds.
+pub fn count_pixels(
+    png_bytes: &[u8],
+    rect: &[u32],
+    matches: impl Fn(i32, i32, i32) -> bool,
+) -> usize {
+    pixels_in(png_bytes, rect)
+        .iter()
+        .filter(|p| matches(i32::from(p[0]), i32::from(p[1]), i32::from(p[2])))
+        .count()
+}
+
+/// The share (0–1) of the pixels inside `rect` of a PNG that are within
+/// 40 in every channel of the box's median colour: about 1 for a flat box
+/// (compression noise and all), clearly less for a picture. 1 for an
+/// empty box.
+pub fn flat_share(png_bytes: &[u8], rect: &[u32]) -> f64 {
+    let pixels = pixels_in(png_bytes, rect);
+    if pixels.is_empty() {
+        return 1.0;
+    }
+    let median = [0, 1, 2].map(|c| {
+        let mut channel: Vec<u8> = pixels.iter().map(|p| p[c]).collect();
+        channel.sort_unstable();
+        i32::from(channel[channel.len() / 2])
+    });
+    let near = pixels
+        .iter()
+        .filter(|p| (0..3).all(|c| (i32::from(p[c]) - median[c]).abs() <= 40))
+        .count();
+    near as f64 / pixels.len() as f64
 }
 
 /// Pixels inside `rect` ([left, top, right, bottom]) of a PNG that are

@@ -16,16 +16,14 @@
 //! keep each connection, and reads `getStats()` from them — received audio
 //! energy, the selected candidate pair — and the `<video>` elements.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use parley_e2e::audio::{sine, wav};
-use parley_e2e::net::{free_port, wait_for_ports};
-use parley_e2e::process::Proc;
+use parley_e2e::relay::Coturn;
 use parley_e2e::rest::Rest;
 use parley_e2e::rig::{Rig, ONE_AT_A_TIME};
 use parley_e2e::shots::shot;
-use parley_e2e::skip::{find_binary, unavailable};
 use parley_e2e::webdriver::{click, js, msg_with, wait_js, Session, SECS5};
 use parley_e2e::webrtc::{
     connected, energy_during, hears, sign_in, stats, token, MEDIA, MEDIA_WAIT, SPY_JS,
@@ -384,63 +382,13 @@ async fn relayed_call(p: &Pair) {
     wait_js(&p.a, &msg_with("Call ended"), SECS5, "the call ended").await;
 }
 
-/// Starts coturn on a free port; it (stopped when dropped) and the
-/// server settings that hand it out, relay-only. `None`, after a loud
-/// skip, when it is not installed.
-async fn coturn() -> Option<(Proc, [(&'static str, String); 3])> {
-    let Some(turnserver) = find_binary(&["turnserver"]) else {
-        unavailable(
-            "calls (coturn)",
-            "turnserver is not installed (apt-get install -y coturn)",
-            FIX,
-        );
-        return None;
-    };
-    let port = free_port();
-    // A relay range of its own, away from the ports the OS hands out.
-    let low = 40_000 + (std::process::id() % 200) as u16 * 100;
-    let secret = "e2e-turn-secret";
-    let coturn = Proc::group(
-        Command::new(turnserver)
-            .args([
-                "-n",
-                "--listening-ip=127.0.0.1",
-                "--relay-ip=127.0.0.1",
-                &format!("--listening-port={port}"),
-                &format!("--min-port={low}"),
-                &format!("--max-port={}", low + 99),
-                "--realm=parley.test",
-                "--use-auth-secret",
-                &format!("--static-auth-secret={secret}"),
-                "--no-tls",
-                "--no-dtls",
-                "--no-cli",
-                "--allow-loopback-peers",
-                "--log-file=stdout",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )
-    .expect("start turnserver");
-    wait_for_ports(&[port], "turnserver").await;
-    let env = [
-        (
-            "PARLEY_TURN_URLS",
-            format!("turn:127.0.0.1:{port}?transport=udp"),
-        ),
-        ("PARLEY_TURN_SECRET", secret.to_owned()),
-        ("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned()),
-    ];
-    Some((coturn, env))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_relayed_through_coturn() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some((_coturn, env)) = coturn().await else {
+    let Some(coturn) = Coturn::start("calls (coturn)", FIX).await else {
         return;
     };
-    let Some(p) = Pair::start("calls-coturn", &env).await else {
+    let Some(p) = Pair::start("calls-coturn", &coturn.env).await else {
         return;
     };
     relayed_call(&p).await;
@@ -810,10 +758,10 @@ async fn call_setup_benchmark_direct() {
 #[ignore = "a benchmark: 20 calls through coturn, about 15 s"]
 async fn call_setup_benchmark_coturn() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let Some((_coturn, env)) = coturn().await else {
+    let Some(coturn) = Coturn::start("calls (coturn)", FIX).await else {
         return;
     };
-    call_setup_benchmark("coturn", &env, "relay").await;
+    call_setup_benchmark("coturn", &coturn.env, "relay").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,9 +7,10 @@
 //! `scripts/test-desktop`, which runs it in `scripts/desktop-session` with
 //! `PARLEY_SESSION_AUDIO=1` (scripts/session-audio: a PulseAudio of the
 //! session's own with null sinks `a_mic`, `a_spk`, `b_mic`, `b_spk`, and
-//! ALSA's default device routed to it). `cargo test` lists it as ignored;
-//! run with `--ignored` outside that session, it warns loudly and passes,
-//! except under `CI=true`, where it fails.
+//! ALSA's default device routed to it), and coturn (`turnserver`) for one
+//! relay scenario. `cargo test` lists them as ignored; run with `--ignored`
+//! outside that session, they warn loudly and pass, except under
+//! `CI=true`, where they fail. They run one at a time.
 //!
 //! The two apps:
 //! - A (Alice) runs on a second X display showing four coloured bars
@@ -26,7 +27,18 @@
 //! Sound is checked where it comes out: a tone played into one app's
 //! microphone sink is recorded from the other's speaker monitor and its
 //! frequency measured (desktop/e2e/src/audio.rs). The screen is checked on
-//! a picture of Bob's window. Every step is named; a failure names it.
+//! a picture of Bob's window, and across to the browser both ways: Alice's
+//! screen arrives at Carol's at 1280×720 and shows the bars (on Chromium's
+//! screenshot of her page), and Carol's (Chromium's fake screen) fills
+//! Bob's large view at the size she sends.
+//!
+//! Two more scenarios, cheaper, are the same two-app call with sound both
+//! ways through a relay only (the server hands out the `relay` ICE
+//! transport policy): through coturn, and through the server's embedded
+//! TURN relay. Each ends with the relay's own account of what it carried
+//! (desktop/e2e/src/relay.rs): coturn's log of both sessions' packets, or
+//! the embedded relay's debug log lines, counted in the test's process.
+//! Every step is named; a failure names it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -36,9 +48,14 @@ use parley_e2e::audio::{analyse, is_tone, record, sine, wav, Heard, Tone};
 use parley_e2e::bus::{keyring_bus, secret_tool_lookup_on};
 use parley_e2e::chrome::Chrome;
 use parley_e2e::net::free_port;
+use parley_e2e::pixels::flat_share;
 use parley_e2e::pixels::pixels_near;
 use parley_e2e::process::Proc;
+use parley_e2e::relay::{
+    count_embedded_relay, embedded_relay_counts, usage_of, Coturn, RelayCounts, Usage,
+};
 use parley_e2e::rest::Rest;
+use parley_e2e::rig::ONE_AT_A_TIME;
 use parley_e2e::run_steps;
 use parley_e2e::server::{web_dir, Server};
 use parley_e2e::shots::shots_dir;
@@ -144,6 +161,13 @@ fn instance_env(dir: &Path, name: &str, display: &str) -> Vec<(String, String)> 
     ]
 }
 
+/// The relay a relay-only call goes through, and what it had relayed
+/// before the call.
+enum Relay {
+    Coturn(Coturn),
+    Embedded(RelayCounts),
+}
+
 /// What the scenario runs on, and what it has made that later steps use.
 struct World {
     tmp: PathBuf,
@@ -166,6 +190,8 @@ struct World {
     bob_heard: Option<Heard>,
     chrome: Option<Chrome>,
     browser: Option<Session>,
+    /// The relay all media must go through, in the relay-only scenarios.
+    relay: Option<Relay>,
 }
 
 impl World {
@@ -177,19 +203,23 @@ impl World {
         self.b.as_ref().expect("app B started")
     }
 
-    /// The server with Alice, Bob and Carol in #standup (over REST).
-    async fn set_up(app_bin: PathBuf, tauri_driver: PathBuf) -> World {
-        let tmp = std::env::temp_dir().join(format!("parley-desktop-calls-{}", std::process::id()));
+    /// The server (with the call settings `env` on top of the test's own)
+    /// with Alice, Bob and Carol in #standup (over REST); `name` names the
+    /// scenario's temporary folder.
+    async fn set_up(
+        name: &str,
+        (app_bin, tauri_driver): (PathBuf, PathBuf),
+        env: &[(&'static str, String)],
+    ) -> World {
+        let tmp = std::env::temp_dir().join(format!("parley-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).expect("temp dir");
-        let server = Server::start(
-            &tmp.join("data"),
-            &[
-                ("PARLEY_WEB_DIR", web_dir().display().to_string()),
-                ("PARLEY_TURN_PORT", "0".into()),
-            ],
-        )
-        .await;
+        let mut settings = vec![
+            ("PARLEY_WEB_DIR", web_dir().display().to_string()),
+            ("PARLEY_TURN_PORT", "0".into()),
+        ];
+        settings.extend(env.iter().cloned());
+        let server = Server::start(&tmp.join("data"), &settings).await;
         let base = server.base.clone();
         let rest = Rest::new(&base);
         let alice = rest.register_session("alice", "Alice Kim").await;
@@ -226,6 +256,7 @@ impl World {
             bob_heard: None,
             chrome: None,
             browser: None,
+            relay: None,
         }
     }
 
@@ -250,9 +281,9 @@ impl World {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a desktop session: run scripts/test-desktop"]
-async fn two_desktop_apps_and_a_browser_call_with_sound_and_a_shared_screen() {
+/// The app, tauri-driver and what the scenarios run on; `None` after a
+/// loud skip (a failure in CI) when something is missing.
+fn rig() -> Option<(PathBuf, PathBuf)> {
     let tools = [
         "WebKitWebDriver",
         "Xvfb",
@@ -267,21 +298,33 @@ async fn two_desktop_apps_and_a_browser_call_with_sound_and_a_shared_screen() {
         "secret-tool",
     ];
     let vars = ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "PULSE_SERVER"];
-    let (app_bin, tauri_driver) = match desktop_rig(&vars, &tools) {
+    let found = match desktop_rig(&vars, &tools) {
         Ok(found) => found,
-        Err(why) => return skip(&why),
+        Err(why) => {
+            skip(&why);
+            return None;
+        }
     };
     if let Err(why) = Chrome::find() {
-        return skip(why);
+        skip(why);
+        return None;
     }
     if !web_dir().join("index.html").is_file() {
-        return skip("the web UI is not built (scripts/build-ui)");
+        skip("the web UI is not built (scripts/build-ui)");
+        return None;
     }
+    Some(found)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session: run scripts/test-desktop"]
+async fn two_desktop_apps_and_a_browser_call_with_sound_and_a_shared_screen() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(rig) = rig() else { return };
     let mut world = run_step(
         "set-up",
         "the server with Alice, Bob and Carol in #standup",
-        World::set_up(app_bin, tauri_driver),
+        World::set_up("desktop-calls", rig, &[]),
     )
     .await;
     run_steps!(
@@ -305,12 +348,73 @@ async fn two_desktop_apps_and_a_browser_call_with_sound_and_a_shared_screen() {
             a_browser_joins_as_a_third,
             the_browser_hears_alices_tone,
             bob_hears_the_browser,
+            alice_shares_her_screen,
+            the_browser_sees_alices_screen,
+            alice_stops_sharing,
+            the_browser_shares_its_screen,
+            bob_sees_the_browsers_screen,
+            the_browser_stops_sharing,
             alice_leaves,
             everyone_leaves_and_the_call_ends,
             the_apps_close,
         ]
     );
     let _ = std::fs::remove_dir_all(&world.tmp);
+}
+
+/// The relay-only scenarios: Alice and Bob in a call whose media must go
+/// through `relay`, with sound both ways, and the relay's own account of
+/// what it carried. `env` are the server's call settings that hand the
+/// relay out with the `relay` ICE transport policy.
+async fn relayed_call(name: &str, env: &[(&'static str, String)], relay: Relay) {
+    let Some(rig) = rig() else { return };
+    let mut world = run_step(
+        "set-up",
+        "the server, relay-only, with Alice, Bob and Carol in #standup",
+        World::set_up(name, rig, env),
+    )
+    .await;
+    world.relay = Some(relay);
+    run_steps!(
+        &mut world,
+        [
+            a_second_display_shows_the_pattern,
+            two_apps_start_side_by_side,
+            alice_and_bob_sign_in,
+            both_open_standup,
+            alice_starts_a_call,
+            bob_joins,
+            bob_hears_alices_tone,
+            alice_hears_bobs_tone,
+            both_leave,
+            the_relay_carried_the_call,
+            the_apps_close,
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&world.tmp);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session: run scripts/test-desktop"]
+async fn two_desktop_apps_call_through_coturn_only() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let Some(coturn) = Coturn::start("desktop calls (coturn)", FIX).await else {
+        return;
+    };
+    let env = coturn.env.clone();
+    relayed_call("desktop-calls-coturn", &env, Relay::Coturn(coturn)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a desktop session: run scripts/test-desktop"]
+async fn two_desktop_apps_call_through_the_embedded_relay_only() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    if let Err(why) = count_embedded_relay() {
+        return skip(&why);
+    }
+    let env = [("PARLEY_ICE_TRANSPORT_POLICY", "relay".to_owned())];
+    let before = embedded_relay_counts();
+    relayed_call("desktop-calls-embedded", &env, Relay::Embedded(before)).await;
 }
 
 /// Records `source` in 2 s pieces until `check` holds for one (for
@@ -573,26 +677,50 @@ const d = window.devicePixelRatio;
 return [box[0], box[1], box[0] + box[2], box[1] + box[3]].map(v => Math.round(v * d));
 "#;
 
-/// Bob's large view shows Alice's screen: on a picture of his window, the
-/// top half of each bar is its colour.
-async fn bob_sees_the_pattern(world: &mut World) {
-    let b = world.b().c();
+/// Where a picture of what someone sees comes from: an X window (an
+/// app's), or the browser's own screenshot of its page.
+enum View {
+    Window(String),
+    Page,
+}
+
+/// A picture of `view` (the page of `c`), kept in `file`; its PNG.
+async fn picture(c: &Session, view: &View, file: &Path) -> Vec<u8> {
+    match view {
+        View::Window(window) => {
+            x_picture(window, file);
+            std::fs::read(file).expect("the picture of the window")
+        }
+        View::Page => {
+            let png = c.screenshot().await.expect("a screenshot of the page");
+            std::fs::write(file, &png).expect("write the screenshot");
+            png
+        }
+    }
+}
+
+/// Where the remote screen is drawn in `c`'s large view (device pixels,
+/// [left, top, right, bottom]), or null until a picture is there.
+async fn screen_box(c: &Session) -> Value {
+    js(c, &format!("return (() => {{ {SCREEN_BOX_JS} }})();")).await
+}
+
+/// `who`'s large view (the page of `c`, pictured as `view` into `file`)
+/// shows Alice's screen: the top half of each bar is its colour.
+async fn sees_the_pattern(c: &Session, view: View, who: &str, file: &Path) {
     wait_js(
-        b,
+        c,
         "document.querySelector('.stage-main .tile.screen[data-who^=\"p-\"]')",
         MEDIA_WAIT,
-        "Alice's screen in Bob's large view",
+        &format!("Alice's screen in {who}'s large view"),
     )
     .await;
-    let window = the_window_on(&std::env::var("DISPLAY").expect("DISPLAY"));
-    let file = shots_dir().join("parley-desktop-call-screen.png");
     let start = Instant::now();
     loop {
-        let found = js(b, &format!("return (() => {{ {SCREEN_BOX_JS} }})();")).await;
+        let found = screen_box(c).await;
         let seen = match serde_json::from_value::<[i64; 4]>(found.clone()) {
             Ok([left, top, right, bottom]) => {
-                x_picture(&window, &file);
-                let png = std::fs::read(&file).expect("the picture of Bob's window");
+                let png = picture(c, &view, file).await;
                 let (w, h) = ((right - left) as f64, (bottom - top) as f64);
                 BARS.iter()
                     .enumerate()
@@ -611,17 +739,127 @@ async fn bob_sees_the_pattern(world: &mut World) {
             Err(_) => Vec::new(),
         };
         if seen.len() == BARS.len() && seen.iter().all(|share| *share > 0.8) {
-            eprintln!("Bob sees the bars in {found}: {seen:?} of each bar's box in its colour");
+            eprintln!("{who} sees the bars in {found}: {seen:?} of each bar's box in its colour");
             return;
         }
         assert!(
             start.elapsed() < MEDIA_WAIT,
-            "Bob's large view never showed the pattern: box {found}, share of each bar's colour \
-             {seen:?}; see {}",
+            "{who}'s large view never showed the pattern: box {found}, share of each bar's \
+             colour {seen:?}; see {}",
             file.display()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// Bob's large view shows Alice's screen, on a picture of his window.
+async fn bob_sees_the_pattern(world: &mut World) {
+    let window = the_window_on(&std::env::var("DISPLAY").expect("DISPLAY"));
+    let file = shots_dir().join("parley-desktop-call-screen.png");
+    sees_the_pattern(world.b().c(), View::Window(window), "Bob", &file).await;
+}
+
+/// Carol's browser receives Alice's screen at its size, 1280×720, and
+/// its large view shows the bars (on a screenshot of her page).
+async fn the_browser_sees_alices_screen(world: &mut World) {
+    let c = world.browser.as_ref().expect("Carol's browser");
+    let size = "(() => { const v = document.querySelector('.stage-main .tile.screen[data-who^=\"p-\"] video'); \
+                return v && v.videoWidth ? [v.videoWidth, v.videoHeight] : null; })()";
+    let start = Instant::now();
+    loop {
+        let got = js(c, &format!("return {size};")).await;
+        if got == json!([SCREEN.0, SCREEN.1]) {
+            eprintln!(
+                "Carol gets Alice's screen at {got} after {:?}",
+                start.elapsed()
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < MEDIA_WAIT,
+            "Alice shares a {}x{} screen, Carol's large view plays {got}",
+            SCREEN.0,
+            SCREEN.1
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let file = shots_dir().join("parley-desktop-call-screen-in-browser.png");
+    sees_the_pattern(c, View::Page, "Carol", &file).await;
+}
+
+/// Carol shares her screen from the browser (Chromium's fake screen,
+/// picked without a prompt): her own tile plays it.
+async fn the_browser_shares_its_screen(world: &mut World) {
+    let c = world.browser.as_ref().expect("Carol's browser");
+    click(c, "#call-screen").await;
+    wait_js(
+        c,
+        &format!("{BROWSER_SCREEN_JS} !== null"),
+        MEDIA_WAIT,
+        "Carol's own screen tile playing",
+    )
+    .await;
+}
+
+/// The size of the screen Carol's browser shares (its own tile's
+/// picture), as a JS expression: [width, height], or null.
+const BROWSER_SCREEN_JS: &str = "(() => { const v = document.querySelector('.tile[data-who=\"me\"][data-feed=\"screen\"] video'); \
+     return v && v.videoWidth ? [v.videoWidth, v.videoHeight] : null; })()";
+
+/// Bob's large view shows Carol's screen: its `<img>` has the size of
+/// the screen she shares, and on a picture of his window the box it is
+/// drawn in is a picture, not a flat colour (less than 95% of it near its
+/// median colour).
+async fn bob_sees_the_browsers_screen(world: &mut World) {
+    let c = world.browser.as_ref().expect("Carol's browser");
+    let b = world.b().c();
+    let natural = "(() => { const i = document.querySelector('.stage-main .tile.screen[data-who^=\"p-\"] img'); \
+                   return i && i.naturalWidth ? [i.naturalWidth, i.naturalHeight] : null; })()";
+    let window = the_window_on(&std::env::var("DISPLAY").expect("DISPLAY"));
+    let file = shots_dir().join("parley-desktop-call-browser-screen.png");
+    let start = Instant::now();
+    loop {
+        let sent = js(c, &format!("return {BROWSER_SCREEN_JS};")).await;
+        let shown = js(b, &format!("return {natural};")).await;
+        let found = screen_box(b).await;
+        let share = match serde_json::from_value::<[i64; 4]>(found.clone()) {
+            Ok(rect) if !sent.is_null() && sent == shown => {
+                let png = picture(b, &View::Window(window.clone()), &file).await;
+                Some(flat_share(&png, &rect.map(|v| v.max(0) as u32)))
+            }
+            _ => None,
+        };
+        // Chromium's fake screen: a green field, a brighter disc, a clock.
+        if share.is_some_and(|s| s < 0.95) {
+            eprintln!(
+                "Bob sees Carol's {sent} screen in {found} after {:?}; {:.0}% of it is near \
+                 its median colour",
+                start.elapsed(),
+                share.unwrap_or(1.0) * 100.0
+            );
+            return;
+        }
+        assert!(
+            start.elapsed() < MEDIA_WAIT,
+            "Carol shares a {sent} screen; Bob's large view shows an <img> of {shown} in box \
+             {found}, of which a share of {share:?} is near its median colour (flat); see {}",
+            file.display()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Carol stops sharing; Bob's large view no longer shows a screen.
+async fn the_browser_stops_sharing(world: &mut World) {
+    let c = world.browser.as_ref().expect("Carol's browser");
+    click(c, "#call-screen").await;
+    wait_js(
+        world.b().c(),
+        "!document.querySelector('.tile.screen[data-who^=\"p-\"]')",
+        SECS20,
+        "Carol's screen gone at Bob's",
+    )
+    .await;
 }
 
 /// Alice stops sharing; Bob's large view no longer shows a screen.
@@ -699,6 +937,75 @@ async fn bob_hears_the_browser(world: &mut World) {
     world.alice_tone = None;
     let speaker = world.b().speaker();
     record_until(&speaker, "Carol's tone at Bob's", |h| is_tone(h, CAROL_HZ)).await;
+}
+
+/// Alice and Bob leave the call (a relay logs a session's traffic when
+/// its allocation is released).
+async fn both_leave(world: &mut World) {
+    for app in [world.a(), world.b()] {
+        click(app.c(), "#call-leave").await;
+        wait_js(
+            app.c(),
+            "!document.querySelector('#call-panel')",
+            SECS20,
+            "out of the call",
+        )
+        .await;
+    }
+}
+
+/// Whether `usage` is a relayed session that carried media both ways:
+/// packets from its client out to the peer, and from the peer back.
+fn carried_media(usage: &Usage) -> bool {
+    const PACKETS: u64 = 100;
+    usage.received >= PACKETS
+        && usage.peer_sent >= PACKETS
+        && usage.peer_received >= PACKETS
+        && usage.sent >= PACKETS
+}
+
+/// The relay says it carried the call: for coturn, two sessions (one per
+/// app) whose usage, logged as they closed, counts hundreds of packets
+/// each way; for the embedded relay, allocations and hundreds of packets
+/// relayed from clients and from peers since the call began.
+async fn the_relay_carried_the_call(world: &mut World) {
+    let start = Instant::now();
+    loop {
+        let (done, said) = match world.relay.as_ref().expect("the relay") {
+            Relay::Coturn(coturn) => {
+                let usage = coturn.usage();
+                let carried = usage.iter().filter(|u| carried_media(u)).count();
+                let said = format!(
+                    "coturn's sessions' usage: {usage:?}; its permissions: {:?}",
+                    coturn.lines_with("lifetime updated")
+                );
+                (carried >= 2, said)
+            }
+            Relay::Embedded(before) => {
+                let now = embedded_relay_counts();
+                let allocations = now.allocate_requests - before.allocate_requests;
+                let from_clients = now.from_clients - before.from_clients;
+                let from_peers = now.from_peers - before.from_peers;
+                let said = format!(
+                    "the embedded relay since the call began: {allocations} allocate requests, \
+                     {from_clients} packets from clients, {from_peers} from peers"
+                );
+                (
+                    allocations >= 2 && from_clients >= 200 && from_peers >= 200,
+                    said,
+                )
+            }
+        };
+        if done {
+            eprintln!("{said}");
+            return;
+        }
+        assert!(
+            start.elapsed() < SECS20,
+            "the relay carried no call: {said}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Alice leaves: the others see two, and the server's call has Bob and
@@ -851,4 +1158,35 @@ fn the_louder_of_two_tones_wins_and_a_late_tone_is_found() {
     late.extend(sine(660.0, 1.0, 0.3));
     let heard = analyse(&late);
     assert!((heard.freq - 660.0).abs() <= 1.0, "{heard:?}");
+}
+
+#[test]
+fn coturn_usage_lines_pair_with_their_peer_usage() {
+    let log = "\
+8: : session 001000000000000002: usage: realm=<parley.test>, username=<u>, rp=180, rb=1872, sp=170, sb=1736
+8: : session 001000000000000002: peer usage: realm=<parley.test>, username=<u>, rp=100, rb=1000, sp=190, sb=1000
+8: : session 001000000000000002: closed (2nd stage), user <u> realm <parley.test> origin <>, reason: allocation timeout
+9: : session 000000000000000001: usage: realm=<parley.test>, username=<u>, rp=3, rb=1, sp=4, sb=1
+";
+    let usage = usage_of(log);
+    assert_eq!(
+        usage,
+        vec![
+            Usage {
+                session: "001000000000000002".into(),
+                received: 180,
+                sent: 170,
+                peer_received: 100,
+                peer_sent: 190,
+            },
+            Usage {
+                session: "000000000000000001".into(),
+                received: 3,
+                sent: 4,
+                peer_received: 0,
+                peer_sent: 0,
+            },
+        ]
+    );
+    assert!(carried_media(&usage[0]) && !carried_media(&usage[1]));
 }
