@@ -443,6 +443,19 @@ fn open_streams(shared: &Arc<Shared>, choice: &Choice) -> (Streams, Option<Strin
     )
 }
 
+/// Reports a stream's errors without flooding the log: an ALSA underrun
+/// can repeat hundreds of times a second while a device catches up, so
+/// only the first and every 500th are written, with the count.
+fn stream_errors(device: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
+    let mut seen: u64 = 0;
+    move |e| {
+        seen += 1;
+        if seen == 1 || seen.is_multiple_of(500) {
+            eprintln!("parley: {device}: {e} ({seen} so far)");
+        }
+    }
+}
+
 /// Where to allow the microphone when the system refused it.
 pub fn mic_hint() -> &'static str {
     if cfg!(target_os = "macos") {
@@ -484,7 +497,7 @@ fn open_input(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream, 
                     send_block(&shared, &mut encoder, &mut cleaner, block);
                 }
             },
-            |e| eprintln!("parley: microphone: {e}"),
+            stream_errors("microphone"),
             Some(Duration::from_secs(5)),
         )
         .map_err(|e| e.to_string())?;
@@ -558,7 +571,7 @@ fn open_output(shared: &Arc<Shared>, dev: &cpal::Device) -> Result<cpal::Stream,
                     frame.fill(v);
                 }
             },
-            |e| eprintln!("parley: speaker: {e}"),
+            stream_errors("speaker"),
             Some(Duration::from_secs(5)),
         )
         .map_err(|e| e.to_string())?;
