@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use parley_desktop::call::{audio, loopback, screen};
+use parley_desktop::call::{audio, loopback, peer};
 use parley_shared::ipc::VideoFeed;
 
 /// The counter: 16 bits as 16 blocks of 16×16 pixels along the top left.
@@ -129,7 +129,7 @@ struct ShareRun {
 
 async fn share(pair: &mut loopback::Pair, max: (u32, u32), seconds: u64) -> ShareRun {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    screen::spawn_sender(&pair.a, rx);
+    peer::forward(&pair.a, peer::SCREEN, rx);
     let sent: Arc<Mutex<HashMap<u16, Instant>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let (sent2, stop2) = (Arc::clone(&sent), Arc::clone(&stop));

@@ -11,7 +11,7 @@
 //! only take short locks on buffers. The system's default devices are
 //! followed when they change, unless the person chose one.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
@@ -24,16 +24,14 @@ use parley_shared::ParticipantId;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use super::jitter::Jitter;
 use super::processing::{Cleaner, Echo};
 use super::Session;
 
 pub const RATE: u32 = 48_000;
 /// 20 ms at 48 kHz.
 pub const FRAME: usize = 960;
-/// Packets buffered before playback starts (and after an underrun).
-const JITTER_START: usize = 3;
-/// More than this buffered and the oldest are dropped to catch up.
-const JITTER_MAX: usize = 12;
+const FRAME_TIME: Duration = Duration::from_millis(20);
 
 /// The devices asked for (None: the system default, followed).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,114 +39,6 @@ pub struct Choice {
     pub mic: Option<String>,
     pub speaker: Option<String>,
     pub processing: bool,
-}
-
-/// One participant's received audio.
-struct Jitter {
-    decoder: opus::Decoder,
-    packets: BTreeMap<u64, Bytes>,
-    /// The next sequence number to play (extended to 64 bits).
-    next: Option<u64>,
-    last: Option<u64>,
-    playing: bool,
-    pcm: VecDeque<i16>,
-    level: f32,
-}
-
-impl Jitter {
-    fn new() -> Option<Jitter> {
-        Some(Jitter {
-            decoder: opus::Decoder::new(RATE, opus::Channels::Mono).ok()?,
-            packets: BTreeMap::new(),
-            next: None,
-            last: None,
-            playing: false,
-            pcm: VecDeque::new(),
-            level: 0.0,
-        })
-    }
-
-    /// Extends a 16-bit sequence number next to the last one seen.
-    fn extend(&mut self, seq: u16) -> u64 {
-        let ext = match self.last {
-            None => u64::from(seq) + (1 << 16),
-            Some(last) => {
-                let base = last & !0xffff;
-                let candidates = [base.wrapping_sub(1 << 16), base, base + (1 << 16)];
-                candidates
-                    .iter()
-                    .map(|b| b + u64::from(seq))
-                    .min_by_key(|c| c.abs_diff(last))
-                    .unwrap_or(last)
-            }
-        };
-        if self.last.is_none_or(|l| ext > l) {
-            self.last = Some(ext);
-        }
-        ext
-    }
-
-    fn push(&mut self, seq: u16, payload: Bytes) {
-        let ext = self.extend(seq);
-        if self.next.is_some_and(|n| ext < n) {
-            return; // too late
-        }
-        self.packets.insert(ext, payload);
-        while self.packets.len() > JITTER_MAX {
-            if let Some((&first, _)) = self.packets.iter().next() {
-                self.packets.remove(&first);
-                self.next = self.packets.keys().next().copied();
-            }
-        }
-    }
-
-    /// Decodes the next packet (or conceals a lost one) into `pcm`;
-    /// false when there is nothing to play yet.
-    fn decode_next(&mut self) -> bool {
-        if !self.playing {
-            if self.packets.len() < JITTER_START {
-                return false;
-            }
-            self.playing = true;
-            self.next = self.packets.keys().next().copied();
-        }
-        let Some(next) = self.next else {
-            return false;
-        };
-        if self.packets.is_empty() {
-            // Underrun: wait for the buffer to fill again.
-            self.playing = false;
-            return false;
-        }
-        let mut out = [0i16; 5760];
-        let n = match self.packets.remove(&next) {
-            Some(p) => self.decoder.decode(&p, &mut out, false),
-            // Lost: Opus conceals it from what it has heard.
-            None => self.decoder.decode(&[], &mut out[..FRAME], false),
-        };
-        self.next = Some(next + 1);
-        match n {
-            Ok(n) => {
-                self.pcm.extend(&out[..n]);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// The next `n` samples of this participant (silence where none).
-    fn take(&mut self, n: usize) -> Vec<i16> {
-        while self.pcm.len() < n {
-            if !self.decode_next() {
-                break;
-            }
-        }
-        let got = n.min(self.pcm.len());
-        let mut v: Vec<i16> = self.pcm.drain(..got).collect();
-        self.level = rms(&v);
-        v.resize(n, 0);
-        v
-    }
 }
 
 /// Loudness 0–1 of a block (RMS, scaled so speech reads about 0.1–0.5).
@@ -168,7 +58,7 @@ struct Shared {
     mic_level: Mutex<f32>,
     peers: Mutex<HashMap<ParticipantId, Jitter>>,
     /// Encoded microphone frames on their way to the connections.
-    outgoing: mpsc::Sender<Bytes>,
+    outgoing: mpsc::Sender<(Bytes, Duration)>,
     /// The echo canceller, where there is one (each stream takes a handle).
     echo: Option<Echo>,
 }
@@ -182,13 +72,13 @@ enum Command {
 pub struct Audio {
     shared: Arc<Shared>,
     commands: std_mpsc::Sender<Command>,
-    outgoing: Mutex<Option<mpsc::Receiver<Bytes>>>,
 }
 
 impl Audio {
-    /// Starts the audio thread with `choice`; the microphone's trouble, if
-    /// any (the call goes on muted).
-    pub fn start(choice: Choice) -> (Audio, Option<String>) {
+    /// Starts the audio thread with `choice`: the audio, the encoded
+    /// microphone frames (for [`super::peer::forward`]), and the
+    /// microphone's trouble, if any (the call goes on muted).
+    pub fn start(choice: Choice) -> (Audio, mpsc::Receiver<(Bytes, Duration)>, Option<String>) {
         let (tx, rx) = mpsc::channel(50);
         let shared = Arc::new(Shared {
             muted: AtomicBool::new(false),
@@ -213,14 +103,7 @@ impl Audio {
         if mic_error.is_some() {
             shared.muted.store(true, Ordering::Relaxed);
         }
-        (
-            Audio {
-                shared,
-                commands,
-                outgoing: Mutex::new(Some(rx)),
-            },
-            mic_error,
-        )
+        (Audio { shared, commands }, rx, mic_error)
     }
 
     pub fn set_muted(&self, muted: bool) -> Result<(), String> {
@@ -260,7 +143,7 @@ impl Audio {
             for (id, j) in peers.iter() {
                 out.push(CallLevel {
                     peer: Some(*id),
-                    level: j.level,
+                    level: j.level(),
                 });
             }
         }
@@ -270,7 +153,7 @@ impl Audio {
     /// Hands an encoded frame to the connections as if the microphone had
     /// made it (the engine's tests and benchmark, [`super::loopback`]).
     pub fn inject(&self, packet: Bytes) {
-        let _ = self.shared.outgoing.try_send(packet);
+        let _ = self.shared.outgoing.try_send((packet, FRAME_TIME));
     }
 
     /// The next `n` samples of `id` as the speaker would play them (the
@@ -287,7 +170,7 @@ impl Audio {
         self.shared
             .peers
             .lock()
-            .map(|p| p.get(&id).map_or(0, |j| j.packets.len() + j.pcm.len()))
+            .map(|p| p.get(&id).map_or(0, Jitter::buffered))
             .unwrap_or(0)
     }
 
@@ -312,27 +195,6 @@ impl Drop for Audio {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Sends the microphone's frames on every connection of the session.
-pub fn spawn_sender(session: &Arc<Session>) {
-    let Some(mut rx) = session
-        .audio
-        .outgoing
-        .lock()
-        .ok()
-        .and_then(|mut o| o.take())
-    else {
-        return;
-    };
-    let weak = Arc::downgrade(session);
-    tokio::spawn(async move {
-        while let Some(packet) = rx.recv().await {
-            let Some(session) = weak.upgrade() else { break };
-            // A connection not yet up refuses: its audio starts later.
-            super::peer::send_everywhere(&session, 0, packet, Duration::from_millis(20)).await;
-        }
-    });
 }
 
 /// Feeds a participant's received audio into its jitter buffer.
@@ -528,7 +390,7 @@ fn send_block(
         // Full: the network is behind; a dropped frame beats a late one.
         let _ = shared
             .outgoing
-            .try_send(Bytes::copy_from_slice(&packet[..n]));
+            .try_send((Bytes::copy_from_slice(&packet[..n]), FRAME_TIME));
     }
 }
 
@@ -620,40 +482,8 @@ fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     use super::super::loopback::tone;
-
-    #[test]
-    fn the_jitter_buffer_plays_in_order_and_conceals_a_loss() {
-        let mut enc = opus::Encoder::new(RATE, opus::Channels::Mono, opus::Application::Voip)
-            .expect("encoder");
-        let mut j = Jitter::new().expect("decoder");
-        let pcm = tone(440.0, FRAME * 6);
-        let mut packets = Vec::new();
-        for f in pcm.chunks(FRAME) {
-            let mut buf = [0u8; 1500];
-            let n = enc.encode(f, &mut buf).expect("encode");
-            packets.push(Bytes::copy_from_slice(&buf[..n]));
-        }
-        // Out of order, one lost (seq 65535 → 0 wraps on the way).
-        let seqs: [u16; 6] = [65533, 65534, 65535, 0, 1, 2];
-        for i in [1, 0, 2, 4, 5] {
-            j.push(seqs[i], packets[i].clone());
-        }
-        let mut played = 0;
-        for _ in 0..6 {
-            let out = j.take(FRAME);
-            if out.iter().any(|&s| s != 0) {
-                played += 1;
-            }
-        }
-        // Five received plus one concealed, all with sound.
-        assert!(played >= 5, "{played}");
-        assert!(j.level > 0.0);
-        // Nothing buffered: silence, no panic.
-        assert!(j.take(FRAME).iter().all(|&s| s == 0));
-    }
+    use super::*;
 
     #[test]
     fn levels_follow_loudness() {

@@ -22,6 +22,7 @@
 //! UI may race a leave against a late candidate).
 
 pub mod audio;
+pub mod jitter;
 pub mod loopback;
 pub mod peer;
 pub mod processing;
@@ -168,7 +169,7 @@ pub async fn open(calls: &Calls, args: ipc::CallOpen, out: Sink) -> ipc::CallOpe
     if let Some(old) = calls.0.lock().await.take() {
         old.close().await;
     }
-    let (audio, mic_error) = audio::Audio::start(audio::Choice {
+    let (audio, microphone, mic_error) = audio::Audio::start(audio::Choice {
         mic: args.mic,
         speaker: args.speaker,
         processing: args.processing,
@@ -181,7 +182,8 @@ pub async fn open(calls: &Calls, args: ipc::CallOpen, out: Sink) -> ipc::CallOpe
         screen: StdMutex::new(None),
         frames: video::Frames::default(),
     });
-    audio::spawn_sender(&session);
+    // A connection not yet up refuses: its audio starts later.
+    peer::forward(&session, peer::AUDIO, microphone);
     *calls.0.lock().await = Some(session);
     ipc::CallOpened {
         mic_error,
@@ -445,7 +447,7 @@ mod tests {
 
         // Screen: VP8 frames from A decode on B at their size.
         let (tx, rx) = mpsc::channel(4);
-        screen::spawn_sender(&a, rx);
+        peer::forward(&a, peer::SCREEN, rx);
         let mut vp8 = parley_vpx::Encoder::new(640, 360, 15, 800, 1).expect("vp8");
         let picture = vec![90u8; parley_vpx::i420_len(640, 360)];
         let mut seen = None;

@@ -12,6 +12,7 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use parley_shared::call::IceCandidate;
 use parley_shared::ipc::event::CallSignal;
 use parley_shared::ParticipantId;
@@ -26,7 +27,7 @@ use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
 use rtc::rtp_transceiver::PayloadType;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::TrackRemote;
@@ -149,7 +150,7 @@ fn local_track(
     kind: RtpCodecKind,
     name: &str,
 ) -> Result<(Arc<TrackLocalStaticSample>, u32), Error> {
-    let ssrc = rand_ssrc();
+    let ssrc: u32 = rand::random();
     let track = TrackLocalStaticSample::new(
         Instant::now(),
         MediaStreamTrack::new(
@@ -168,13 +169,6 @@ fn local_track(
         ),
     )?;
     Ok((Arc::new(track), ssrc))
-}
-
-fn rand_ssrc() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    (h.finish() >> 32) as u32
 }
 
 /// Where the connection's sockets bind: every interface by default
@@ -345,14 +339,25 @@ async fn build(session: &Arc<Session>, id: ParticipantId) -> Result<Arc<Peer>, E
     Ok(peer)
 }
 
-/// Sends one encoded frame on track `index` (0 audio, 1 camera, 2 screen)
-/// of every connection; a connection not up yet drops it.
-pub async fn send_everywhere(
-    session: &Session,
-    index: usize,
-    data: bytes::Bytes,
-    duration: Duration,
-) {
+/// The sending tracks of every connection, by index.
+pub const AUDIO: usize = 0;
+pub const SCREEN: usize = 2;
+
+/// Sends every encoded frame (and its duration) from `rx` on track `index`
+/// of every connection of the session, until the session or `rx` ends.
+pub fn forward(session: &Arc<Session>, index: usize, mut rx: mpsc::Receiver<(Bytes, Duration)>) {
+    let weak = Arc::downgrade(session);
+    tokio::spawn(async move {
+        while let Some((data, duration)) = rx.recv().await {
+            let Some(session) = weak.upgrade() else { break };
+            send_everywhere(&session, index, data, duration).await;
+        }
+    });
+}
+
+/// Sends one encoded frame on track `index` of every connection; a
+/// connection not up yet drops it.
+async fn send_everywhere(session: &Session, index: usize, data: Bytes, duration: Duration) {
     let peers: Vec<Arc<Peer>> = session.peers.lock().await.values().cloned().collect();
     for p in peers {
         let Some(s) = p.sending.get(index) else {

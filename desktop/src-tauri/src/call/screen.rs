@@ -220,7 +220,8 @@ impl Share {
             kbps: AtomicU32::new(START_KBPS),
         });
         let (tx, rx) = mpsc::channel::<(Bytes, Duration)>(4);
-        spawn_sender(session, rx);
+        // A connection not yet up refuses: it gets the next keyframe.
+        super::peer::forward(session, super::peer::SCREEN, rx);
         let (weak, stop2, fb) = (
             Arc::downgrade(session),
             Arc::clone(&stop),
@@ -265,18 +266,6 @@ impl Drop for Share {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Writes the encoded frames on every connection's screen track.
-pub fn spawn_sender(session: &Arc<Session>, mut rx: mpsc::Receiver<(Bytes, Duration)>) {
-    let weak = Arc::downgrade(session);
-    tokio::spawn(async move {
-        while let Some((frame, duration)) = rx.recv().await {
-            let Some(session) = weak.upgrade() else { break };
-            // A connection not yet up refuses: it gets the next keyframe.
-            super::peer::send_everywhere(&session, 2, frame, duration).await;
-        }
-    });
 }
 
 fn capture(

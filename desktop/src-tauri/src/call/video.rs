@@ -86,24 +86,31 @@ impl Frames {
     /// Forgets `peer`'s feeds (None: this device's), telling the window
     /// they stopped.
     pub fn forget(&self, peer: Option<ParticipantId>, out: &Sink) {
-        let gone: Vec<VideoFeed> = match self.0.lock() {
-            Ok(mut map) => {
-                let keys: Vec<_> = map.keys().filter(|(p, _)| *p == peer).copied().collect();
-                keys.iter()
-                    .filter_map(|k| map.remove(k).map(|_| k.1))
-                    .collect()
-            }
+        let feeds: Vec<VideoFeed> = match self.0.lock() {
+            Ok(map) => map
+                .keys()
+                .filter(|(p, _)| *p == peer)
+                .map(|k| k.1)
+                .collect(),
             Err(_) => return,
         };
-        for feed in gone {
-            out(Out::Video(CallVideo {
-                peer,
-                feed,
-                frame: 0,
-                width: 0,
-                height: 0,
-            }));
+        for feed in feeds {
+            self.stop(peer, feed, out);
         }
+    }
+
+    /// Forgets one feed, telling the window it stopped (`frame: 0`).
+    pub fn stop(&self, peer: Option<ParticipantId>, feed: VideoFeed, out: &Sink) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&(peer, feed));
+        }
+        out(Out::Video(CallVideo {
+            peer,
+            feed,
+            frame: 0,
+            width: 0,
+            height: 0,
+        }));
     }
 }
 
@@ -225,16 +232,7 @@ pub async fn receive(
         }
     }
     if let Some(s) = weak.upgrade() {
-        if let Ok(mut map) = s.frames.0.lock() {
-            map.remove(&(Some(id), feed));
-        }
-        (s.out)(Out::Video(CallVideo {
-            peer: Some(id),
-            feed,
-            frame: 0,
-            width: 0,
-            height: 0,
-        }));
+        s.frames.stop(Some(id), feed, &s.out);
     }
 }
 
